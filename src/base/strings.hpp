@@ -1,0 +1,28 @@
+// String helpers with no mail knowledge: trimming, splitting, case folding, and making
+// untrusted text safe to log.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tern {
+
+std::string_view trim(std::string_view s);
+std::string lower(std::string_view s);
+bool iequals(std::string_view a, std::string_view b);
+bool istarts_with(std::string_view s, std::string_view prefix);
+
+// Splits on any of `seps`, dropping empty pieces (Postfix's mystrtok semantics).
+std::vector<std::string_view> split_any(std::string_view s, std::string_view seps);
+
+// Postfix list syntax: separators are comma and whitespace, and "{ ... }" groups a
+// token that may contain them (the braces are removed).
+std::vector<std::string> split_list(std::string_view s);
+
+// Untrusted text for a log line: non-printables become '?', cut at `max` bytes.
+std::string printable(std::string_view s, size_t max = 256);
+
+std::optional<long long> parse_int(std::string_view s);
+
+}  // namespace tern

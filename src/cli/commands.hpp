@@ -1,0 +1,14 @@
+// The admin commands. Each takes argv as its compat name would (argv[0] = the command
+// name) and returns the process exit status. `tern SUB …` and the Postfix names
+// (postconf, postqueue, mailq, …) both end up here.
+#pragma once
+
+namespace tern::cli {
+
+int postconf_main(int argc, char** argv);
+int postqueue_main(int argc, char** argv);
+int mailq_main(int argc, char** argv);
+int reload_main(int argc, char** argv);
+int dispatch(int argc, char** argv);
+
+}  // namespace tern::cli

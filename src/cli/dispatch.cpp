@@ -1,0 +1,92 @@
+// argv[0] dispatch: `tern SUB …` or a Postfix command name (a link to tern).
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "base/file.hpp"
+#include "cli/commands.hpp"
+#include "config/config.hpp"
+
+namespace tern::cli {
+
+namespace {
+
+struct Entry {
+  std::string_view name;
+  int (*main)(int, char**);
+  std::string_view help;
+};
+
+int not_yet(const char* name, const char* issue) {
+  std::fprintf(stderr, "%s: not implemented yet in Tern (see the %s issue)\n", name, issue);
+  return 69;  // EX_UNAVAILABLE
+}
+
+int sendmail_main(int, char**) { return not_yet("sendmail", "queue manager"); }
+int newaliases_main(int, char**) { return not_yet("newaliases", "routing and lookup tables"); }
+int postsuper_main(int, char**) { return not_yet("postsuper", "queue manager"); }
+int postmap_main(int, char**) { return not_yet("postmap", "routing and lookup tables"); }
+int qshape_main(int, char**) { return not_yet("qshape", "queue manager"); }
+
+constexpr Entry kCompat[] = {
+    {"postconf", postconf_main, ""},   {"postqueue", postqueue_main, ""},
+    {"mailq", mailq_main, ""},         {"sendmail", sendmail_main, ""},
+    {"newaliases", newaliases_main, ""}, {"postsuper", postsuper_main, ""},
+    {"postmap", postmap_main, ""},     {"qshape", qshape_main, ""},
+};
+
+constexpr Entry kSub[] = {
+    {"conf", postconf_main, "print or edit the configuration (postconf)"},
+    {"queue", postqueue_main, "list the queue (postqueue -p)"},
+    {"reload", reload_main, "make the running ternd re-read its configuration"},
+};
+
+int usage() {
+  std::fprintf(stderr, "usage: tern COMMAND [options]\n\ncommands:\n");
+  for (const auto& e : kSub) std::fprintf(stderr, "  %-8s %s\n", e.name.data(), e.help.data());
+  std::fprintf(stderr, "\nUnder their Postfix names (links to tern): postconf, postqueue, mailq, ...\n");
+  return 64;
+}
+
+}  // namespace
+
+int reload_main(int argc, char** argv) {
+  std::string dir;
+  int c;
+  optind = 1;
+  while ((c = ::getopt(argc, argv, "c:")) != -1)
+    if (c == 'c') dir = optarg;
+    else return usage();
+  auto cfg = config::load({config::default_directory(dir), false});
+  if (!cfg) {
+    std::fprintf(stderr, "tern reload: fatal: %s\n", cfg.error().message.c_str());
+    return 1;
+  }
+  std::string pidfile = (*cfg)->params.queue_directory + "/pid/master.pid";
+  auto text = read_file(pidfile);
+  long pid = text ? std::strtol(text->c_str(), nullptr, 10) : 0;
+  if (pid <= 1 || ::kill(pid_t(pid), SIGHUP) != 0) {
+    std::fprintf(stderr, "tern reload: fatal: the Tern mail system is not running (%s)\n", pidfile.c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "tern reload: refreshing the Tern mail system\n");
+  return 0;
+}
+
+int dispatch(int argc, char** argv) {
+  std::string_view self = argv[0];
+  if (auto slash = self.rfind('/'); slash != std::string_view::npos) self = self.substr(slash + 1);
+  for (const auto& e : kCompat)
+    if (self == e.name) return e.main(argc, argv);
+  if (argc < 2) return usage();
+  for (const auto& e : kSub)
+    if (e.name == argv[1]) return e.main(argc - 1, argv + 1);
+  std::fprintf(stderr, "tern: unknown command \"%s\"\n", argv[1]);
+  return usage();
+}
+
+}  // namespace tern::cli

@@ -1,0 +1,324 @@
+// The master; see master.hpp.
+#include "daemon/master.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <set>
+
+#include "base/file.hpp"
+#include "base/log.hpp"
+#include "config/config.hpp"
+#include "daemon/listeners.hpp"
+#include "daemon/queue_role.hpp"
+#include "daemon/role.hpp"
+#include "maps/passwd.hpp"
+#include "server/context.hpp"
+#include "server/smtpd_role.hpp"
+
+namespace tern::daemon {
+
+namespace {
+
+using ConfigPtr = std::shared_ptr<const config::Config>;
+
+// Postfix's internal services: Tern does their work inside its own roles.
+const std::set<std::string> kBuiltIn = {"pickup", "cleanup", "qmgr", "oqmgr", "tlsmgr", "rewrite",
+                                        "trivial-rewrite", "bounce", "defer", "trace", "verify",
+                                        "flush", "proxymap", "proxywrite", "showq", "anvil",
+                                        "scache", "postlog", "postscreen", "dnsblog", "tlsproxy"};
+
+struct Child {
+  pid_t pid = -1;
+  std::time_t started = 0;
+  std::time_t restart_at = 0;  // when a dead role is due to be started again
+};
+
+class Master {
+ public:
+  Master(ConfigPtr cfg, Identity id) : cfg_(std::move(cfg)), id_(std::move(id)) {}
+  int run();
+
+ private:
+  Status bind_all(const config::Config& cfg);
+  void start_queue();
+  void start_smtpd();
+  void reap();
+  void reload();
+  void stop_all();
+  std::vector<server::Listener> listeners_for(const config::Config& cfg) const;
+
+  ConfigPtr cfg_;
+  Identity id_;
+  std::map<std::string, int> sockets_;  // ListenAddress::key() -> fd
+  std::map<std::string, size_t> socket_service_;
+  Child queue_, smtpd_;
+  std::vector<pid_t> draining_;          // old smtpd processes finishing their sessions
+  log::Logger log_{"master"};
+};
+
+Status Master::bind_all(const config::Config& cfg) {
+  std::map<std::string, int> next;
+  socket_service_.clear();
+  for (size_t i = 0; i < cfg.services.size(); ++i) {
+    const auto& s = cfg.services[i];
+    if (s.entry.type != "inet" || s.entry.command != "smtpd") continue;
+    auto addrs = listen_addresses(s.entry, s.params);
+    if (!addrs) return addrs.error();
+    for (const auto& a : *addrs) {
+      std::string k = a.key();
+      socket_service_[k] = i;
+      if (auto it = sockets_.find(k); it != sockets_.end()) {
+        next[k] = it->second;
+        continue;
+      }
+      auto fd = bind_listener(a);
+      if (!fd) {
+        for (auto& [nk, nfd] : next)
+          if (!sockets_.count(nk)) ::close(nfd);
+        return fd.error();
+      }
+      next[k] = *fd;
+    }
+  }
+  for (auto& [k, fd] : sockets_)
+    if (!next.count(k)) ::close(fd);
+  sockets_ = std::move(next);
+  return ok_status();
+}
+
+std::vector<server::Listener> Master::listeners_for(const config::Config&) const {
+  std::vector<server::Listener> out;
+  for (const auto& [k, fd] : sockets_) out.push_back({fd, socket_service_.at(k)});
+  return out;
+}
+
+void Master::start_queue() {
+  pid_t master = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    log_.error("fork: {}", errno_text(errno));
+    queue_.restart_at = std::time(nullptr) + 1;
+    return;
+  }
+  if (pid == 0) {
+    for (auto& [k, fd] : sockets_) ::close(fd);
+    enter_role(master, id_, "");
+    std::_Exit(run_queue(cfg_));
+  }
+  queue_ = {pid, std::time(nullptr), 0};
+}
+
+void Master::start_smtpd() {
+  if (sockets_.empty()) return;
+  pid_t master = ::getpid();
+  // Chroot as Postfix does when master.cf says so (column 5 "y"), into the directory that
+  // holds only the queue's socket: smtpd can reach nothing else of the spool.
+  bool chroot = id_.drop;
+  for (const auto& s : cfg_->services)
+    if (s.entry.command == "smtpd" && s.entry.chroot != "y") chroot = false;
+  std::string qdir = cfg_->params.queue_directory;
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    log_.error("fork: {}", errno_text(errno));
+    smtpd_.restart_at = std::time(nullptr) + 1;
+    return;
+  }
+  if (pid == 0) {
+    std::string socket = chroot ? "/queue" : qdir + "/" + kQueueSocket;
+    enter_role(master, id_, chroot ? qdir + "/private" : "");
+    std::_Exit(server::run_smtpd(cfg_, listeners_for(*cfg_), socket));
+  }
+  smtpd_ = {pid, std::time(nullptr), 0};
+}
+
+void Master::reap() {
+  int status = 0;
+  pid_t pid;
+  while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
+    std::string how = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
+                                          : "exit status " + std::to_string(WEXITSTATUS(status));
+    std::erase(draining_, pid);
+    Child* c = pid == queue_.pid ? &queue_ : pid == smtpd_.pid ? &smtpd_ : nullptr;
+    if (!c) continue;
+    const char* name = c == &queue_ ? "queue" : "smtpd";
+    log_.warning("process {} pid {} {}", name, pid, how);
+    // A role that dies at once is throttled, so a broken one does not spin.
+    std::time_t now = std::time(nullptr);
+    c->restart_at = now - c->started < 10 ? now + 5 : now;
+    c->pid = -1;
+  }
+}
+
+void Master::reload() {
+  auto cfg = config::load({cfg_->directory});
+  if (!cfg) {
+    log_.error("reload: {}; keeping the running configuration", cfg.error().message);
+    return;
+  }
+  for (const auto& w : (*cfg)->warnings) log_.warning("{}", w);
+  if (auto s = bind_all(**cfg); !s) {
+    log_.error("reload: {}; keeping the running configuration", s.error().message);
+    return;
+  }
+  cfg_ = *cfg;
+  log_.info("reload -- version {}, configuration {}", TERN_VERSION, cfg_->directory);
+  // smtpd: a new process with the new snapshot; the old one finishes its sessions.
+  if (smtpd_.pid > 0) {
+    ::kill(smtpd_.pid, SIGUSR1);
+    draining_.push_back(smtpd_.pid);
+    smtpd_.pid = -1;
+  }
+  start_smtpd();
+  if (queue_.pid > 0) ::kill(queue_.pid, SIGHUP);
+}
+
+void Master::stop_all() {
+  std::vector<pid_t> all = draining_;
+  if (smtpd_.pid > 0) all.push_back(smtpd_.pid);
+  if (queue_.pid > 0) all.push_back(queue_.pid);
+  for (pid_t p : all) ::kill(p, SIGTERM);
+  std::time_t deadline = std::time(nullptr) + 10;
+  while (!all.empty() && std::time(nullptr) < deadline) {
+    pid_t p = ::waitpid(-1, nullptr, WNOHANG);
+    if (p > 0) std::erase(all, p);
+    else if (p < 0 && errno == ECHILD) break;
+    else ::usleep(20000);
+  }
+  for (pid_t p : all) ::kill(p, SIGKILL);
+  while (::waitpid(-1, nullptr, 0) > 0) {}
+}
+
+int Master::run() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, s);
+  ::sigprocmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  if (auto s = bind_all(*cfg_); !s) log_.fatal("{}", s.error().message);
+  log_.info("daemon started -- version {}, configuration {}", TERN_VERSION, cfg_->directory);
+  start_queue();
+  start_smtpd();
+  for (;;) {
+    timespec tick{1, 0};
+    int sig = ::sigtimedwait(&set, nullptr, &tick);
+    std::time_t now = std::time(nullptr);
+    if (sig == SIGCHLD) reap();
+    else if (sig == SIGHUP) reload();
+    else if (sig == SIGTERM || sig == SIGINT) {
+      log_.info("terminating on signal {}", sig);
+      stop_all();
+      return 0;
+    }
+    if (queue_.pid < 0 && now >= queue_.restart_at) start_queue();
+    if (smtpd_.pid < 0 && now >= smtpd_.restart_at) start_smtpd();
+  }
+}
+
+std::string_view trim_pid(const char* s) {
+  std::string_view v(s);
+  while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
+  return v;
+}
+
+// One master per queue: an exclusive lock on pid/master.pid for the master's lifetime.
+Status lock_pid_file(const std::string& qdir) {
+  std::string dir = qdir + "/pid";
+  if (auto s = make_dirs(dir, 0755); !s) return s;
+  std::string path = dir + "/master.pid";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Error{path + ": " + errno_text(errno)};
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char buf[32] = {};
+    (void)!::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    return Error{"the Tern mail system is already running (pid " + std::string(trim_pid(buf)) + ", " + path + ")"};
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  (void)!::ftruncate(fd, 0);
+  (void)write_all(fd, pid, path);
+  return ok_status();  // fd stays open (and locked) until we exit
+}
+
+Status prepare_queue_directory(const config::Params& p, const Identity& id) {
+  const std::string& q = p.queue_directory;
+  if (auto s = make_dirs(q, 0755); !s) return s;
+  if (auto s = make_dirs(q + "/private", 0700); !s) return s;
+  if (id.drop) {
+    // The spool belongs to mail_owner; so do the per-queue directories made later.
+    for (const char* sub : {"", "/private", "/incoming", "/active", "/deferred", "/hold", "/corrupt"}) {
+      std::string d = q + sub;
+      ::mkdir(d.c_str(), 0700);
+      if (::chown(d.c_str(), id.uid, id.gid) != 0)
+        return Error{d + ": chown to " + id.user + ": " + errno_text(errno)};
+    }
+    // Users of local_passwd_file have no system account: until per-user delivery exists,
+    // their mail is stored as mail_owner, so their homes belong to mail_owner.
+    if (!p.local_passwd_file.empty()) {
+      auto text = read_file(p.local_passwd_file);
+      if (!text) return text.error();
+      auto users = maps::parse_passwd(*text, p.local_passwd_file);
+      if (!users) return users.error();
+      for (const auto& u : *users) {
+        if (auto s = make_dirs(u.home, 0755); !s) return s;
+        if (::chown(u.home.c_str(), id.uid, id.gid) != 0)
+          return Error{u.home + ": chown to " + id.user + ": " + errno_text(errno)};
+      }
+    }
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+int run_master(const MasterOptions& opt) {
+  log::Logger log("master");
+  auto cfg = config::load({opt.config_dir});
+  if (!cfg) {
+    std::fprintf(stderr, "ternd: fatal: %s\n", cfg.error().message.c_str());
+    return 1;
+  }
+  for (const auto& w : (*cfg)->warnings) std::fprintf(stderr, "ternd: warning: %s\n", w.c_str());
+  const auto& p = (*cfg)->params;
+  auto id = resolve_identity(p);
+  if (!id) {
+    std::fprintf(stderr, "ternd: fatal: %s\n", id.error().message.c_str());
+    return 1;
+  }
+  // Everything a role will need must be valid before anything starts.
+  for (const auto& s : (*cfg)->services) {
+    if (s.entry.type != "inet" || s.entry.command != "smtpd") continue;
+    if (auto a = listen_addresses(s.entry, s.params); !a) {
+      std::fprintf(stderr, "ternd: fatal: %s\n", a.error().message.c_str());
+      return 1;
+    }
+    if (auto c = server::make_context(*cfg, s); !c) {
+      std::fprintf(stderr, "ternd: fatal: %s\n", c.error().message.c_str());
+      return 1;
+    }
+  }
+  if (opt.check_only) return 0;
+  if (auto s = log::open_sink(p.syslog_name, p.maillog_file, true); !s) {
+    std::fprintf(stderr, "ternd: fatal: maillog_file: %s\n", s.error().message.c_str());
+    return 1;
+  }
+  for (const auto& w : (*cfg)->warnings) log.write(log::Level::warning, w);
+  for (const auto& s : (*cfg)->services)
+    if (!(s.entry.type == "inet" && s.entry.command == "smtpd") && !kBuiltIn.count(s.entry.command))
+      log.info("{}:{}: service {} ({}) is not run by Tern yet", s.entry.file, s.entry.line,
+               s.entry.service, s.entry.command);
+  if (auto s = prepare_queue_directory(p, *id); !s) log.fatal("{}", s.error().message);
+  if (auto s = lock_pid_file(p.queue_directory); !s) log.fatal("{}", s.error().message);
+  Master m(*cfg, *id);
+  return m.run();
+}
+
+}  // namespace tern::daemon

@@ -1,0 +1,26 @@
+// The outcome of delivering one recipient: sent, deferred (try again) or bounced
+// (permanent), with the DSN status and the text that goes into the log and the bounce.
+#pragma once
+#include <string>
+
+namespace tern::delivery {
+
+struct DeliveryResult {
+  enum Kind { sent, deferred, bounced } kind = deferred;
+  std::string dsn;       // "2.0.0", "4.3.0", "5.1.1"
+  std::string text;      // "delivered to maildir"
+  std::string relay;     // "local", "none", "mx.example.net[192.0.2.1]:25"
+  std::string recipient; // the final recipient (after aliases), for to=<…>
+
+  static DeliveryResult ok(std::string text, std::string relay, std::string rcpt) {
+    return {sent, "2.0.0", std::move(text), std::move(relay), std::move(rcpt)};
+  }
+  static DeliveryResult defer(std::string dsn, std::string text, std::string relay, std::string rcpt) {
+    return {deferred, std::move(dsn), std::move(text), std::move(relay), std::move(rcpt)};
+  }
+  static DeliveryResult bounce(std::string dsn, std::string text, std::string relay, std::string rcpt) {
+    return {bounced, std::move(dsn), std::move(text), std::move(relay), std::move(rcpt)};
+  }
+};
+
+}  // namespace tern::delivery

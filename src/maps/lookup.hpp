@@ -1,0 +1,51 @@
+// Lookup tables as Postfix names them, "type:name". A table answers a key with a value,
+// with "not found", or with an error (a table that cannot be read now: the caller defers).
+// Types today: inline:{…}, static:…, texthash:/path, unix:passwd.byname, fail:…
+// hash:/lmdb:/regexp:/pcre:/cidr: and friends arrive with the routing issue; until then
+// naming them is a clear configuration error, never a silent empty table.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace tern::maps {
+
+using Found = std::optional<std::string>;
+
+class Lookup {
+ public:
+  virtual ~Lookup() = default;
+  virtual Result<Found> find(std::string_view key) const = 0;
+  const std::string& spec() const { return spec_; }
+
+ protected:
+  explicit Lookup(std::string spec) : spec_(std::move(spec)) {}
+
+ private:
+  std::string spec_;
+};
+
+struct OpenContext {
+  std::string config_dir;         // relative table paths resolve here
+  std::string local_passwd_file;  // unix:passwd.byname reads this when set
+  bool snapshot_passwd = false;   // copy the system passwd database at open (chroot)
+};
+
+Result<std::unique_ptr<Lookup>> open_map(std::string_view spec, const OpenContext& ctx);
+
+// A list of tables searched in order (alias_maps, local_recipient_maps, …).
+class MapList {
+ public:
+  static Result<MapList> open(const std::vector<std::string>& specs, const OpenContext& ctx);
+  Result<Found> find(std::string_view key) const;
+  bool empty() const { return maps_.empty(); }
+
+ private:
+  std::vector<std::shared_ptr<const Lookup>> maps_;
+};
+
+}  // namespace tern::maps

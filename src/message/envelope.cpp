@@ -1,0 +1,2 @@
+// Envelope: plain data (see envelope.hpp); this file keeps the target's sources in one place.
+#include "message/envelope.hpp"

@@ -1,0 +1,55 @@
+// The values that travel down the pipeline: who connected (ClientInfo), who sends to whom
+// (Envelope with its Recipients) and the message itself (Message = envelope + content).
+// Content is stored with LF line endings, headers first, our Received: line on top.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tern {
+
+struct ClientInfo {
+  std::string name = "unknown";  // verified client hostname, "unknown" without lookups
+  std::string addr;              // "127.0.0.1", "::1"
+  int port = 0;
+  std::string helo;              // as the client sent it
+  std::string protocol = "SMTP"; // SMTP, ESMTP, ESMTPS, ESMTPA, ESMTPSA, LOCAL
+  std::string sasl_method;
+  std::string sasl_username;
+
+  // "name[addr]" as Postfix logs a client.
+  std::string log_name() const { return name + "[" + addr + "]"; }
+};
+
+// Recipient outcome as recorded in the queue file.
+enum class RcptState : uint8_t { pending = 0, done = 1, deferred = 2, bounced = 3 };
+
+// DSN NOTIFY bits (RFC 3461); 0 = not given.
+enum NotifyBits : uint8_t { notify_never = 1, notify_success = 2, notify_failure = 4, notify_delay = 8 };
+
+struct Recipient {
+  std::string address;        // the envelope recipient as given at RCPT
+  std::string orcpt;          // ORCPT=, "" when not given
+  uint8_t notify = 0;
+  RcptState state = RcptState::pending;
+  std::string reason;         // last deferral/bounce reason
+};
+
+struct Envelope {
+  std::string queue_id;
+  std::string sender;         // "" is the null sender <>
+  std::vector<Recipient> recipients;
+  double arrival = 0;         // seconds since the epoch
+  ClientInfo client;
+  std::string envid;          // DSN ENVID=
+  std::string ret;            // DSN RET= (FULL, HDRS or "")
+  std::string body_type;      // 7BIT, 8BITMIME or ""
+  bool smtputf8 = false;
+};
+
+struct Message {
+  Envelope envelope;
+  std::string content;
+};
+
+}  // namespace tern

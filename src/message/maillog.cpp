@@ -1,0 +1,85 @@
+// Mail events; see maillog.hpp.
+#include "message/maillog.hpp"
+
+#include <fmt/format.h>
+
+#include "base/strings.hpp"
+
+namespace tern::maillog {
+
+void connect(const log::Logger& l, const ClientInfo& c) { l.info("connect from {}", c.log_name()); }
+
+void client(const log::Logger& l, std::string_view qid, const ClientInfo& c) {
+  std::string extra;
+  if (!c.sasl_method.empty())
+    extra = fmt::format(", sasl_method={}, sasl_username={}", c.sasl_method, printable(c.sasl_username));
+  l.info("{}: client={}{}", qid, c.log_name(), extra);
+}
+
+void message_id(const log::Logger& l, std::string_view qid, std::string_view id) {
+  l.info("{}: message-id={}", qid, id.empty() ? std::string("<>") : printable(id));
+}
+
+void queued(const log::Logger& l, std::string_view qid, std::string_view sender, size_t size,
+            size_t nrcpt) {
+  l.info("{}: from=<{}>, size={}, nrcpt={} (queue active)", qid, printable(sender), size, nrcpt);
+}
+
+void removed(const log::Logger& l, std::string_view qid) { l.info("{}: removed", qid); }
+
+void reject(const log::Logger& l, std::string_view qid, std::string_view command,
+            const ClientInfo& c, std::string_view reply, std::string_view sender,
+            std::string_view rcpt) {
+  std::string r(reply);
+  while (!r.empty() && (r.back() == '\n' || r.back() == '\r')) r.pop_back();
+  std::string to = rcpt.empty() ? "" : fmt::format(" to=<{}>", printable(rcpt));
+  l.info("{}: reject: {} from {}: {}; from=<{}>{} proto={} helo=<{}>", qid.empty() ? "NOQUEUE" : qid,
+         command, c.log_name(), printable(r, 512), printable(sender), to, c.protocol,
+         printable(c.helo));
+}
+
+std::string format_delay(double s) {
+  if (s <= 0) return "0";
+  if (s >= 100) return fmt::format("{:.0f}", s);
+  if (s >= 0.1) return fmt::format("{:.1f}", s);
+  if (s >= 0.01) return fmt::format("{:.2f}", s);
+  if (s >= 0.001) return fmt::format("{:.3f}", s);
+  return "0";
+}
+
+void delivery(const log::Logger& l, std::string_view qid, const Delivery& d) {
+  std::string orig = d.orig_to.empty() || d.orig_to == d.to ? "" : fmt::format(", orig_to=<{}>", printable(d.orig_to));
+  l.info("{}: to=<{}>{}, relay={}, delay={}, delays={}/{}/{}/{}, dsn={}, status={} ({})", qid,
+         printable(d.to), orig, d.relay, format_delay(d.delay), format_delay(d.delays[0]),
+         format_delay(d.delays[1]), format_delay(d.delays[2]), format_delay(d.delays[3]), d.dsn,
+         d.status, printable(d.text, 512));
+}
+
+void CommandCounts::add(std::string_view verb, bool ok) {
+  auto& c = by_verb[std::string(verb)];
+  ++c.total;
+  if (ok) ++c.ok;
+}
+
+std::string format_counts(const CommandCounts& counts) {
+  static const char* kOrder[] = {"helo", "ehlo", "starttls", "auth", "mail", "rcpt", "data",
+                                 "bdat", "rset", "noop", "vrfy", "etrn", "quit", "unknown"};
+  std::string out;
+  int ok = 0, total = 0;
+  for (const char* v : kOrder) {
+    auto it = counts.by_verb.find(v);
+    if (it == counts.by_verb.end()) continue;
+    const auto& c = it->second;
+    ok += c.ok;
+    total += c.total;
+    out += c.ok == c.total ? fmt::format(" {}={}", v, c.ok) : fmt::format(" {}={}/{}", v, c.ok, c.total);
+  }
+  out += ok == total ? fmt::format(" commands={}", ok) : fmt::format(" commands={}/{}", ok, total);
+  return out;
+}
+
+void disconnect(const log::Logger& l, const ClientInfo& c, const CommandCounts& counts) {
+  l.info("disconnect from {}{}", c.log_name(), format_counts(counts));
+}
+
+}  // namespace tern::maillog

@@ -1,0 +1,202 @@
+// FileStore and MemoryStore; see store.hpp for the invariants.
+#include "queue/store.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <map>
+#include <mutex>
+
+#include "base/file.hpp"
+#include "base/queue_id.hpp"
+
+namespace tern::queue {
+
+std::string_view queue_dir_name(QueueName q) {
+  switch (q) {
+    case QueueName::incoming: return "incoming";
+    case QueueName::active: return "active";
+    case QueueName::deferred: return "deferred";
+    case QueueName::hold: return "hold";
+    case QueueName::corrupt: return "corrupt";
+  }
+  return "active";
+}
+
+namespace {
+
+class FileStore : public Store {
+ public:
+  explicit FileStore(std::string dir) : dir_(std::move(dir)) {}
+
+  std::string path(QueueName q, const std::string& id) const {
+    return dir_ + "/" + std::string(queue_dir_name(q)) + "/" + id;
+  }
+
+  std::vector<Status> commit(std::span<const Message* const> messages) override {
+    std::vector<Status> out(messages.size(), ok_status());
+    std::vector<Fd> fds(messages.size());
+    for (size_t i = 0; i < messages.size(); ++i) {
+      std::string p = path(QueueName::active, messages[i]->envelope.queue_id);
+      Fd fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+      if (!fd) {
+        out[i] = Error{p + ": create: " + errno_text(errno)};
+        continue;
+      }
+      if (auto s = write_all(fd.get(), encode_queue_file(*messages[i]), p); !s) {
+        out[i] = s;
+        ::unlink(p.c_str());
+        continue;
+      }
+      fds[i] = std::move(fd);
+    }
+    // Every file's data first, then one directory fsync covers all the new names.
+    for (size_t i = 0; i < messages.size(); ++i)
+      if (fds[i] && ::fdatasync(fds[i].get()) != 0) {
+        out[i] = Error{path(QueueName::active, messages[i]->envelope.queue_id) + ": fsync: " +
+                       errno_text(errno)};
+        ::unlink(path(QueueName::active, messages[i]->envelope.queue_id).c_str());
+      }
+    if (auto s = fsync_dir(dir_ + "/active"); !s)
+      for (auto& st : out)
+        if (st) st = s;
+    return out;
+  }
+
+  Status record_outcome(const std::string& id, QueueName q, size_t idx, RcptState state,
+                        double when, std::string_view reason) override {
+    std::string p = path(q, id);
+    Fd fd(::open(p.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
+    if (!fd) return Error{p + ": " + errno_text(errno)};
+    return write_all(fd.get(), encode_outcome(idx, state, when, reason), p);
+  }
+
+  Status move(const std::string& id, QueueName from, QueueName to, double next_attempt) override {
+    std::string a = path(from, id), b = path(to, id);
+    if (::rename(a.c_str(), b.c_str()) != 0) return Error{a + ": rename: " + errno_text(errno)};
+    if (next_attempt > 0) {
+      timespec ts[2];
+      ts[0].tv_sec = ts[1].tv_sec = time_t(next_attempt);
+      ts[0].tv_nsec = ts[1].tv_nsec = 0;
+      ::utimensat(AT_FDCWD, b.c_str(), ts, 0);
+    }
+    return ok_status();
+  }
+
+  Status remove(const std::string& id, QueueName q) override {
+    std::string p = path(q, id);
+    if (::unlink(p.c_str()) != 0 && errno != ENOENT) return Error{p + ": unlink: " + errno_text(errno)};
+    return ok_status();
+  }
+
+  ParsedFile load(const std::string& id, QueueName q) override {
+    auto text = read_file(path(q, id));
+    if (!text) {
+      ParsedFile pf;
+      pf.error = text.error().message;
+      return pf;
+    }
+    return parse_queue_file(*text);
+  }
+
+  std::vector<StoredRef> list(QueueName q) override {
+    std::vector<StoredRef> out;
+    std::string d = dir_ + "/" + std::string(queue_dir_name(q));
+    DIR* dir = ::opendir(d.c_str());
+    if (!dir) return out;
+    while (dirent* ent = ::readdir(dir)) {
+      if (!is_valid_queue_id(ent->d_name)) continue;
+      struct stat st {};
+      if (::fstatat(::dirfd(dir), ent->d_name, &st, 0) != 0) continue;
+      out.push_back({ent->d_name, q, double(st.st_mtime), (long long)st.st_size});
+    }
+    ::closedir(dir);
+    return out;
+  }
+
+ private:
+  std::string dir_;
+};
+
+class MemoryStore : public Store {
+ public:
+  std::vector<Status> commit(std::span<const Message* const> messages) override {
+    std::lock_guard lock(mu_);
+    std::vector<Status> out;
+    for (const Message* m : messages) {
+      auto& slot = files_[key(QueueName::active, m->envelope.queue_id)];
+      if (!slot.text.empty()) {
+        out.push_back(Error{"duplicate queue id " + m->envelope.queue_id});
+        continue;
+      }
+      slot.text = encode_queue_file(*m);
+      out.push_back(ok_status());
+    }
+    return out;
+  }
+  Status record_outcome(const std::string& id, QueueName q, size_t idx, RcptState state,
+                        double when, std::string_view reason) override {
+    std::lock_guard lock(mu_);
+    auto it = files_.find(key(q, id));
+    if (it == files_.end()) return Error{id + ": no such queue file"};
+    it->second.text += encode_outcome(idx, state, when, reason);
+    return ok_status();
+  }
+  Status move(const std::string& id, QueueName from, QueueName to, double next) override {
+    std::lock_guard lock(mu_);
+    auto it = files_.find(key(from, id));
+    if (it == files_.end()) return Error{id + ": no such queue file"};
+    File f = std::move(it->second);
+    files_.erase(it);
+    if (next > 0) f.mtime = next;
+    files_[key(to, id)] = std::move(f);
+    return ok_status();
+  }
+  Status remove(const std::string& id, QueueName q) override {
+    std::lock_guard lock(mu_);
+    files_.erase(key(q, id));
+    return ok_status();
+  }
+  ParsedFile load(const std::string& id, QueueName q) override {
+    std::lock_guard lock(mu_);
+    auto it = files_.find(key(q, id));
+    if (it == files_.end()) {
+      ParsedFile pf;
+      pf.error = id + ": no such queue file";
+      return pf;
+    }
+    return parse_queue_file(it->second.text);
+  }
+  std::vector<StoredRef> list(QueueName q) override {
+    std::lock_guard lock(mu_);
+    std::vector<StoredRef> out;
+    for (const auto& [k, f] : files_)
+      if (k.first == q) out.push_back({k.second, q, f.mtime, (long long)f.text.size()});
+    return out;
+  }
+
+ private:
+  struct File {
+    std::string text;
+    double mtime = 0;
+  };
+  static std::pair<QueueName, std::string> key(QueueName q, const std::string& id) { return {q, id}; }
+  std::mutex mu_;
+  std::map<std::pair<QueueName, std::string>, File> files_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_file_store(const std::string& queue_directory) {
+  for (QueueName q : kAllQueues)
+    if (auto s = make_dirs(queue_directory + "/" + std::string(queue_dir_name(q)), 0700); !s)
+      return s.error();
+  return std::unique_ptr<Store>(new FileStore(queue_directory));
+}
+
+std::unique_ptr<Store> make_memory_store() { return std::make_unique<MemoryStore>(); }
+
+}  // namespace tern::queue

@@ -1,0 +1,112 @@
+// Address classes; see resolve.hpp.
+#include "route/resolve.hpp"
+
+#include "base/strings.hpp"
+#include "smtp/address.hpp"
+
+namespace tern::route {
+
+Result<DomainList> DomainList::make(const std::vector<std::string>& entries, std::string_view param,
+                                    bool match_subdomains) {
+  DomainList d;
+  d.subdomains_ = match_subdomains;
+  for (const auto& e : entries) {
+    if (e.find(':') != std::string::npos || (!e.empty() && e.front() == '/'))
+      return Error{std::string(param) + ": \"" + e +
+                   "\": lookup tables and files in domain lists are not supported yet"};
+    d.names_.push_back(lower(e));
+  }
+  return d;
+}
+
+bool DomainList::matches(std::string_view domain) const {
+  std::string d = lower(domain);
+  while (!d.empty() && d.back() == '.') d.pop_back();
+  for (const auto& n : names_) {
+    if (n == d) return true;
+    if (!n.empty() && n.front() == '.' && d.size() > n.size() && d.ends_with(n)) return true;
+    if (subdomains_ && d.size() > n.size() && d.ends_with(n) && d[d.size() - n.size() - 1] == '.')
+      return true;
+  }
+  return false;
+}
+
+Result<AddressResolver> AddressResolver::make(const config::Params& p) {
+  AddressResolver r;
+  auto local = DomainList::make(p.mydestination, "mydestination", false);
+  if (!local) return local.error();
+  bool parent = false;
+  for (const auto& n : p.parent_domain_matches_subdomains) parent |= (n == "relay_domains");
+  auto relay = DomainList::make(p.relay_domains, "relay_domains", parent);
+  if (!relay) return relay.error();
+  r.local_ = std::move(*local);
+  r.relay_ = std::move(*relay);
+  r.default_transport_ = p.default_transport;
+  r.relay_transport_ = p.relay_transport;
+  r.local_transport_ = p.local_transport;
+  r.relayhost_ = p.relayhost;
+  return r;
+}
+
+AddressClass AddressResolver::classify(std::string_view domain) const {
+  if (domain.empty() || local_.matches(domain)) return AddressClass::local;
+  if (relay_.matches(domain)) return AddressClass::relay;
+  return AddressClass::default_;
+}
+
+bool AddressResolver::authorized_destination(std::string_view domain) const {
+  return classify(domain) != AddressClass::default_;
+}
+
+namespace {
+// "transport:nexthop" → the transport part.
+std::string transport_of(const std::string& spec) { return spec.substr(0, spec.find(':')); }
+}  // namespace
+
+Route AddressResolver::resolve(std::string_view address) const {
+  Route r;
+  r.recipient = std::string(address);
+  auto dom = smtp::split_address(address).domain;
+  r.cls = classify(dom);
+  switch (r.cls) {
+    case AddressClass::local: r.transport = transport_of(local_transport_); break;
+    case AddressClass::relay: r.transport = transport_of(relay_transport_); r.nexthop = std::string(dom); break;
+    case AddressClass::default_:
+      r.transport = transport_of(default_transport_);
+      r.nexthop = relayhost_.empty() ? std::string(dom) : relayhost_;
+      break;
+  }
+  return r;
+}
+
+std::vector<std::string> local_lookup_keys(std::string_view local, std::string_view delimiters) {
+  std::vector<std::string> keys{lower(local)};
+  auto ext = smtp::split_extension(local, delimiters);
+  if (!ext.ext.empty() || ext.delim) keys.push_back(lower(ext.base));
+  return keys;
+}
+
+Result<LocalRecipients> LocalRecipients::make(const config::Params& p, const maps::OpenContext& ctx) {
+  LocalRecipients lr;
+  auto maps = maps::MapList::open(p.local_recipient_maps, ctx);
+  if (!maps) return Error{"local_recipient_maps: " + maps.error().message};
+  lr.maps_ = std::make_shared<maps::MapList>(std::move(*maps));
+  lr.delimiters_ = p.recipient_delimiter;
+  return lr;
+}
+
+std::optional<bool> LocalRecipients::known(std::string_view address) const {
+  if (maps_->empty()) return true;
+  auto parts = smtp::split_address(address);
+  std::vector<std::string> keys;
+  if (!parts.domain.empty()) keys.push_back(lower(address));
+  for (auto& k : local_lookup_keys(parts.local, delimiters_)) keys.push_back(std::move(k));
+  for (const auto& k : keys) {
+    auto r = maps_->find(k);
+    if (!r) return std::nullopt;
+    if (*r) return true;
+  }
+  return false;
+}
+
+}  // namespace tern::route

@@ -1,0 +1,225 @@
+// The command table and handlers: each handler checks the command against the state and
+// the policy and returns the reply; the only effects are the state change and the
+// transaction fields. Everything here runs without sockets (see tests/unit/server).
+#include <cctype>
+
+#include "base/queue_id.hpp"
+#include "base/strings.hpp"
+#include "base/time.hpp"
+#include "server/session.hpp"
+#include "smtp/address.hpp"
+
+namespace tern::server {
+
+using smtp::Reply;
+using smtp::Status;
+using smtp::Verb;
+
+namespace {
+
+struct CommandSpec {
+  Verb verb;
+  Session::Outcome (Session::*handle)(std::string_view);
+};
+
+Reply bad_sequence(std::string text) { return {503, Status::bad_sequence, std::move(text)}; }
+Reply syntax(std::string text) { return {501, Status::bad_syntax, std::move(text)}; }
+
+bool valid_helo_arg(std::string_view a) {
+  if (a.empty() || a.size() > 255) return false;
+  for (char c : a)
+    if (static_cast<unsigned char>(c) < 0x21 || c == 0x7f) return false;
+  return true;
+}
+
+}  // namespace
+
+Session::Outcome Session::on_helo(std::string_view arg, bool extended) {
+  if (!valid_helo_arg(arg))
+    return {syntax(extended ? "Syntax: EHLO hostname" : "Syntax: HELO hostname")};
+  reset_transaction();
+  client_.helo = std::string(arg);
+  client_.protocol = extended ? "ESMTP" : "SMTP";
+  enter_state(State::greeted);
+  if (!extended) return {Reply{250, Status::none, p().myhostname}};
+  return {smtp::ehlo_reply(p().myhostname, ctx_->ehlo_keywords)};
+}
+static Session::Outcome helo_entry(Session& s, std::string_view a) { return s.on_helo(a, false); }
+static Session::Outcome ehlo_entry(Session& s, std::string_view a) { return s.on_helo(a, true); }
+
+Session::Outcome Session::on_mail(std::string_view arg) {
+  if (state_ == State::connected && p().smtpd_helo_required)
+    return {bad_sequence("Error: send HELO/EHLO first")};
+  if (state_ == State::mail || state_ == State::rcpt) return {bad_sequence("Error: nested MAIL command")};
+  auto path = smtp::parse_path(arg, "FROM");
+  if (!path) {
+    if (istarts_with(arg, "FROM:")) return {Reply{501, Status::bad_sender_syntax, "Bad sender address syntax"}};
+    return {syntax("Syntax: MAIL FROM:<address>")};
+  }
+  std::string body;
+  for (const auto& [k, v] : path->params) {
+    if (k == "SIZE") {
+      auto n = parse_int(v);
+      if (!n || *n < 0) return {syntax("Bad message size syntax")};
+      if (ctx_->max_message_size && size_t(*n) > ctx_->max_message_size)
+        return {Reply{552, Status::too_big, "Message size exceeds fixed limit"}};
+    } else if (k == "BODY") {
+      std::string b = lower(v);
+      if (b != "7bit" && b != "8bitmime") return {syntax("Unsupported BODY parameter")};
+      body = b == "7bit" ? "7BIT" : "8BITMIME";
+    } else {
+      return {Reply{555, Status::bad_syntax, "Unsupported option: " + printable(k, 40)}};
+    }
+  }
+  sender_ = std::move(path->address);
+  body_type_ = std::move(body);
+  enter_state(State::mail);
+  return {Reply{250, Status::sender_ok, "Ok"}};
+}
+
+std::optional<smtp::Reply> Session::check_recipient(const std::string& addr, bool for_vrfy) {
+  const auto& pp = p();
+  auto domain = smtp::split_address(addr).domain;
+  policy::Facts f;
+  f.client_in_mynetworks = client_in_mynetworks_;
+  f.client = client_.log_name();
+  f.recipient = addr;
+  f.recipient_authorized = ctx_->resolver.authorized_destination(domain);
+  f.reject_code = int(pp.reject_code);
+  f.defer_code = int(pp.defer_code);
+  f.relay_reject_code = int(pp.relay_domains_reject_code);
+  // smtpd_delay_reject: client, helo and sender restrictions are applied here, at RCPT.
+  struct {
+    const policy::RestrictionList* list;
+    policy::Stage stage;
+  } order[] = {{&ctx_->client_r, policy::Stage::client},
+               {&ctx_->helo_r, policy::Stage::helo},
+               {&ctx_->sender_r, policy::Stage::sender},
+               {&ctx_->relay_r, policy::Stage::recipient},
+               {&ctx_->recipient_r, policy::Stage::recipient}};
+  for (const auto& o : order) {
+    if (for_vrfy && o.list == &ctx_->relay_r) continue;
+    f.stage = o.stage;
+    auto d = policy::evaluate(*o.list, f);
+    // A permit ends only its own list; a reject from any list rejects.
+    if (d.verdict == policy::Verdict::reject) return d.reply;
+  }
+  if (ctx_->resolver.classify(domain) == route::AddressClass::local && pp.smtpd_reject_unlisted_recipient) {
+    auto known = ctx_->local_recipients.known(addr);
+    if (!known)
+      return Reply{451, Status::system_error, "<" + addr + ">: Recipient address rejected: "
+                                               "Temporary lookup failure"};
+    if (!*known)
+      return Reply{int(pp.unknown_local_recipient_reject_code), Status::bad_destination,
+                   "<" + addr + ">: Recipient address rejected: User unknown in local recipient table"};
+  }
+  return std::nullopt;
+}
+
+Session::Outcome Session::on_rcpt(std::string_view arg) {
+  if (state_ != State::mail && state_ != State::rcpt) return {bad_sequence("Error: need MAIL command")};
+  auto path = smtp::parse_path(arg, "TO");
+  if (!path) {
+    if (istarts_with(arg, "TO:")) return {Reply{501, Status::bad_rcpt_syntax, "Bad recipient address syntax"}};
+    return {syntax("Syntax: RCPT TO:<address>")};
+  }
+  if (path->address.empty()) return {Reply{501, Status::bad_rcpt_syntax, "Bad recipient address syntax"}};
+  if (!path->params.empty())
+    return {Reply{555, Status::bad_syntax, "Unsupported option: " + printable(path->params[0].first, 40)}};
+  if (p().smtpd_recipient_limit > 0 && rcpts_.size() >= size_t(p().smtpd_recipient_limit))
+    return {Reply{452, Status::too_many_rcpts, "Error: too many recipients"}};
+  if (auto rejected = check_recipient(path->address, false)) {
+    maillog::reject(log_, queue_id_, "RCPT", client_, rejected->wire(), sender_, path->address);
+    return {*rejected};
+  }
+  if (queue_id_.empty()) {  // Postfix opens the queue file at the first valid recipient
+    queue_id_ = make_queue_id();
+    arrival_ = now_seconds();
+    maillog::client(log_, queue_id_, client_);
+  }
+  rcpts_.push_back(Recipient{std::move(path->address)});
+  enter_state(State::rcpt);
+  return {Reply{250, Status::recipient_ok, "Ok"}};
+}
+
+Session::Outcome Session::on_data(std::string_view arg) {
+  if (!arg.empty()) return {syntax("Syntax: DATA")};
+  if (state_ == State::mail) return {Reply{554, Status::bad_sequence, "Error: no valid recipients"}};
+  if (state_ != State::rcpt) return {bad_sequence("Error: need RCPT command")};
+  Outcome o{Reply{354, Status::none, "End data with <CR><LF>.<CR><LF>"}};
+  o.start_data = true;
+  return o;
+}
+
+Session::Outcome Session::on_rset(std::string_view arg) {
+  if (!arg.empty()) return {syntax("Syntax: RSET")};
+  reset_transaction();
+  return {Reply{250, Status::ok, "Ok"}};
+}
+
+Session::Outcome Session::on_noop(std::string_view) { return {Reply{250, Status::ok, "Ok"}}; }
+
+Session::Outcome Session::on_quit(std::string_view) {
+  Outcome o{Reply{221, Status::ok, "Bye"}};
+  o.close = true;
+  return o;
+}
+
+Session::Outcome Session::on_vrfy(std::string_view arg) {
+  if (p().disable_vrfy_command) return {Reply{502, Status::bad_sequence, "VRFY command is disabled"}};
+  std::string_view a = arg;
+  if (a.size() >= 2 && a.front() == '<' && a.back() == '>') a = a.substr(1, a.size() - 2);
+  auto addr = smtp::parse_mailbox_path(a);
+  if (a.empty() || !addr) return {syntax("Syntax: VRFY address")};
+  if (auto rejected = check_recipient(*addr, true)) return {*rejected};
+  return {Reply{252, Status::ok, "<" + *addr + ">"}};
+}
+
+Session::Outcome Session::on_unknown(std::string_view) {
+  return {Reply{502, Status::bad_command, "Error: command not recognized"}};
+}
+
+Session::Outcome Session::dispatch(std::string_view line) {
+  static const CommandSpec kTable[] = {
+      {Verb::helo, nullptr}, {Verb::ehlo, nullptr},
+      {Verb::mail, &Session::on_mail}, {Verb::rcpt, &Session::on_rcpt},
+      {Verb::data, &Session::on_data}, {Verb::rset, &Session::on_rset},
+      {Verb::noop, &Session::on_noop}, {Verb::quit, &Session::on_quit},
+      {Verb::vrfy, &Session::on_vrfy},
+  };
+  if (line.empty()) {
+    Outcome o{Reply{500, Status::bad_syntax, "Error: bad syntax"}};
+    ++errors_;
+    return o;
+  }
+  auto cmd = smtp::parse_command(line);
+  std::string verb(smtp::verb_name(cmd.verb));
+  Outcome o{Reply{502, Status::bad_command, "Error: command not recognized"}};
+  bool handled = false;
+  for (const auto& spec : kTable) {
+    if (spec.verb != cmd.verb) continue;
+    handled = true;
+    if (cmd.verb == Verb::helo) o = helo_entry(*this, cmd.arg);
+    else if (cmd.verb == Verb::ehlo) o = ehlo_entry(*this, cmd.arg);
+    else o = (this->*spec.handle)(cmd.arg);
+  }
+  if (!handled) {
+    verb = "unknown";
+    o = on_unknown(cmd.arg);
+  }
+  last_command_ = handled ? std::string(cmd.name) : "UNKNOWN";
+  for (char& c : last_command_) c = char(std::toupper(static_cast<unsigned char>(c)));
+  // DATA's count is decided at the end of the content, not at 354.
+  if (!o.start_data) counts_.add(verb, o.reply.positive());
+  if (!o.reply.positive()) {
+    ++errors_;
+    if (p().smtpd_hard_error_limit > 0 && errors_ >= p().smtpd_hard_error_limit && !o.close) {
+      log_.warning("{}: hard error limit {} reached", client_.log_name(), p().smtpd_hard_error_limit);
+      o.then = Reply{421, Status::other_protocol, p().myhostname + " Error: too many errors"};
+      o.close = true;
+    }
+  }
+  return o;
+}
+
+}  // namespace tern::server

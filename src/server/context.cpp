@@ -1,0 +1,70 @@
+// Session context; see context.hpp.
+#include "server/context.hpp"
+
+#include "maps/lookup.hpp"
+
+namespace tern::server {
+
+bool SmtpdContext::in_mynetworks(const IpAddress& a) const {
+  for (const auto& n : mynetworks)
+    if (n.contains(a)) return true;
+  return false;
+}
+
+Result<std::vector<Cidr>> parse_networks(const std::vector<std::string>& entries) {
+  std::vector<Cidr> out;
+  for (const auto& e : entries) {
+    if (e.find(':') != std::string::npos && e.front() != '[' && !IpAddress::parse(e.substr(0, e.find('/'))))
+      return Error{"mynetworks: \"" + e + "\": lookup tables in mynetworks are not supported yet"};
+    if (!e.empty() && e.front() == '/')
+      return Error{"mynetworks: \"" + e + "\": file names in mynetworks are not supported yet"};
+    auto c = Cidr::parse(e);
+    if (!c) return Error{"mynetworks: " + c.error().message};
+    out.push_back(*c);
+  }
+  return out;
+}
+
+Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const config::Config> cfg,
+                                                         const config::Service& service) {
+  auto ctx = std::make_shared<SmtpdContext>();
+  const config::Params& p = service.params;
+  ctx->config = cfg;
+  ctx->params = &p;
+  ctx->service = service.entry.service;
+  auto resolver = route::AddressResolver::make(p);
+  if (!resolver) return resolver.error();
+  ctx->resolver = std::move(*resolver);
+  // smtpd may be chrooted: it reads the system passwd database once, here.
+  maps::OpenContext mctx{cfg->directory, p.local_passwd_file, true};
+  auto lr = route::LocalRecipients::make(p, mctx);
+  if (!lr) return lr.error();
+  ctx->local_recipients = std::move(*lr);
+  struct {
+    policy::RestrictionList* out;
+    const char* name;
+    const std::vector<std::string>* words;
+  } lists[] = {{&ctx->client_r, "smtpd_client_restrictions", &p.smtpd_client_restrictions},
+               {&ctx->helo_r, "smtpd_helo_restrictions", &p.smtpd_helo_restrictions},
+               {&ctx->sender_r, "smtpd_sender_restrictions", &p.smtpd_sender_restrictions},
+               {&ctx->relay_r, "smtpd_relay_restrictions", &p.smtpd_relay_restrictions},
+               {&ctx->recipient_r, "smtpd_recipient_restrictions", &p.smtpd_recipient_restrictions}};
+  for (auto& l : lists) {
+    auto c = policy::compile(l.name, *l.words);
+    if (!c) return c.error();
+    *l.out = std::move(*c);
+  }
+  auto nets = parse_networks(p.mynetworks);
+  if (!nets) return nets.error();
+  ctx->mynetworks = std::move(*nets);
+  ctx->banner = p.smtpd_banner;
+  ctx->max_message_size = p.message_size_limit > 0 ? size_t(p.message_size_limit) : 0;
+  ctx->ehlo_keywords = {"PIPELINING"};
+  ctx->ehlo_keywords.push_back(ctx->max_message_size ? "SIZE " + std::to_string(ctx->max_message_size)
+                                                     : "SIZE");
+  ctx->ehlo_keywords.push_back("ENHANCEDSTATUSCODES");
+  ctx->ehlo_keywords.push_back("8BITMIME");
+  return std::shared_ptr<const SmtpdContext>(std::move(ctx));
+}
+
+}  // namespace tern::server

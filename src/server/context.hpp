@@ -1,0 +1,38 @@
+// What a session needs from the configuration, prepared once per service and reload:
+// the typed params, compiled restriction lists, address classes, mynetworks, the EHLO
+// keyword list. Sessions share it read-only through a shared_ptr; a reload makes a new one.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/net.hpp"
+#include "base/result.hpp"
+#include "config/config.hpp"
+#include "policy/restrictions.hpp"
+#include "route/resolve.hpp"
+
+namespace tern::server {
+
+struct SmtpdContext {
+  std::shared_ptr<const config::Config> config;  // keeps `params` alive
+  const config::Params* params = nullptr;        // the service's params (with -o overrides)
+  std::string service;                           // master.cf service name
+  route::AddressResolver resolver;
+  route::LocalRecipients local_recipients;
+  policy::RestrictionList client_r, helo_r, sender_r, relay_r, recipient_r;
+  std::vector<Cidr> mynetworks;
+  std::string banner;
+  std::vector<std::string> ehlo_keywords;
+  size_t max_message_size = 0;  // 0 = unlimited
+
+  bool in_mynetworks(const IpAddress& a) const;
+};
+
+Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const config::Config> cfg,
+                                                         const config::Service& service);
+
+// mynetworks entries → networks; table and file forms are not supported yet.
+Result<std::vector<Cidr>> parse_networks(const std::vector<std::string>& entries);
+
+}  // namespace tern::server

@@ -1,0 +1,110 @@
+// The queue link client; see queue_client.hpp.
+#include "server/queue_client.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <chrono>
+#include <optional>
+
+namespace tern::server {
+
+using asio::use_awaitable;
+using stream = asio::local::stream_protocol;
+
+struct QueueClient::Waiter {
+  asio::steady_timer timer;
+  std::optional<queue::SubmitReply> reply;
+};
+
+QueueClient::QueueClient(asio::io_context& io, std::string socket_path)
+    : io_(io), path_(std::move(socket_path)), sock_(io) {}
+
+asio::awaitable<bool> QueueClient::ensure_connected() {
+  if (connected_) co_return true;
+  asio::error_code ec;
+  sock_ = stream::socket(io_);
+  co_await sock_.async_connect(stream::endpoint(path_), asio::redirect_error(use_awaitable, ec));
+  if (ec) {
+    log_.warning("connect to queue service {}: {}", path_, ec.message());
+    co_return false;
+  }
+  connected_ = true;
+  ++generation_;
+  asio::co_spawn(io_, read_loop(generation_), asio::detached);
+  co_return true;
+}
+
+void QueueClient::fail_all(const std::string& why) {
+  for (auto& [seq, w] : waiting_) {
+    w->reply = queue::SubmitReply{seq, false, "", why};
+    w->timer.cancel();
+  }
+  waiting_.clear();
+}
+
+asio::awaitable<void> QueueClient::read_loop(uint64_t generation) {
+  wire::FrameParser parser;
+  char buf[16384];
+  for (;;) {
+    asio::error_code ec;
+    size_t n = co_await sock_.async_read_some(asio::buffer(buf), asio::redirect_error(use_awaitable, ec));
+    if (generation != generation_) co_return;
+    if (ec) {
+      connected_ = false;
+      outq_.clear();
+      fail_all("queue service connection lost: " + ec.message());
+      co_return;
+    }
+    parser.feed(std::string_view(buf, n));
+    while (auto f = parser.next()) {
+      auto r = queue::decode_submit_reply(*f);
+      if (!r) log_.fatal("malformed record from the queue service: {}", r.error().message);
+      auto it = waiting_.find(r->seq);
+      if (it == waiting_.end()) continue;  // its session gave up already
+      it->second->reply = std::move(*r);
+      it->second->timer.cancel();
+      waiting_.erase(it);
+    }
+    if (parser.error()) log_.fatal("malformed frame from the queue service");
+  }
+}
+
+asio::awaitable<void> QueueClient::write_loop() {
+  writing_ = true;
+  while (!outq_.empty() && connected_) {
+    std::string batch;
+    batch.swap(outq_);
+    asio::error_code ec;
+    co_await asio::async_write(sock_, asio::buffer(batch), asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      connected_ = false;
+      asio::error_code ignore;
+      sock_.close(ignore);
+      fail_all("queue service write failed: " + ec.message());
+      break;
+    }
+  }
+  writing_ = false;
+}
+
+asio::awaitable<queue::SubmitReply> QueueClient::submit(Message m) {
+  if (!co_await ensure_connected())
+    co_return queue::SubmitReply{0, false, "", "queue service unavailable"};
+  uint64_t seq = next_seq_++;
+  Waiter w{asio::steady_timer(io_), std::nullopt};
+  w.timer.expires_after(std::chrono::seconds(300));
+  waiting_[seq] = &w;
+  outq_ += queue::encode(queue::SubmitRequest{seq, std::move(m)});
+  if (!writing_) asio::co_spawn(io_, write_loop(), asio::detached);
+  asio::error_code ec;
+  co_await w.timer.async_wait(asio::redirect_error(use_awaitable, ec));
+  waiting_.erase(seq);
+  if (!w.reply) co_return queue::SubmitReply{seq, false, "", "queue service timed out"};
+  co_return std::move(*w.reply);
+}
+
+}  // namespace tern::server

@@ -1,0 +1,199 @@
+// The session loop: reading, flushing, the deadline, DATA; see session.hpp.
+#include "server/session.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <cstring>
+
+#include "base/strings.hpp"
+#include "base/time.hpp"
+
+namespace tern::server {
+
+using asio::use_awaitable;
+
+namespace {
+constexpr size_t kReadChunk = 16384;
+constexpr size_t kMaxCommandLine = 4096;  // RFC 5321 allows 512; Postfix tolerates more
+}  // namespace
+
+Session::Session(asio::ip::tcp::socket sock, std::shared_ptr<const SmtpdContext> ctx,
+                 QueueClient& queue)
+    : sock_(std::move(sock)), ctx_(std::move(ctx)), queue_(queue), timer_(sock_.get_executor()) {
+  asio::error_code ec;
+  auto ep = sock_.remote_endpoint(ec);
+  if (!ec) {
+    auto addr = ep.address();
+    if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+      addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+    client_.addr = addr.to_string();
+    client_.port = ep.port();
+  }
+  if (auto ip = IpAddress::parse(client_.addr)) client_in_mynetworks_ = ctx_->in_mynetworks(*ip);
+  sock_.set_option(asio::ip::tcp::no_delay(true), ec);
+}
+
+void Session::enter_state(State to) { state_ = to; }
+
+void Session::reset_transaction() {
+  sender_.clear();
+  rcpts_.clear();
+  queue_id_.clear();
+  body_type_.clear();
+  arrival_ = 0;
+  if (state_ != State::connected) state_ = State::greeted;
+}
+
+asio::awaitable<void> Session::watchdog() {
+  while (!closed_) {
+    timer_.expires_at(deadline_);
+    asio::error_code ec;
+    co_await timer_.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (closed_) co_return;
+    if (std::chrono::steady_clock::now() >= deadline_) {
+      timed_out_ = true;
+      sock_.cancel(ec);
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<void> Session::flush() {
+  if (out_.empty() || closed_) co_return;
+  asio::error_code ec;
+  co_await asio::async_write(sock_, asio::buffer(out_), asio::redirect_error(use_awaitable, ec));
+  out_.clear();
+  if (ec) closed_ = true;
+}
+
+asio::awaitable<bool> Session::read_more() {
+  co_await flush();
+  if (closed_) co_return false;
+  if (in_pos_ > 0) {
+    in_.erase(0, in_pos_);
+    in_pos_ = 0;
+  }
+  size_t old = in_.size();
+  in_.resize(old + kReadChunk);
+  deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(p().smtpd_timeout);
+  asio::error_code ec;
+  size_t n = co_await sock_.async_read_some(asio::buffer(in_.data() + old, kReadChunk),
+                                            asio::redirect_error(use_awaitable, ec));
+  in_.resize(old + n);
+  co_return !ec && n > 0;
+}
+
+std::string Session::received_header(const std::string& qid) const {
+  const auto& pp = p();
+  std::string from = client_.helo.empty() ? client_.name : printable(client_.helo, 255);
+  std::string h = "Received: from " + from + " (" + client_.name + " [" + client_.addr + "])\n\tby " +
+                  pp.myhostname + " (" + pp.mail_name + ") with " + client_.protocol + " id " + qid;
+  if (rcpts_.size() == 1) h += "\n\tfor <" + printable(rcpts_[0].address, 255) + ">";
+  h += "; " + rfc5322_date(std::time_t(now_seconds())) + "\n";
+  return h;
+}
+
+asio::awaitable<void> Session::finish_data() {
+  smtp::DataReader& d = *data_;
+  smtp::Reply r;
+  if (d.too_big()) {
+    r = {552, smtp::Status::too_big, "Message size exceeds fixed limit"};
+    maillog::reject(log_, queue_id_, "END-OF-MESSAGE", client_, r.wire(), sender_, "");
+  } else {
+    Message m;
+    m.envelope.queue_id = queue_id_;
+    m.envelope.sender = sender_;
+    m.envelope.recipients = rcpts_;
+    m.envelope.arrival = arrival_;
+    m.envelope.client = client_;
+    m.envelope.body_type = body_type_;
+    m.content = received_header(queue_id_);
+    m.content += d.content();
+    d.content().clear();
+    auto result = co_await queue_.submit(std::move(m));
+    if (result.ok) {
+      r = {250, smtp::Status::ok, "Ok: queued as " + queue_id_};
+    } else {
+      log_.warning("{}: queue file write error: {}", queue_id_, result.error);
+      r = {451, smtp::Status::system_error, "Error: queue file write error"};
+    }
+  }
+  counts_.add("data", r.positive());
+  out_ += r.wire();
+  data_.reset();
+  reset_transaction();
+}
+
+asio::awaitable<void> Session::run() {
+  closed_ = false;
+  deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(p().smtpd_timeout);
+  // The watchdog keeps the session alive until it has seen the session close.
+  asio::co_spawn(sock_.get_executor(),
+                 [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->watchdog(); },
+                 asio::detached);
+  maillog::connect(log_, client_);
+  out_ += smtp::Reply{220, smtp::Status::none, ctx_->banner}.wire();
+  bool quit = false;
+  while (!quit && !closed_) {
+    if (data_) {
+      size_t used = data_->feed(std::string_view(in_).substr(in_pos_));
+      in_pos_ += used;
+      if (data_->done()) {
+        co_await finish_data();
+        continue;
+      }
+      in_.clear();
+      in_pos_ = 0;
+      if (!co_await read_more()) break;
+      continue;
+    }
+    const char* base = in_.data() + in_pos_;
+    const void* nl = std::memchr(base, '\n', in_.size() - in_pos_);
+    if (!nl) {
+      if (in_.size() - in_pos_ > kMaxCommandLine) {  // drop the rest of an overlong line
+        in_.clear();
+        in_pos_ = 0;
+        if (!skipping_long_line_) out_ += smtp::Reply{500, smtp::Status::bad_syntax, "Error: line too long"}.wire();
+        skipping_long_line_ = true;
+      }
+      if (!co_await read_more()) break;
+      continue;
+    }
+    size_t len = size_t(static_cast<const char*>(nl) - base);
+    std::string_view line(base, len);
+    in_pos_ += len + 1;
+    if (skipping_long_line_) {
+      skipping_long_line_ = false;
+      continue;
+    }
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    Outcome o = dispatch(line);
+    out_ += o.reply.wire();
+    if (o.then) out_ += o.then->wire();
+    if (o.start_data) data_.emplace(ctx_->max_message_size ? ctx_->max_message_size : SIZE_MAX);
+    if (o.close) quit = true;
+  }
+  if (!quit) {
+    if (timed_out_) {
+      log_.info("timeout after {} from {}", last_command_, client_.log_name());
+      out_ += smtp::Reply{421, smtp::Status::timeout, p().myhostname + " Error: timeout exceeded"}.wire();
+      closed_ = false;
+      co_await flush();
+    } else {
+      log_.info("lost connection after {} from {}", last_command_, client_.log_name());
+    }
+  }
+  co_await flush();
+  closed_ = true;
+  timer_.cancel();
+  asio::error_code ec;
+  sock_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  sock_.close(ec);
+  maillog::disconnect(log_, client_, counts_);
+}
+
+}  // namespace tern::server

@@ -1,0 +1,96 @@
+// One SMTP server session: a straight-line coroutine that reads commands (all that are
+// buffered, so PIPELINING costs no extra system calls), answers each from the command
+// table, batches replies into one write per pipelined group, receives DATA through the
+// incremental DataReader, and hands each message to the queue role before it says 250.
+#pragma once
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/log.hpp"
+#include "message/envelope.hpp"
+#include "message/maillog.hpp"
+#include "server/context.hpp"
+#include "server/queue_client.hpp"
+#include "smtp/command.hpp"
+#include "smtp/data_reader.hpp"
+#include "smtp/reply.hpp"
+
+namespace tern::server {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(asio::ip::tcp::socket sock, std::shared_ptr<const SmtpdContext> ctx, QueueClient& queue);
+  asio::awaitable<void> run();
+
+  // What a command handler decides: the reply, and what the session does next.
+  struct Outcome {
+    smtp::Reply reply;
+    bool close = false;       // QUIT, or too many errors
+    bool start_data = false;  // DATA accepted: the next bytes are content
+    std::optional<smtp::Reply> then;  // a second reply (421 after too many errors)
+  };
+
+  // The protocol state machine; handlers are pure checks plus the state change.
+  enum class State { connected, greeted, mail, rcpt };
+
+  // Command handlers (commands.cpp). Public so tests can drive them without sockets.
+  Outcome on_helo(std::string_view arg, bool extended);
+  Outcome on_mail(std::string_view arg);
+  Outcome on_rcpt(std::string_view arg);
+  Outcome on_data(std::string_view arg);
+  Outcome on_rset(std::string_view arg);
+  Outcome on_noop(std::string_view arg);
+  Outcome on_quit(std::string_view arg);
+  Outcome on_vrfy(std::string_view arg);
+  Outcome on_unknown(std::string_view arg);
+  Outcome dispatch(std::string_view line);
+
+ private:
+  asio::awaitable<bool> read_more();
+  asio::awaitable<void> flush();
+  asio::awaitable<void> watchdog();
+  asio::awaitable<void> finish_data();
+  void enter_state(State to);
+  void reset_transaction();
+  std::optional<smtp::Reply> check_recipient(const std::string& addr, bool for_vrfy);
+  std::string received_header(const std::string& qid) const;
+  const config::Params& p() const { return *ctx_->params; }
+
+  asio::ip::tcp::socket sock_;
+  std::shared_ptr<const SmtpdContext> ctx_;
+  QueueClient& queue_;
+  log::Logger log_{"smtpd"};
+  ClientInfo client_;
+  bool client_in_mynetworks_ = false;
+
+  State state_ = State::connected;
+  std::string in_;          // received, not yet consumed
+  size_t in_pos_ = 0;
+  std::string out_;         // replies not yet written
+  bool skipping_long_line_ = false;
+  std::optional<smtp::DataReader> data_;
+  asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point deadline_;
+  bool timed_out_ = false;
+  bool closed_ = false;
+
+  // The transaction.
+  std::string sender_;
+  std::vector<Recipient> rcpts_;
+  std::string queue_id_;
+  double arrival_ = 0;
+  std::string body_type_;
+
+  int errors_ = 0;
+  std::string last_command_ = "CONNECT";
+  maillog::CommandCounts counts_;
+};
+
+}  // namespace tern::server
