@@ -218,7 +218,7 @@ void QueueService::deliver_now(const DeliveryEnv& env, Message& m, QueueName whe
     std::vector<delivery::DeliveryResult> results;
     const log::Logger* logger = &local_log;
     if (route.cls == route::AddressClass::local) {
-      results = env.local.deliver(m, r);
+      results = env.local.deliver(m, i);
     } else {
       logger = &qmgr_log_;
       results.push_back(delivery::DeliveryResult::defer(

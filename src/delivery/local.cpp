@@ -1,6 +1,8 @@
 // Local delivery; see local.hpp.
 #include "delivery/local.hpp"
 
+#include <fmt/format.h>
+
 #include "base/strings.hpp"
 #include "delivery/maildir.hpp"
 #include "route/resolve.hpp"
@@ -27,15 +29,17 @@ Result<LocalDelivery> LocalDelivery::make(const config::Params& p, const maps::O
   return d;
 }
 
-std::vector<DeliveryResult> LocalDelivery::deliver(const Message& m, const Recipient& rcpt) const {
+std::vector<DeliveryResult> LocalDelivery::deliver(const Message& m, size_t index) const {
   std::vector<DeliveryResult> out;
-  auto parts = smtp::split_address(rcpt.address);
-  expand(m, rcpt, std::string(parts.local), 0, out);
+  Job job{m, m.envelope.recipients.at(index), index};
+  auto parts = smtp::split_address(job.rcpt.address);
+  expand(job, std::string(parts.local), 0, out);
   return out;
 }
 
-void LocalDelivery::expand(const Message& m, const Recipient& rcpt, const std::string& local,
-                           int depth, std::vector<DeliveryResult>& out) const {
+void LocalDelivery::expand(const Job& job, const std::string& local, int depth,
+                           std::vector<DeliveryResult>& out) const {
+  const Recipient& rcpt = job.rcpt;
   std::string final_rcpt = depth == 0 ? rcpt.address : lower(local) + "@" + myorigin_;
   if (depth > kMaxAliasDepth) {
     out.push_back(DeliveryResult::bounce("5.4.6", "mail forwarding loop for " + rcpt.address, "local", final_rcpt));
@@ -69,25 +73,27 @@ void LocalDelivery::expand(const Message& m, const Recipient& rcpt, const std::s
       }
       // An alias that names itself means the user of that name (e.g. "alice: alice").
       if (lower(tp.local) == key) {
-        if (auto u = users_->find(key)) out.push_back(to_user(m, rcpt, *u, final_rcpt));
+        if (auto u = users_->find(key)) out.push_back(to_user(job, *u, final_rcpt));
         else out.push_back(DeliveryResult::bounce("5.1.1", "unknown user: \"" + key + "\"", "local", final_rcpt));
         continue;
       }
-      expand(m, rcpt, std::string(tp.local), depth + 1, out);
+      expand(job, std::string(tp.local), depth + 1, out);
     }
     return;
   }
   // Not an alias: a user, by the name without its extension.
   const std::string& user = keys.back();
   if (auto u = users_->find(user)) {
-    out.push_back(to_user(m, rcpt, *u, final_rcpt));
+    out.push_back(to_user(job, *u, final_rcpt));
     return;
   }
   out.push_back(DeliveryResult::bounce("5.1.1", "unknown user: \"" + user + "\"", "local", final_rcpt));
 }
 
-DeliveryResult LocalDelivery::to_user(const Message& m, const Recipient& rcpt,
-                                      const maps::LocalUser& u, const std::string& rcpt_addr) const {
+DeliveryResult LocalDelivery::to_user(const Job& job, const maps::LocalUser& u,
+                                      const std::string& rcpt_addr) const {
+  const Message& m = job.m;
+  const Recipient& rcpt = job.rcpt;
   if (home_mailbox_.empty() || home_mailbox_.back() != '/')
     return DeliveryResult::defer("4.3.0", "mailbox delivery to \"" + (home_mailbox_.empty() ? std::string("/var/mail") : home_mailbox_) +
                                  "\": only Maildir (home_mailbox ending in /) is implemented yet",
@@ -96,7 +102,9 @@ DeliveryResult LocalDelivery::to_user(const Message& m, const Recipient& rcpt,
   std::string orig = rcpt.orcpt.empty() ? rcpt.address : rcpt.orcpt;
   if (!orig.empty()) prefix += "X-Original-To: " + orig + "\n";
   prefix += "Delivered-To: " + rcpt_addr + "\n";
-  auto r = deliver_maildir(u.home + "/" + home_mailbox_, prefix, m.content);
+  // The same queue file and recipient always make the same Maildir name (see maildir.hpp).
+  std::string unique = fmt::format("{}.T{}R{}", (long long)m.envelope.arrival, m.envelope.queue_id, job.index);
+  auto r = deliver_maildir(u.home + "/" + home_mailbox_, unique, prefix, m.content);
   if (!r) return DeliveryResult::defer("4.2.0", "maildir delivery failed: " + r.error().message, "local", rcpt_addr);
   return DeliveryResult::ok("delivered to maildir", "local", rcpt_addr);
 }

@@ -19,14 +19,18 @@ class LocalDelivery {
  public:
   static Result<LocalDelivery> make(const config::Params& p, const maps::OpenContext& ctx);
 
-  // Delivers `m` to one recipient; may produce several results when an alias expands.
-  std::vector<DeliveryResult> deliver(const Message& m, const Recipient& rcpt) const;
+  // Delivers recipient `index` of `m`; may produce several results when an alias expands.
+  std::vector<DeliveryResult> deliver(const Message& m, size_t index) const;
 
  private:
-  void expand(const Message& m, const Recipient& rcpt, const std::string& local, int depth,
+  struct Job {
+    const Message& m;
+    const Recipient& rcpt;
+    size_t index;
+  };
+  void expand(const Job& job, const std::string& local, int depth,
               std::vector<DeliveryResult>& out) const;
-  DeliveryResult to_user(const Message& m, const Recipient& rcpt, const maps::LocalUser& u,
-                         const std::string& final_rcpt) const;
+  DeliveryResult to_user(const Job& job, const maps::LocalUser& u, const std::string& final_rcpt) const;
 
   std::shared_ptr<maps::MapList> aliases_;
   std::shared_ptr<maps::UserDb> users_;

@@ -3,11 +3,9 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 
 #include <fmt/format.h>
@@ -30,23 +28,23 @@ std::string hostname_for_maildir() {
 }
 }  // namespace
 
-Result<std::string> deliver_maildir(const std::string& maildir, std::string_view prefix,
-                                    std::string_view content) {
+Result<std::string> deliver_maildir(const std::string& maildir, const std::string& unique,
+                                    std::string_view prefix, std::string_view content) {
   std::string base = maildir;
   while (base.size() > 1 && base.back() == '/') base.pop_back();
   for (const char* sub : {"/tmp", "/new", "/cur"})
     if (auto s = make_dirs(base + sub, 0700); !s) return s.error();
-  static std::atomic<unsigned> counter{0};
   static const std::string host = hostname_for_maildir();
-  timeval tv{};
-  ::gettimeofday(&tv, nullptr);
-  std::string tmpname = fmt::format("{}.P{}Q{}M{}.{}", tv.tv_sec, ::getpid(), counter++, tv.tv_usec, host);
-  std::string tmp = base + "/tmp/" + tmpname;
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  size_t total = prefix.size() + content.size();
+  std::string name = fmt::format("{}.{},S={}", unique, host, total);
+  std::string final_path = base + "/new/" + name;
+  struct stat sb {};
+  if (::stat(final_path.c_str(), &sb) == 0) return final_path;  // delivered before a crash
+  std::string tmp = base + "/tmp/" + name;
+  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!fd) return Error{"create maildir file " + tmp + ": " + errno_text(errno)};
   iovec iov[2] = {{const_cast<char*>(prefix.data()), prefix.size()},
                   {const_cast<char*>(content.data()), content.size()}};
-  size_t total = prefix.size() + content.size();
   ssize_t n = ::writev(fd.get(), iov, 2);
   Status st = ok_status();
   if (n < 0) st = Error{"write " + tmp + ": " + errno_text(errno)};
@@ -55,16 +53,10 @@ Result<std::string> deliver_maildir(const std::string& maildir, std::string_view
     st = write_all(fd.get(), rest, tmp);
   }
   if (st && ::fsync(fd.get()) != 0) st = Error{"fsync " + tmp + ": " + errno_text(errno)};
-  struct stat sb {};
-  if (st && ::fstat(fd.get(), &sb) != 0) st = Error{"fstat " + tmp + ": " + errno_text(errno)};
   if (!st) {
     ::unlink(tmp.c_str());
     return st.error();
   }
-  // Postfix's unique name: time, device, inode, microseconds, host; plus the size.
-  std::string name = fmt::format("{}.V{:x}I{:x}M{}.{},S={}", tv.tv_sec, (unsigned long)sb.st_dev,
-                                 (unsigned long)sb.st_ino, tv.tv_usec, host, total);
-  std::string final_path = base + "/new/" + name;
   if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
