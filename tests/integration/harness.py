@@ -12,7 +12,7 @@ Environment:
   TERN_KEEP=1  keep the temporary directories (their paths are printed)
 """
 
-import errno
+import email.utils
 import os
 import random
 import re
@@ -433,6 +433,60 @@ class Tern:
         return subprocess.run([TERND, "-c", self.dir, "-n"], stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               timeout=30, text=True)
+
+
+def make_message(token, sender="sender@example.org", to="alice@example.test",
+                 extra_body=""):
+    """A message (LF line ends) carrying its own Message-ID and Date."""
+    return ("Message-ID: <%s@client.test>\n"
+            "Date: %s\n"
+            "From: <%s>\n"
+            "To: <%s>\n"
+            "Subject: tern test %s\n"
+            "\n"
+            "Hello, this is message %s.\n"
+            "%s"
+            "Bye.\n" % (token, email.utils.formatdate(localtime=False), sender, to,
+                        token, token, extra_body))
+
+
+def write_swaks_data(path, message):
+    """A --data @file for swaks: swaks ends the data with its own CRLF before the
+    final dot, so the file leaves out the message's last line break."""
+    assert message.endswith("\n")
+    with open(path, "w") as f:
+        f.write(message[:-1])
+
+
+class SmtpSocket:
+    """A raw SMTP client: exact bytes out, reply lines in."""
+
+    def __init__(self, port, source="127.0.0.1"):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10,
+                                             source_address=(source, 0))
+        self.rfile = self.sock.makefile("rb")
+
+    def reply(self):
+        """One complete (possibly multi-line) reply as a list of str lines."""
+        lines = []
+        while True:
+            line = self.rfile.readline()
+            if not line:
+                raise ConnectionError("connection closed; got so far %r" % lines)
+            line = line.decode("ascii", "replace").rstrip("\r\n")
+            lines.append(line)
+            if len(line) < 4 or line[3] != "-":
+                return lines
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def command(self, line):
+        self.send(line.encode("ascii") + b"\r\n")
+        return self.reply()
+
+    def close(self):
+        self.sock.close()
 
 
 def queue_id_from_swaks(output):

@@ -7,13 +7,13 @@ bytes on the wire matter. Every test starts its own ternd in a fresh directory.
 import email.utils
 import os
 import re
-import socket
 import time
 import unittest
 import uuid
 
 import harness
-from harness import MYHOSTNAME, QUEUE_ID, TernTestCase
+from harness import (MYHOSTNAME, QUEUE_ID, SmtpSocket, TernTestCase, make_message,
+                     write_swaks_data)
 
 DATE_RE = (r"(?P<date>[A-Z][a-z]{2}, [ 0-9]?\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d "
            r"[+-]\d{4}(?: \([A-Za-z0-9+-]+\))?)")
@@ -38,60 +38,6 @@ def delivered_re(sender, rcpt, final, helo, body, for_line=True, protocol="ESMTP
           + received_re(helo, rcpt if for_line else None, protocol)
           + re.escape(body) + r"\Z")
     return re.compile(rx.encode("utf-8"), re.S)
-
-
-def make_message(token, sender="sender@example.org", to="alice@example.test",
-                 extra_body=""):
-    """A message (LF line ends) carrying its own Message-ID and Date."""
-    return ("Message-ID: <%s@client.test>\n"
-            "Date: %s\n"
-            "From: <%s>\n"
-            "To: <%s>\n"
-            "Subject: tern test %s\n"
-            "\n"
-            "Hello, this is message %s.\n"
-            "%s"
-            "Bye.\n" % (token, email.utils.formatdate(localtime=False), sender, to,
-                        token, token, extra_body))
-
-
-def write_swaks_data(path, message):
-    """A --data @file for swaks: swaks ends the data with its own CRLF before the
-    final dot, so the file leaves out the message's last line break."""
-    assert message.endswith("\n")
-    with open(path, "w") as f:
-        f.write(message[:-1])
-
-
-class SmtpSocket:
-    """A raw SMTP client: exact bytes out, reply lines in."""
-
-    def __init__(self, port, source="127.0.0.1"):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10,
-                                             source_address=(source, 0))
-        self.rfile = self.sock.makefile("rb")
-
-    def reply(self):
-        """One complete (possibly multi-line) reply as a list of str lines."""
-        lines = []
-        while True:
-            line = self.rfile.readline()
-            if not line:
-                raise ConnectionError("connection closed; got so far %r" % lines)
-            line = line.decode("ascii", "replace").rstrip("\r\n")
-            lines.append(line)
-            if len(line) < 4 or line[3] != "-":
-                return lines
-
-    def send(self, data):
-        self.sock.sendall(data)
-
-    def command(self, line):
-        self.send(line.encode("ascii") + b"\r\n")
-        return self.reply()
-
-    def close(self):
-        self.sock.close()
 
 
 class PipelineTest(TernTestCase):
