@@ -188,7 +188,7 @@ Session::Outcome Session::dispatch(std::string_view line) {
       {Verb::vrfy, &Session::on_vrfy},
   };
   if (line.empty()) {
-    Outcome o{Reply{500, Status::bad_syntax, "Error: bad syntax"}};
+    Outcome o{Reply{500, Status::bad_command, "Error: bad syntax"}};
     ++errors_;
     return o;
   }

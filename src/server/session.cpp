@@ -157,7 +157,7 @@ asio::awaitable<void> Session::run() {
       if (in_.size() - in_pos_ > kMaxCommandLine) {  // drop the rest of an overlong line
         in_.clear();
         in_pos_ = 0;
-        if (!skipping_long_line_) out_ += smtp::Reply{500, smtp::Status::bad_syntax, "Error: line too long"}.wire();
+        if (!skipping_long_line_) out_ += smtp::Reply{500, smtp::Status::bad_command, "Error: line too long"}.wire();
         skipping_long_line_ = true;
       }
       if (!co_await read_more()) break;
@@ -171,6 +171,10 @@ asio::awaitable<void> Session::run() {
       continue;
     }
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() > kMaxCommandLine) {
+      out_ += smtp::Reply{500, smtp::Status::bad_command, "Error: line too long"}.wire();
+      continue;
+    }
     Outcome o = dispatch(line);
     out_ += o.reply.wire();
     if (o.then) out_ += o.then->wire();
