@@ -140,6 +140,8 @@ class Tern:
         self.port = free_port()
         self.proc = None
         self.pgid = None
+        self.started_once = False
+        self.leftovers = []
         self.output_path = os.path.join(self.dir, "ternd.out")
         self.settings = list(DEFAULT_MAIN_CF)
         for name, value in (main_cf or {}).items():
@@ -193,8 +195,24 @@ class Tern:
 
     # ---- process -------------------------------------------------------------------
 
-    def start(self, timeout=15):
-        """Start ternd in its own session/process group; return when the port answers."""
+    def start(self, timeout=15, port_retries=3):
+        """Start ternd in its own session/process group; return the banner once the
+        port answers. If another program took the port in the meantime (the check in
+        free_port() races with it), move to a new port (first start only)."""
+        for attempt in range(port_retries + 1):
+            try:
+                return self._start(timeout)
+            except TernError as e:
+                if (attempt == port_retries or self.started_once
+                        or "Address already in use" not in str(e)):
+                    raise
+                self.port = free_port()
+                self.write_config()
+
+    def _start(self, timeout):
+        if not os.access(TERND, os.X_OK):
+            raise TernError("%s is missing: build Tern first (make build) or set "
+                            "TERN_BUILD to the CMake build directory" % TERND)
         if self.proc is not None and self.proc.poll() is None:
             raise TernError("ternd already running (pid %d)" % self.proc.pid)
         out = open(self.output_path, "ab")
@@ -214,6 +232,7 @@ class Tern:
             if banner is not None:
                 if not banner.startswith(b"220 "):
                     raise TernError("unexpected banner %r\n%s" % (banner, self.evidence()))
+                self.started_once = True
                 return banner.decode("ascii", "replace").rstrip("\r\n")
             if time.monotonic() >= deadline:
                 self.kill()

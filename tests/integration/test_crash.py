@@ -11,7 +11,6 @@ import collections
 import random
 import re
 import smtplib
-import socket
 import sys
 import threading
 import time

@@ -228,6 +228,30 @@ class PipelineTest(TernTestCase):
         tern.wait_for_log(r"^%s: to=<alice@example\.test>, orig_to=<postmaster@example\.test>, "
                           r"relay=local, .*status=sent \(delivered to maildir\)$" % qid)
 
+    def test_missing_message_id_and_date_are_added(self):
+        tern = self.start_tern()
+        s = tern.smtp()
+        try:
+            s.sendmail("bare@example.org", ["alice@example.test"],
+                       b"From: <bare@example.org>\r\nSubject: no id, no date\r\n"
+                       b"\r\nbody\r\n")
+            s.quit()
+        finally:
+            s.close()
+        msg = tern.wait_for_maildir("alice", 1)[0].decode()
+        m = re.fullmatch(
+            r"Return-Path: <bare@example\.org>\nX-Original-To: alice@example\.test\n"
+            r"Delivered-To: alice@example\.test\n"
+            + received_re("client.test", "alice@example.test")
+            + r"From: <bare@example\.org>\nSubject: no id, no date\n"
+            r"Message-Id: <(?P<stamp>\d{14})\.(?P=qid)@%s>\n"
+            r"Date: (?P<date2>[^\n]+)\n\nbody\n" % re.escape(MYHOSTNAME), msg)
+        self.assertIsNotNone(m, msg)
+        self.assertEqual(m.group("date2"), m.group("date"))
+        tern.wait_for_log(r"^%s: message-id=<%s\.%s@%s>$"
+                          % (m.group("qid"), m.group("stamp"), m.group("qid"),
+                             re.escape(MYHOSTNAME)), since=tern.mark)
+
     # ---- the mail log --------------------------------------------------------------
 
     def test_log_lines_for_one_delivery(self):
@@ -347,6 +371,22 @@ class PipelineTest(TernTestCase):
         pq = tern.tool("postqueue", "-c", tern.dir, "-p")
         self.assertEqual(pq.stdout, out.stdout)
         self.assertEqual(pq.returncode, 0)
+
+    def test_deferred_message_survives_restart(self):
+        tern = self.start_tern()
+        r = tern.swaks("x@remote.test")
+        qid = harness.queue_id_from_swaks(r.stdout)
+        self.assertQueueId(qid)
+        self.assertTrue(harness.wait_until(
+            lambda: tern.queue_files("deferred") == [qid], 10), tern.evidence())
+        before = tern.tool("mailq", "-c", tern.dir).stdout
+        self.assertEqual(tern.stop(), 0)
+        # Listed from the queue files while the daemon is down.
+        self.assertEqual(tern.tool("mailq", "-c", tern.dir).stdout, before)
+        tern.start()
+        self.assertEqual(tern.queue_files("deferred"), [qid])
+        self.assertEqual(tern.tool("mailq", "-c", tern.dir).stdout, before)
+        self.assertIn(qid, before)
 
     def test_mailq_exact_postfix_long_id_layout(self):
         """postqueue -p with long queue IDs, as Postfix prints it (showq_compat.c):
