@@ -33,6 +33,7 @@ struct Recipient {
   uint8_t notify = 0;
   RcptState state = RcptState::pending;
   std::string reason;         // last deferral/bounce reason
+  std::string dsn;            // last enhanced status, "4.3.0"
 };
 
 struct Envelope {
@@ -45,6 +46,8 @@ struct Envelope {
   std::string ret;            // DSN RET= (FULL, HDRS or "")
   std::string body_type;      // 7BIT, 8BITMIME or ""
   bool smtputf8 = false;
+  std::string verp;           // XVERP delimiters ("+="), "" when not asked for
+  bool delay_warned = false;  // a delay notice was sent already
 };
 
 struct Message {

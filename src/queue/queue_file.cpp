@@ -111,6 +111,7 @@ std::string encode_queue_file(const Message& m) {
   if (!e.ret.empty()) out += "ret " + escape_field(e.ret) + "\n";
   if (!e.body_type.empty()) out += "body " + escape_field(e.body_type) + "\n";
   if (e.smtputf8) out += "smtputf8\n";
+  if (!e.verp.empty()) out += "verp " + escape_field(e.verp) + "\n";
   for (const auto& r : e.recipients)
     out += fmt::format("rcpt {} {} {}\n", escape_field(r.address), escape_field(r.orcpt), int(r.notify));
   out += fmt::format("content {}\n", m.content.size());
@@ -119,10 +120,16 @@ std::string encode_queue_file(const Message& m) {
   return out;
 }
 
-std::string encode_outcome(size_t rcpt_index, RcptState state, double when, std::string_view reason) {
-  return fmt::format("outcome {} {} {:.6f} {}\n", rcpt_index, state_name(state), when,
-                     escape_field(reason));
+std::string encode_outcome(size_t rcpt_index, RcptState state, double when, std::string_view reason,
+                           std::string_view dsn) {
+  if (dsn.empty())
+    return fmt::format("outcome {} {} {:.6f} {}\n", rcpt_index, state_name(state), when,
+                       escape_field(reason));
+  return fmt::format("outcome {} {} {:.6f} {} {}\n", rcpt_index, state_name(state), when,
+                     escape_field(reason), escape_field(dsn));
 }
+
+std::string encode_delay_warned(double when) { return fmt::format("warned {:.6f}\n", when); }
 
 ParsedFile parse_queue_file(std::string_view text) {
   ParsedFile pf;
@@ -174,6 +181,7 @@ ParsedFile parse_queue_file(std::string_view text) {
     else if (key == "ret" && want(1)) e.ret = v[0];
     else if (key == "body" && want(1)) e.body_type = v[0];
     else if (key == "smtputf8" && want(0)) e.smtputf8 = true;
+    else if (key == "verp" && want(1)) e.verp = v[0];
     else if (key == "rcpt" && want(3) && parse_int(v[2]) && *parse_int(v[2]) >= 0 && *parse_int(v[2]) < 256) {
       e.recipients.push_back({v[0], v[1], uint8_t(*parse_int(v[2]))});
     } else if (key == "content" && want(1) && parse_int(v[0]) && *parse_int(v[0]) >= 0) {
@@ -201,14 +209,20 @@ ParsedFile parse_queue_file(std::string_view text) {
   while (lr.next(line, complete)) {
     if (!complete) break;  // a crash during an append: the outcome was never recorded
     auto f = split_any(line, " ");
-    if (f.size() != 5 || f[0] != "outcome") return fail("bad outcome record");
+    if (f.size() == 2 && f[0] == "warned" && parse_double(f[1])) {
+      e.delay_warned = true;
+      continue;
+    }
+    if ((f.size() != 5 && f.size() != 6) || f[0] != "outcome") return fail("bad outcome record");
     auto idx = parse_int(f[1]);
     auto st = state_of(f[2]);
     auto reason = unescape_field(f[4]);
-    if (!idx || *idx < 0 || size_t(*idx) >= e.recipients.size() || !st || !reason)
+    auto dsn = f.size() == 6 ? unescape_field(f[5]) : Result<std::string>(std::string());
+    if (!idx || *idx < 0 || size_t(*idx) >= e.recipients.size() || !st || !reason || !dsn)
       return fail("bad outcome record \"" + printable(line, 60) + "\"");
     e.recipients[size_t(*idx)].state = *st;
     e.recipients[size_t(*idx)].reason = std::move(*reason);
+    e.recipients[size_t(*idx)].dsn = std::move(*dsn);
   }
   pf.status = ParseStatus::ok;
   return pf;

@@ -7,7 +7,8 @@
 //   rcpt bob@example.test - 0    (address, ORCPT or "-", NOTIFY bits)
 //   content 1234                 then exactly 1234 bytes of message, then "\n"
 //   sealed                       written with the rest in one write(2)
-//   outcome 0 done 1763775246.5 -      appended later, one line per recipient outcome
+//   outcome 0 done 1763775246.5 - 2.0.0 appended later: recipient, state, time, reason, DSN status
+//   warned 1763775246.5          appended when the delay notice went out
 //
 // A file without its "sealed" line was never acknowledged (we reply 250 only after the
 // whole file, sealed, is fsynced). A partial last outcome line is a crash during append
@@ -22,7 +23,10 @@
 namespace tern::queue {
 
 std::string encode_queue_file(const Message& m);
-std::string encode_outcome(size_t rcpt_index, RcptState state, double when, std::string_view reason);
+std::string encode_outcome(size_t rcpt_index, RcptState state, double when, std::string_view reason,
+                           std::string_view dsn = "");
+// "warned TIME": the delay notice went out.
+std::string encode_delay_warned(double when);
 
 enum class ParseStatus { ok, unsealed, malformed };
 struct ParsedFile {

@@ -1,7 +1,22 @@
-// Scheduling arithmetic, free of I/O so it is unit-tested directly: when a deferred
-// message is tried again (Postfix's rule: wait as long as the message is old, at least
-// minimal_backoff_time and at most maximal_backoff_time) and when it expires.
+// Scheduling, free of I/O so it is unit-tested directly.
+//
+// Retry arithmetic: a deferred message waits as long as it is old, at least
+// minimal_backoff_time and at most maximal_backoff_time (Postfix's rule).
+//
+// The delivery scheduler: deliveries are Jobs — one message's recipients for one
+// destination (transport + nexthop), at most that transport's recipient limit. Jobs run
+// under a per-destination concurrency limit, destinations take turns (round robin, so one
+// busy destination cannot starve the others), and a destination that failed as a whole
+// (it is down, or its transport is unavailable) is throttled: its waiting jobs are handed
+// back to be deferred without trying, until `dead_until`.
 #pragma once
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace tern::queue {
 
@@ -13,13 +28,52 @@ struct Backoff {
 // The next attempt for a message that arrived at `arrival` and was just deferred at `now`.
 double next_attempt(double arrival, double now, const Backoff& b);
 
-// The delays=a/b/c/d breakdown as Postfix logs it, from four instants.
-struct Delays {
-  double before_active;   // a: arrival until the queue manager took it
-  double in_active;       // b: waiting in the queue manager
-  double connect;         // c: connection setup
-  double transmit;        // d: transmission
-  double total() const { return before_active + in_active + connect + transmit; }
+struct Job {
+  uint64_t message = 0;             // the queue role's handle for the message
+  std::string destination;          // "local:alice", "smtp:example.org"
+  std::string transport;            // "local", "smtp"
+  std::vector<size_t> recipients;   // indices into the message's recipients
+};
+
+struct SchedulerLimits {
+  size_t default_concurrency = 20;                 // default_destination_concurrency_limit
+  std::map<std::string, size_t> concurrency;       // <transport>_destination_concurrency_limit
+  size_t default_recipients = 50;                  // default_destination_recipient_limit
+  std::map<std::string, size_t> recipients;        // <transport>_destination_recipient_limit
+  double dead_time = 60;                           // how long a failed destination rests
+
+  size_t concurrency_for(const std::string& transport) const;
+  size_t recipients_for(const std::string& transport) const;
+};
+
+class Scheduler {
+ public:
+  explicit Scheduler(SchedulerLimits limits) : limits_(std::move(limits)) {}
+
+  // Queues one message's recipients for a destination, split by the recipient limit.
+  void add(uint64_t message, const std::string& transport, const std::string& destination,
+           const std::vector<size_t>& recipients);
+  // The next job that may run now, taking destinations in turn; nullopt when none may.
+  std::optional<Job> next(double now);
+  // A job ended. `destination_failed` throttles its destination until now + dead_time.
+  void finished(const Job& job, bool destination_failed, double now);
+  // Jobs waiting for throttled destinations: the caller defers them without trying.
+  std::vector<Job> take_throttled(double now);
+
+  size_t running() const { return running_total_; }
+  size_t waiting() const;
+  bool throttled(const std::string& destination, double now) const;
+
+ private:
+  struct Destination {
+    std::deque<Job> waiting;
+    size_t running = 0;
+    double dead_until = 0;
+  };
+  SchedulerLimits limits_;
+  std::map<std::string, Destination> dests_;
+  std::deque<std::string> turn_;  // destinations with waiting jobs, in round-robin order
+  size_t running_total_ = 0;
 };
 
 }  // namespace tern::queue

@@ -66,12 +66,11 @@ class FileStore : public Store {
     return out;
   }
 
-  Status record_outcome(const std::string& id, QueueName q, size_t idx, RcptState state,
-                        double when, std::string_view reason) override {
+  Status append(const std::string& id, QueueName q, const std::string& record) override {
     std::string p = path(q, id);
     Fd fd(::open(p.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
     if (!fd) return Error{p + ": " + errno_text(errno)};
-    return write_all(fd.get(), encode_outcome(idx, state, when, reason), p);
+    return write_all(fd.get(), record, p);
   }
 
   Status move(const std::string& id, QueueName from, QueueName to, double next_attempt) override {
@@ -137,12 +136,11 @@ class MemoryStore : public Store {
     }
     return out;
   }
-  Status record_outcome(const std::string& id, QueueName q, size_t idx, RcptState state,
-                        double when, std::string_view reason) override {
+  Status append(const std::string& id, QueueName q, const std::string& record) override {
     std::lock_guard lock(mu_);
     auto it = files_.find(key(q, id));
     if (it == files_.end()) return Error{id + ": no such queue file"};
-    it->second.text += encode_outcome(idx, state, when, reason);
+    it->second.text += record;
     return ok_status();
   }
   Status move(const std::string& id, QueueName from, QueueName to, double next) override {

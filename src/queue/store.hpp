@@ -41,8 +41,17 @@ class Store {
   virtual ~Store() = default;
   // Makes each message durable in active/; result[i] belongs to messages[i].
   virtual std::vector<Status> commit(std::span<const Message* const> messages) = 0;
-  virtual Status record_outcome(const std::string& id, QueueName q, size_t rcpt_index,
-                                RcptState state, double when, std::string_view reason) = 0;
+  Status record_outcome(const std::string& id, QueueName q, size_t rcpt_index,
+                                RcptState state, double when, std::string_view reason) {
+    return record_outcome(id, q, rcpt_index, state, when, reason, "");
+  }
+  Status record_outcome(const std::string& id, QueueName q, size_t rcpt_index,
+                                RcptState state, double when, std::string_view reason,
+                                std::string_view dsn) {
+    return append(id, q, encode_outcome(rcpt_index, state, when, reason, dsn));
+  }
+  // Appends one record line (an outcome, "warned …") to a queue file.
+  virtual Status append(const std::string& id, QueueName q, const std::string& record) = 0;
   virtual Status move(const std::string& id, QueueName from, QueueName to,
                       double next_attempt = 0) = 0;
   virtual Status remove(const std::string& id, QueueName q) = 0;

@@ -92,8 +92,10 @@ std::string Session::received_header(const std::string& qid) const {
   std::string from = client_.helo.empty() ? client_.name : printable(client_.helo, 255);
   std::string h = "Received: from " + from + " (" + client_.name + " [" + client_.addr + "])\n\tby " +
                   pp.myhostname + " (" + pp.mail_name + ") with " + client_.protocol + " id " + qid;
-  if (rcpts_.size() == 1) h += "\n\tfor <" + printable(rcpts_[0].address, 255) + ">";
-  h += "; " + rfc5322_date(std::time_t(now_seconds())) + "\n";
+  // Postfix's layout: "for <rcpt>; date" with one recipient, else the date on its own line.
+  std::string date = rfc5322_date(std::time_t(now_seconds()));
+  if (rcpts_.size() == 1) h += "\n\tfor <" + printable(rcpts_[0].address, 255) + ">; " + date + "\n";
+  else h += ";\n\t" + date + "\n";
   return h;
 }
 

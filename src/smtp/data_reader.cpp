@@ -1,17 +1,26 @@
 // DATA parsing; see data_reader.hpp.
 #include "smtp/data_reader.hpp"
 
+#include <cstdint>
 #include <cstring>
 
 namespace tern::smtp {
 
-void DataReader::line(std::string_view text, bool crlf) {
+void DataReader::line(std::string_view text, bool crlf, bool truncated) {
+  if (truncated) {  // longer than any message we keep: count it, never take it for "."
+    prev_crlf_ = crlf;
+    too_big_ = true;
+    size_ += text.size() + 1;
+    return;
+  }
   if (crlf && prev_crlf_ && text == ".") {
     done_ = true;
     return;
   }
   prev_crlf_ = crlf;
-  if (!text.empty() && text.front() == '.') text.remove_prefix(1);
+  // A lone "." that did not end the message (bare LF around it) was not dot-stuffed by
+  // the client (that would be ".."): keep it as sent.
+  if (text.size() > 1 && text.front() == '.') text.remove_prefix(1);
   size_ += text.size() + 1;
   if (size_ > max_size_) {
     too_big_ = true;
@@ -28,7 +37,11 @@ size_t DataReader::feed(std::string_view in) {
     if (!nl) {
       partial_.append(in.substr(pos));
       // A line longer than the size limit cannot be kept anyway: keep only its start.
-      if (partial_.size() > max_size_ + 2) partial_.resize(max_size_ + 2);
+      size_t cap = max_size_ > SIZE_MAX - 2 ? SIZE_MAX : max_size_ + 2;
+      if (partial_.size() > cap) {
+        partial_.resize(cap);
+        partial_truncated_ = true;
+      }
       return in.size();
     }
     size_t end = size_t(static_cast<const char*>(nl) - in.data());
@@ -39,8 +52,9 @@ size_t DataReader::feed(std::string_view in) {
     }
     bool crlf = !text.empty() && text.back() == '\r';
     if (crlf) text.remove_suffix(1);
-    line(text, crlf);
+    line(text, crlf, partial_truncated_);
     partial_.clear();
+    partial_truncated_ = false;
     pos = end + 1;
   }
   return pos;

@@ -21,12 +21,13 @@ class DataReader {
   std::string& content() { return content_; }
 
  private:
-  void line(std::string_view text, bool crlf);
+  void line(std::string_view text, bool crlf, bool truncated);
 
   std::string content_;
   std::string partial_;           // an incomplete line carried between feeds
   size_t max_size_;
   size_t size_ = 0;
+  bool partial_truncated_ = false; // the carried line was cut: it can never be the end marker
   bool prev_crlf_ = true;         // the previous line ended in CRLF (DATA itself did)
   bool done_ = false;
   bool too_big_ = false;
