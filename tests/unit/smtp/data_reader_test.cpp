@@ -82,22 +82,23 @@ TEST(DataReader, WithoutTheEndMarkerEverythingIsConsumedAndNotDone) {
   EXPECT_EQ(r.content(), "a\nb\n");
 }
 
+// A lone "." that does not end the message was not dot-stuffed: it is kept as sent.
 TEST(DataReader, BareLfDotBareLfDoesNotEnd) {
   Fed f = feed_all("a\n.\nb\r\n.\r\n");
   EXPECT_TRUE(f.done);
-  EXPECT_EQ(f.content, "a\n\nb\n");
+  EXPECT_EQ(f.content, "a\n.\nb\n");
 }
 
 TEST(DataReader, BareLfBeforeDotCrLfDoesNotEnd) {
   Fed f = feed_all("a\n.\r\nb\r\n.\r\n");
   EXPECT_TRUE(f.done);
-  EXPECT_EQ(f.content, "a\n\nb\n");
+  EXPECT_EQ(f.content, "a\n.\nb\n");
 }
 
 TEST(DataReader, CrLfDotBareLfDoesNotEnd) {
   Fed f = feed_all("a\r\n.\nstill here\r\n");
   EXPECT_FALSE(f.done);
-  EXPECT_EQ(f.content, "a\n\nstill here\n");
+  EXPECT_EQ(f.content, "a\n.\nstill here\n");
 }
 
 TEST(DataReader, BareCrVariantsNeverEnd) {
@@ -115,7 +116,7 @@ TEST(DataReader, OnlyTheRealMarkerEndsAfterSmugglingAttempts) {
   Fed f = feed_all(in);
   EXPECT_TRUE(f.done);
   EXPECT_EQ(f.consumed, in.size() - 5);
-  EXPECT_EQ(f.content, "a\n\nMAIL FROM:<evil>\n\r.\nb\n");
+  EXPECT_EQ(f.content, "a\n.\nMAIL FROM:<evil>\n\r.\nb\n");
 }
 
 const char* kTricky =
