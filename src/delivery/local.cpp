@@ -6,6 +6,7 @@
 #include "base/strings.hpp"
 #include "delivery/maildir.hpp"
 #include "route/resolve.hpp"
+#include "route/verp.hpp"
 #include "smtp/address.hpp"
 
 namespace tern::delivery {
@@ -98,7 +99,10 @@ DeliveryResult LocalDelivery::to_user(const Job& job, const maps::LocalUser& u,
     return DeliveryResult::defer("4.3.0", "mailbox delivery to \"" + (home_mailbox_.empty() ? std::string("/var/mail") : home_mailbox_) +
                                  "\": only Maildir (home_mailbox ending in /) is implemented yet",
                                  "local", rcpt_addr);
-  std::string prefix = "Return-Path: <" + m.envelope.sender + ">\n";
+  std::string sender = m.envelope.verp.empty()
+                           ? m.envelope.sender
+                           : route::verp_sender(m.envelope.sender, rcpt.address, m.envelope.verp);
+  std::string prefix = "Return-Path: <" + sender + ">\n";
   std::string orig = rcpt.orcpt.empty() ? rcpt.address : rcpt.orcpt;
   if (!orig.empty()) prefix += "X-Original-To: " + orig + "\n";
   prefix += "Delivered-To: " + rcpt_addr + "\n";

@@ -48,6 +48,7 @@ struct Envelope {
   bool smtputf8 = false;
   std::string verp;           // XVERP delimiters ("+="), "" when not asked for
   bool delay_warned = false;  // a delay notice was sent already
+  bool forced_expire = false; // postsuper -f: return to sender at the next attempt
 };
 
 struct Message {

@@ -131,6 +131,8 @@ std::string encode_outcome(size_t rcpt_index, RcptState state, double when, std:
 
 std::string encode_delay_warned(double when) { return fmt::format("warned {:.6f}\n", when); }
 
+std::string encode_forced_expire(double when) { return fmt::format("expire {:.6f}\n", when); }
+
 ParsedFile parse_queue_file(std::string_view text) {
   ParsedFile pf;
   auto fail = [&](std::string why) {
@@ -211,6 +213,10 @@ ParsedFile parse_queue_file(std::string_view text) {
     auto f = split_any(line, " ");
     if (f.size() == 2 && f[0] == "warned" && parse_double(f[1])) {
       e.delay_warned = true;
+      continue;
+    }
+    if (f.size() == 2 && f[0] == "expire" && parse_double(f[1])) {
+      e.forced_expire = true;
       continue;
     }
     if ((f.size() != 5 && f.size() != 6) || f[0] != "outcome") return fail("bad outcome record");

@@ -9,6 +9,7 @@
 //   sealed                       written with the rest in one write(2)
 //   outcome 0 done 1763775246.5 - 2.0.0 appended later: recipient, state, time, reason, DSN status
 //   warned 1763775246.5          appended when the delay notice went out
+//   expire 1763775246.5          appended by postsuper -f
 //
 // A file without its "sealed" line was never acknowledged (we reply 250 only after the
 // whole file, sealed, is fsynced). A partial last outcome line is a crash during append
@@ -27,6 +28,8 @@ std::string encode_outcome(size_t rcpt_index, RcptState state, double when, std:
                            std::string_view dsn = "");
 // "warned TIME": the delay notice went out.
 std::string encode_delay_warned(double when);
+// "expire TIME": postsuper -f asked to return the message at its next attempt.
+std::string encode_forced_expire(double when);
 
 enum class ParseStatus { ok, unsealed, malformed };
 struct ParsedFile {

@@ -7,7 +7,9 @@
 #include "base/strings.hpp"
 #include "base/time.hpp"
 #include "server/session.hpp"
+#include "route/verp.hpp"
 #include "smtp/address.hpp"
+#include "smtp/xtext.hpp"
 
 namespace tern::server {
 
@@ -42,6 +44,12 @@ Session::Outcome Session::on_helo(std::string_view arg, bool extended) {
   client_.protocol = extended ? "ESMTP" : "SMTP";
   enter_state(State::greeted);
   if (!extended) return {Reply{250, Status::none, p().myhostname}};
+  auto ip = IpAddress::parse(client_.addr);
+  if (ip && ctx_->verp_allowed(*ip)) {  // Postfix offers XVERP only to clients allowed to use it
+    auto keywords = ctx_->ehlo_keywords;
+    keywords.push_back("XVERP");
+    return {smtp::ehlo_reply(p().myhostname, keywords)};
+  }
   return {smtp::ehlo_reply(p().myhostname, ctx_->ehlo_keywords)};
 }
 static Session::Outcome helo_entry(Session& s, std::string_view a) { return s.on_helo(a, false); }
@@ -56,7 +64,7 @@ Session::Outcome Session::on_mail(std::string_view arg) {
     if (istarts_with(arg, "FROM:")) return {Reply{501, Status::bad_sender_syntax, "Bad sender address syntax"}};
     return {syntax("Syntax: MAIL FROM:<address>")};
   }
-  std::string body;
+  std::string body, envid, ret, verp;
   for (const auto& [k, v] : path->params) {
     if (k == "SIZE") {
       auto n = parse_int(v);
@@ -67,12 +75,30 @@ Session::Outcome Session::on_mail(std::string_view arg) {
       std::string b = lower(v);
       if (b != "7bit" && b != "8bitmime") return {syntax("Unsupported BODY parameter")};
       body = b == "7bit" ? "7BIT" : "8BITMIME";
+    } else if (k == "RET") {
+      std::string r = lower(v);
+      if ((r != "full" && r != "hdrs") || !ret.empty()) return {syntax("Bad RET parameter syntax")};
+      ret = r == "full" ? "FULL" : "HDRS";
+    } else if (k == "ENVID") {
+      auto id = smtp::decode_xtext(v);
+      if (!id || id->empty() || id->size() > 100 || !envid.empty()) return {syntax("Bad ENVID parameter syntax")};
+      envid = std::move(*id);
+    } else if (k == "XVERP") {
+      auto ip = IpAddress::parse(client_.addr);
+      if (!ip || !ctx_->verp_allowed(*ip))
+        return {Reply{554, Status::not_authorized, "Access denied"}};  // Postfix's words
+      verp = v.empty() ? p().default_verp_delimiters : v;
+      if (auto st = route::check_verp_delimiters(verp, p().verp_delimiter_filter); !st)
+        return {syntax("Bad XVERP parameter: " + st.error().message)};
     } else {
       return {Reply{555, Status::bad_syntax, "Unsupported option: " + printable(k, 40)}};
     }
   }
   sender_ = std::move(path->address);
   body_type_ = std::move(body);
+  envid_ = std::move(envid);
+  ret_ = std::move(ret);
+  verp_ = sender_.empty() ? std::string() : std::move(verp);
   enter_state(State::mail);
   return {Reply{250, Status::sender_ok, "Ok"}};
 }
@@ -124,12 +150,33 @@ Session::Outcome Session::on_rcpt(std::string_view arg) {
     return {syntax("Syntax: RCPT TO:<address>")};
   }
   if (path->address.empty()) return {Reply{501, Status::bad_rcpt_syntax, "Bad recipient address syntax"}};
-  if (!path->params.empty())
-    return {Reply{555, Status::bad_syntax, "Unsupported option: " + printable(path->params[0].first, 40)}};
+  Recipient rcpt{std::move(path->address)};
+  for (const auto& [k, v] : path->params) {
+    if (k == "NOTIFY") {
+      uint8_t bits = 0;
+      for (auto word : split_any(lower(v), ",")) {
+        if (word == "never") bits |= notify_never;
+        else if (word == "success") bits |= notify_success;
+        else if (word == "failure") bits |= notify_failure;
+        else if (word == "delay") bits |= notify_delay;
+        else return {syntax("Bad NOTIFY parameter syntax")};
+      }
+      if (!bits || ((bits & notify_never) && bits != notify_never) || rcpt.notify)
+        return {syntax("Bad NOTIFY parameter syntax")};
+      rcpt.notify = bits;
+    } else if (k == "ORCPT") {
+      auto semi = v.find(';');
+      auto addr = semi == std::string::npos ? Result<std::string>(Error{""}) : smtp::decode_xtext(v.substr(semi + 1));
+      if (!addr || semi == 0 || !rcpt.orcpt.empty()) return {syntax("Bad ORCPT parameter syntax")};
+      rcpt.orcpt = lower(v.substr(0, semi)) + ";" + *addr;
+    } else {
+      return {Reply{555, Status::bad_syntax, "Unsupported option: " + printable(k, 40)}};
+    }
+  }
   if (p().smtpd_recipient_limit > 0 && rcpts_.size() >= size_t(p().smtpd_recipient_limit))
     return {Reply{452, Status::too_many_rcpts, "Error: too many recipients"}};
-  if (auto rejected = check_recipient(path->address, false)) {
-    maillog::reject(log_, queue_id_, "RCPT", client_, rejected->wire(), sender_, path->address);
+  if (auto rejected = check_recipient(rcpt.address, false)) {
+    maillog::reject(log_, queue_id_, "RCPT", client_, rejected->wire(), sender_, rcpt.address);
     return {*rejected};
   }
   if (queue_id_.empty()) {  // Postfix opens the queue file at the first valid recipient
@@ -137,7 +184,7 @@ Session::Outcome Session::on_rcpt(std::string_view arg) {
     arrival_ = now_seconds();
     maillog::client(log_, queue_id_, client_);
   }
-  rcpts_.push_back(Recipient{std::move(path->address)});
+  rcpts_.push_back(std::move(rcpt));
   enter_state(State::rcpt);
   return {Reply{250, Status::recipient_ok, "Ok"}};
 }

@@ -11,6 +11,12 @@ bool SmtpdContext::in_mynetworks(const IpAddress& a) const {
   return false;
 }
 
+bool SmtpdContext::verp_allowed(const IpAddress& a) const {
+  for (const auto& n : verp_clients)
+    if (n.contains(a)) return true;
+  return false;
+}
+
 Result<std::vector<Cidr>> parse_networks(const std::vector<std::string>& entries) {
   std::vector<Cidr> out;
   for (const auto& e : entries) {
@@ -57,6 +63,9 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
   auto nets = parse_networks(p.mynetworks);
   if (!nets) return nets.error();
   ctx->mynetworks = std::move(*nets);
+  auto verp = parse_networks(p.smtpd_authorized_verp_clients);
+  if (!verp) return Error{"smtpd_authorized_verp_clients: " + verp.error().message};
+  ctx->verp_clients = std::move(*verp);
   ctx->banner = p.smtpd_banner;
   ctx->max_message_size = p.message_size_limit > 0 ? size_t(p.message_size_limit) : 0;
   ctx->ehlo_keywords = {"PIPELINING"};
@@ -64,6 +73,7 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
                                                      : "SIZE");
   ctx->ehlo_keywords.push_back("ENHANCEDSTATUSCODES");
   ctx->ehlo_keywords.push_back("8BITMIME");
+  ctx->ehlo_keywords.push_back("DSN");
   return std::shared_ptr<const SmtpdContext>(std::move(ctx));
 }
 

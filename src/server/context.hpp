@@ -22,11 +22,13 @@ struct SmtpdContext {
   route::LocalRecipients local_recipients;
   policy::RestrictionList client_r, helo_r, sender_r, relay_r, recipient_r;
   std::vector<Cidr> mynetworks;
+  std::vector<Cidr> verp_clients;  // smtpd_authorized_verp_clients
   std::string banner;
   std::vector<std::string> ehlo_keywords;
   size_t max_message_size = 0;  // 0 = unlimited
 
   bool in_mynetworks(const IpAddress& a) const;
+  bool verp_allowed(const IpAddress& a) const;
 };
 
 Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const config::Config> cfg,

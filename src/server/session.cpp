@@ -44,6 +44,9 @@ void Session::reset_transaction() {
   rcpts_.clear();
   queue_id_.clear();
   body_type_.clear();
+  envid_.clear();
+  ret_.clear();
+  verp_.clear();
   arrival_ = 0;
   if (state_ != State::connected) state_ = State::greeted;
 }
@@ -113,6 +116,9 @@ asio::awaitable<void> Session::finish_data() {
     m.envelope.arrival = arrival_;
     m.envelope.client = client_;
     m.envelope.body_type = body_type_;
+    m.envelope.envid = envid_;
+    m.envelope.ret = ret_;
+    m.envelope.verp = verp_;
     m.content = received_header(queue_id_);
     m.content += d.content();
     d.content().clear();

@@ -87,6 +87,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string queue_id_;
   double arrival_ = 0;
   std::string body_type_;
+  std::string envid_, ret_, verp_;
 
   int errors_ = 0;
   std::string last_command_ = "CONNECT";

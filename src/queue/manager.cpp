@@ -1,0 +1,542 @@
+// The queue manager; see manager.hpp.
+#include "queue/manager.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <dirent.h>
+
+#include "base/file.hpp"
+#include "base/net.hpp"
+#include "base/queue_id.hpp"
+#include "base/strings.hpp"
+#include "base/time.hpp"
+#include "message/cleanup.hpp"
+#include "message/maillog.hpp"
+#include "queue/control.hpp"
+#include "route/verp.hpp"
+#include "smtp/address.hpp"
+
+namespace tern::queue {
+
+namespace {
+
+bool is_local_client(const ClientInfo& c) {
+  if (c.protocol == "LOCAL") return true;
+  auto ip = IpAddress::parse(c.addr);
+  if (!ip) return false;
+  static const Cidr loop4 = *Cidr::parse("127.0.0.0/8"), loop6 = *Cidr::parse("::1/128");
+  return loop4.contains(*ip) || loop6.contains(*ip);
+}
+
+std::string qualify(const std::string& addr, const std::string& origin) {
+  return addr.find('@') == std::string::npos ? addr + "@" + origin : addr;
+}
+
+size_t int_param(const config::Config& cfg, const std::string& name, size_t fallback) {
+  auto v = parse_int(trim(cfg.raw_value(name)));
+  return v && *v > 0 ? size_t(*v) : fallback;
+}
+
+// The destination a recipient's delivery is scheduled under: per user for local (as
+// Postfix's local_destination_recipient_limit = 1 makes it), per nexthop otherwise.
+std::string destination_of(const route::Route& r) {
+  if (r.cls == route::AddressClass::local)
+    return r.transport + ":" + lower(smtp::split_address(r.recipient).local);
+  return r.transport + ":" + lower(r.nexthop);
+}
+
+const char* state_word(RcptState s) {
+  return s == RcptState::done ? "sent" : s == RcptState::deferred ? "deferred" : "bounced";
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const ManagerSettings>> make_settings(std::shared_ptr<const config::Config> cfg) {
+  const auto& p = cfg->params;
+  auto s = std::make_shared<ManagerSettings>();
+  auto resolver = route::AddressResolver::make(p);
+  if (!resolver) return resolver.error();
+  auto local = delivery::LocalDelivery::make(p, {cfg->directory, p.local_passwd_file});
+  if (!local) return local.error();
+  s->resolver = std::move(*resolver);
+  s->local = std::move(*local);
+  s->backoff = {double(p.minimal_backoff_time.count()), double(p.maximal_backoff_time.count())};
+  s->limits.default_concurrency = size_t(std::max<long long>(1, p.default_destination_concurrency_limit));
+  s->limits.default_recipients = size_t(std::max<long long>(1, p.default_destination_recipient_limit));
+  for (const auto& svc : cfg->services) {
+    const std::string& t = svc.entry.service;
+    s->limits.concurrency[t] = int_param(*cfg, t + "_destination_concurrency_limit", s->limits.default_concurrency);
+    s->limits.recipients[t] = int_param(*cfg, t + "_destination_recipient_limit", s->limits.default_recipients);
+  }
+  s->limits.concurrency["local"] = size_t(std::max<long long>(1, p.local_destination_concurrency_limit));
+  s->limits.recipients["local"] = size_t(std::max<long long>(1, p.local_destination_recipient_limit));
+  s->limits.dead_time = double(std::max<long long>(1, p.queue_run_delay.count()));
+  s->max_lifetime = double(p.maximal_queue_lifetime.count());
+  s->bounce_lifetime = double(p.bounce_queue_lifetime.count());
+  s->delay_warning = double(p.delay_warning_time.count());
+  for (const auto& c : p.notify_classes) {
+    static const std::set<std::string> known = {"bounce", "2bounce", "data", "delay", "policy",
+                                                "protocol", "resource", "software"};
+    if (!known.count(c)) return Error{"notify_classes: unknown class \"" + c + "\""};
+    s->notify.insert(c);
+  }
+  s->myhostname = p.myhostname;
+  s->myorigin = p.myorigin;
+  s->bounce_notice = qualify(p.bounce_notice_recipient, p.myorigin);
+  s->two_bounce_notice = qualify(p.two_bounce_notice_recipient, p.myorigin);
+  s->delay_notice = qualify(p.delay_notice_recipient, p.myorigin);
+  s->error_notice = qualify(p.error_notice_recipient, p.myorigin);
+  s->double_bounce_sender = qualify(p.double_bounce_sender, p.myorigin);
+  s->active_limit = size_t(std::max<long long>(1, p.qmgr_message_active_limit));
+  s->cfg = std::move(cfg);
+  return std::shared_ptr<const ManagerSettings>(std::move(s));
+}
+
+QueueManager::QueueManager(Store& store, Executors ex, std::shared_ptr<const ManagerSettings> s)
+    : store_(store), ex_(std::move(ex)), settings_(std::move(s)), scheduler_(settings_->limits) {}
+
+// ---- arrival -------------------------------------------------------------------------
+
+void QueueManager::submit(std::shared_ptr<Message> m, Done done) {
+  const auto& s = *settings_;
+  const auto& p = s.cfg->params;
+  CleanupOptions opt{p.always_add_missing_headers || is_local_client(m->envelope.client), s.myhostname};
+  auto cr = cleanup(*m, opt);
+  maillog::message_id(cleanup_, m->envelope.queue_id, cr.message_id);
+  in_memory_.insert(m->envelope.queue_id);
+  pending_.push_back({std::move(m), std::move(done)});
+  if (!committing_) start_commit();
+}
+
+// Group commit: what arrived while the previous batch was being made durable goes to disk
+// together in one batch, and each sender hears back only when its batch is on disk.
+void QueueManager::start_commit() {
+  committing_ = true;
+  auto batch = std::make_shared<std::vector<Pending>>(std::move(pending_));
+  pending_.clear();
+  ex_.commit([this, batch] {
+    std::vector<const Message*> msgs;
+    for (const auto& p : *batch) msgs.push_back(p.msg.get());
+    auto statuses = std::make_shared<std::vector<Status>>(store_.commit(msgs));
+    ex_.main([this, batch, statuses] {
+      for (size_t i = 0; i < batch->size(); ++i) {
+        auto& p = (*batch)[i];
+        const Status& st = (*statuses)[i];
+        if (!st) {
+          qmgr_.error("{}: {}", p.msg->envelope.queue_id, st.error().message);
+          in_memory_.erase(p.msg->envelope.queue_id);
+        }
+        if (p.done) p.done(st);
+        if (st) activate(p.msg, QueueName::active);
+      }
+      committing_ = false;
+      if (!pending_.empty()) start_commit();
+    });
+  });
+}
+
+void QueueManager::activate(std::shared_ptr<Message> m, QueueName where) {
+  const auto& s = *settings_;
+  const Envelope& e = m->envelope;
+  if (active_.size() >= s.active_limit) {  // keep it on disk until there is room
+    in_memory_.erase(e.queue_id);
+    backlog_.emplace_back(e.queue_id, where);
+    return;
+  }
+  in_memory_.insert(e.queue_id);
+  maillog::queued(qmgr_, e.queue_id, e.sender, m->content.size(), e.recipients.size());
+  uint64_t h = next_handle_++;
+  Active& a = active_[h];
+  a.msg = m;
+  a.where = where;
+  a.activated = now_seconds();
+  std::map<std::string, std::pair<std::string, std::vector<size_t>>> by_dest;
+  for (size_t i = 0; i < e.recipients.size(); ++i) {
+    const Recipient& r = e.recipients[i];
+    if (r.state == RcptState::done || r.state == RcptState::bounced) continue;
+    auto route = s.resolver.resolve(r.address);
+    auto& slot = by_dest[destination_of(route)];
+    slot.first = route.transport;
+    slot.second.push_back(i);
+  }
+  for (const auto& [dest, tr] : by_dest) {
+    size_t per_job = s.limits.recipients_for(tr.first);
+    a.jobs_left += (tr.second.size() + per_job - 1) / per_job;
+    scheduler_.add(h, tr.first, dest, tr.second);
+  }
+  if (a.jobs_left == 0) {
+    finalize(h);
+    return;
+  }
+  pump();
+}
+
+// ---- delivery ------------------------------------------------------------------------
+
+void QueueManager::pump() {
+  double now = now_seconds();
+  for (const Job& j : scheduler_.take_throttled(now)) {
+    auto it = dead_reason_.find(j.destination);
+    defer_job(j, it == dead_reason_.end() ? "destination temporarily unavailable" : it->second);
+  }
+  while (running_ < settings_->workers) {
+    auto job = scheduler_.next(now);
+    if (!job) break;
+    auto it = active_.find(job->message);
+    if (it == active_.end()) {
+      scheduler_.finished(*job, false, now);
+      continue;
+    }
+    ++running_;
+    auto msg = it->second.msg;
+    QueueName where = it->second.where;
+    double activated = it->second.activated;
+    auto settings = settings_;
+    ex_.worker([this, job = *job, msg, where, activated, settings] {
+      auto r = std::make_shared<JobResult>(run_job(*settings, *msg, where, job, activated));
+      ex_.main([this, job, r] {
+        --running_;
+        job_done(job, std::move(*r));
+        pump();
+      });
+    });
+  }
+}
+
+// Runs on a worker: delivers the job's recipients, logs each outcome and appends it to the
+// queue file at once (so a crash repeats at most this delivery).
+QueueManager::JobResult QueueManager::run_job(const ManagerSettings& s, const Message& m,
+                                              QueueName where, const Job& job, double activated) {
+  JobResult out;
+  log::Logger local_log("local");
+  const Envelope& e = m.envelope;
+  for (size_t idx : job.recipients) {
+    const Recipient& r = e.recipients[idx];
+    double start = now_seconds();
+    std::vector<delivery::DeliveryResult> results;
+    const log::Logger* logger = &local_log;
+    if (job.transport == "local") {
+      results = s.local.deliver(m, idx);
+    } else {
+      logger = &qmgr_;
+      out.destination_failed = true;
+      results.push_back(delivery::DeliveryResult::defer(
+          "4.3.0", "delivery to remote domains is not implemented yet", "none", r.address));
+    }
+    double end = now_seconds();
+    RcptResult rr{idx, RcptState::done, "", "2.0.0", r.address};
+    for (const auto& res : results) {
+      maillog::Delivery d;
+      d.to = res.recipient;
+      d.orig_to = r.address;
+      d.relay = res.relay;
+      d.dsn = res.dsn;
+      d.text = res.text;
+      d.status = res.kind == res.sent ? "sent" : res.kind == res.deferred ? "deferred" : "bounced";
+      d.delays[0] = std::max(0.0, activated - e.arrival);
+      d.delays[1] = std::max(0.0, start - activated);
+      d.delays[3] = end - start;
+      d.delay = end - e.arrival;
+      maillog::delivery(*logger, e.queue_id, d);
+      // One recipient expanding to several (aliases): deferred beats bounced beats sent.
+      if (res.kind == res.deferred) rr = {idx, RcptState::deferred, res.text, res.dsn, res.recipient};
+      else if (res.kind == res.bounced && rr.state != RcptState::deferred)
+        rr = {idx, RcptState::bounced, res.text, res.dsn, res.recipient};
+    }
+    // One recipient: removing the file records the success; otherwise append it now.
+    if (e.recipients.size() > 1 || rr.state != RcptState::done)
+      if (auto st = store_.record_outcome(e.queue_id, where, idx, rr.state, end, rr.reason, rr.dsn); !st)
+        qmgr_.warning("{}: {}", e.queue_id, st.error().message);
+    out.rcpts.push_back(std::move(rr));
+  }
+  return out;
+}
+
+void QueueManager::job_done(const Job& job, JobResult r) {
+  double now = now_seconds();
+  if (r.destination_failed && !r.rcpts.empty()) dead_reason_[job.destination] = r.rcpts.front().reason;
+  scheduler_.finished(job, r.destination_failed, now);
+  auto it = active_.find(job.message);
+  if (it == active_.end()) return;
+  Active& a = it->second;
+  for (auto& rr : r.rcpts) {
+    Recipient& rc = a.msg->envelope.recipients[rr.index];
+    rc.state = rr.state;
+    rc.reason = rr.reason;
+    rc.dsn = rr.dsn;
+    if (rr.state == RcptState::bounced) a.bounced_now.push_back(rr.index);
+    if (rr.state == RcptState::done) a.delivered_now.push_back(rr.index);
+  }
+  if (--a.jobs_left == 0) finalize(job.message);
+}
+
+// A job for a throttled destination: deferred without trying, with the reason it failed.
+void QueueManager::defer_job(const Job& job, const std::string& reason) {
+  auto it = active_.find(job.message);
+  if (it == active_.end()) return;
+  Active& a = it->second;
+  const Envelope& e = a.msg->envelope;
+  double now = now_seconds();
+  for (size_t idx : job.recipients) {
+    Recipient& rc = a.msg->envelope.recipients[idx];
+    rc.state = RcptState::deferred;
+    rc.reason = reason;
+    rc.dsn = "4.4.1";
+    maillog::Delivery d{rc.address, "", "none", "4.4.1", "deferred", reason};
+    d.delay = now - e.arrival;
+    d.delays[0] = std::max(0.0, a.activated - e.arrival);
+    d.delays[1] = std::max(0.0, now - a.activated);
+    maillog::delivery(qmgr_, e.queue_id, d);
+    (void)store_.record_outcome(e.queue_id, a.where, idx, rc.state, now, reason, rc.dsn);
+  }
+  if (--a.jobs_left == 0) finalize(job.message);
+}
+
+// ---- the end of an attempt -----------------------------------------------------------
+
+void QueueManager::finalize(uint64_t handle) {
+  auto node = active_.extract(handle);
+  Active& a = node.mapped();
+  Message& m = *a.msg;
+  Envelope& e = m.envelope;
+  const auto& s = *settings_;
+  double now = now_seconds();
+  std::vector<size_t> deferred;
+  for (size_t i = 0; i < e.recipients.size(); ++i)
+    if (e.recipients[i].state == RcptState::deferred || e.recipients[i].state == RcptState::pending)
+      deferred.push_back(i);
+  // Expiry: too old (or postsuper -f) — the deferred recipients are returned to the sender.
+  double lifetime = e.sender.empty() ? s.bounce_lifetime : s.max_lifetime;
+  if (!deferred.empty() && (e.forced_expire || now - e.arrival > lifetime)) {
+    qmgr_.info("{}: from=<{}>, status=expired, returned to sender", e.queue_id, printable(e.sender));
+    for (size_t i : deferred) {
+      Recipient& r = e.recipients[i];
+      r.state = RcptState::bounced;
+      if (r.dsn.empty() || r.dsn[0] != '4') r.dsn = "4.4.7";
+      r.reason = "message expired after " + std::to_string(long(now - e.arrival)) + " seconds" +
+                 (r.reason.empty() ? "" : ": " + r.reason);
+      (void)store_.record_outcome(e.queue_id, a.where, i, r.state, now, r.reason, r.dsn);
+      a.bounced_now.push_back(i);
+    }
+    deferred.clear();
+  }
+  if (!a.bounced_now.empty()) notify_sender(a, DsnKind::failure, a.bounced_now);
+  if (!a.delivered_now.empty()) {
+    std::vector<size_t> asked;
+    for (size_t i : a.delivered_now)
+      if (e.recipients[i].notify & notify_success) asked.push_back(i);
+    if (!asked.empty()) notify_sender(a, DsnKind::success, asked);
+  }
+  if (!deferred.empty() && s.delay_warning > 0 && !e.delay_warned && now - e.arrival >= s.delay_warning) {
+    std::vector<size_t> asked;
+    for (size_t i : deferred) {
+      uint8_t n = e.recipients[i].notify;
+      if (n == 0 || (n & notify_delay)) asked.push_back(i);
+    }
+    if (!asked.empty()) notify_sender(a, DsnKind::delay, asked);
+    if (s.notify.count("delay") && !e.sender.empty())
+      notify_postmaster(m, DsnKind::delay, deferred, s.delay_notice, "postmaster delay notification");
+    e.delay_warned = true;
+    (void)store_.append(e.queue_id, a.where, encode_delay_warned(now));
+  }
+  if (deferred.empty()) {
+    if (auto st = store_.remove(e.queue_id, a.where); !st) qmgr_.warning("{}: {}", e.queue_id, st.error().message);
+    maillog::removed(qmgr_, e.queue_id);
+  } else {
+    double next = next_attempt(e.arrival, now, s.backoff);
+    if (auto st = store_.move(e.queue_id, a.where, QueueName::deferred, next); !st)
+      qmgr_.warning("{}: {}", e.queue_id, st.error().message);
+  }
+  in_memory_.erase(e.queue_id);
+  while (!backlog_.empty() && active_.size() < s.active_limit) {
+    auto [id, q] = backlog_.front();
+    backlog_.pop_front();
+    load_and_activate(id, q);
+  }
+}
+
+// A DSN to the sender for `rcpts` (failure: those that asked for it or gave no NOTIFY).
+// With VERP each recipient's notice goes to its own return address.
+void QueueManager::notify_sender(Active& a, DsnKind kind, const std::vector<size_t>& rcpts) {
+  const auto& s = *settings_;
+  Message& m = *a.msg;
+  const Envelope& e = m.envelope;
+  std::vector<size_t> wanted;
+  for (size_t i : rcpts) {
+    uint8_t n = e.recipients[i].notify;
+    if (n & notify_never) continue;
+    if (kind == DsnKind::failure && n != 0 && !(n & notify_failure)) continue;
+    wanted.push_back(i);
+  }
+  if (kind == DsnKind::failure && s.notify.count("bounce") && !e.sender.empty() &&
+      e.sender != s.double_bounce_sender)
+    notify_postmaster(m, DsnKind::failure, rcpts, s.bounce_notice, "postmaster non-delivery notification");
+  if (wanted.empty()) return;
+  if (e.sender == s.double_bounce_sender) {
+    bounce_.info("{}: discarding a notice about a postmaster notice", e.queue_id);
+    return;
+  }
+  if (e.sender.empty()) {  // a notice that could not be delivered: the double bounce
+    if (kind == DsnKind::failure && s.notify.count("2bounce"))
+      notify_postmaster(m, DsnKind::failure, wanted, s.two_bounce_notice, "postmaster non-delivery notification");
+    else
+      bounce_.info("{}: undeliverable notification discarded (no postmaster copy: notify_classes has no 2bounce)", e.queue_id);
+    return;
+  }
+  const char* what = kind == DsnKind::failure ? "sender non-delivery notification"
+                     : kind == DsnKind::delay ? "sender delay notification"
+                                              : "sender delivery status notification";
+  auto one = [&](const std::vector<size_t>& group, const std::string& to) {
+    std::vector<DsnRecipient> dr;
+    for (size_t i : group) {
+      const Recipient& r = e.recipients[i];
+      dr.push_back({r.address, r.orcpt, r.dsn.empty() ? (kind == DsnKind::success ? "2.0.0" : "5.0.0") : r.dsn,
+                    "X-Tern; " + r.reason, "", r.reason});
+      if (kind == DsnKind::success) dr.back().diagnostic = "X-Tern; delivered";
+    }
+    DsnOptions opt{s.myhostname, s.cfg->params.mail_name, make_queue_id(), to, e.ret == "HDRS", now_seconds()};
+    queue_notice(make_dsn(kind, m, dr, opt), e.queue_id, what);
+  };
+  if (!e.verp.empty()) {
+    for (size_t i : wanted) one({i}, route::verp_sender(e.sender, e.recipients[i].address, e.verp));
+  } else {
+    one(wanted, e.sender);
+  }
+}
+
+void QueueManager::notify_postmaster(const Message& m, DsnKind kind, const std::vector<size_t>& rcpts,
+                                     const std::string& to, const char* what) {
+  const auto& s = *settings_;
+  std::vector<DsnRecipient> dr;
+  for (size_t i : rcpts) {
+    const Recipient& r = m.envelope.recipients[i];
+    dr.push_back({r.address, r.orcpt, r.dsn.empty() ? "5.0.0" : r.dsn, "X-Tern; " + r.reason, "", r.reason});
+  }
+  DsnOptions opt{s.myhostname, s.cfg->params.mail_name, make_queue_id(), to, true, now_seconds()};
+  Message n = make_dsn(kind, m, dr, opt);
+  n.envelope.sender = s.double_bounce_sender;  // a notice about it is discarded, not looped
+  queue_notice(std::move(n), m.envelope.queue_id, what);
+}
+
+void QueueManager::queue_notice(Message m, const std::string& about_id, const std::string& what) {
+  std::string id = m.envelope.queue_id;
+  bounce_.info("{}: {}: {}", about_id, what, id);
+  submit(std::make_shared<Message>(std::move(m)), nullptr);
+}
+
+// ---- recovery, queue runs, flush, pickup ---------------------------------------------
+
+void QueueManager::load_and_activate(const std::string& id, QueueName q) {
+  if (in_memory_.count(id)) return;
+  auto pf = store_.load(id, q);
+  if (pf.status == ParseStatus::unsealed && q != QueueName::deferred) {
+    qmgr_.warning("{}: removing incomplete queue file (never acknowledged): {}", id, pf.error);
+    (void)store_.remove(id, q);
+    return;
+  }
+  if (pf.status != ParseStatus::ok) {
+    qmgr_.warning("{}: corrupt queue file moved to corrupt/: {}", id, pf.error.empty() ? "unreadable" : pf.error);
+    (void)store_.move(id, q, QueueName::corrupt);
+    return;
+  }
+  if (pf.message.envelope.queue_id != id) {
+    qmgr_.warning("{}: queue file names another ID; moved to corrupt/", id);
+    (void)store_.move(id, q, QueueName::corrupt);
+    return;
+  }
+  activate(std::make_shared<Message>(std::move(pf.message)), q);
+}
+
+void QueueManager::move_deferred_to_active(const std::string& id) {
+  if (in_memory_.count(id)) return;
+  if (auto st = store_.move(id, QueueName::deferred, QueueName::active); !st) return;
+  load_and_activate(id, QueueName::active);
+}
+
+void QueueManager::recover() {
+  for (QueueName q : {QueueName::incoming, QueueName::active})
+    for (const auto& ref : store_.list(q)) load_and_activate(ref.id, q);
+  pickup();
+  queue_run();
+}
+
+void QueueManager::rescan() {
+  for (QueueName q : {QueueName::incoming, QueueName::active})
+    for (const auto& ref : store_.list(q)) load_and_activate(ref.id, q);
+}
+
+void QueueManager::queue_run() {
+  double now = now_seconds();
+  for (const auto& ref : store_.list(QueueName::deferred))
+    if (ref.next_attempt <= now) move_deferred_to_active(ref.id);
+}
+
+void QueueManager::flush_all() {
+  for (const auto& ref : store_.list(QueueName::deferred)) move_deferred_to_active(ref.id);
+}
+
+void QueueManager::flush_site(const std::string& domain) {
+  for (const auto& ref : store_.list(QueueName::deferred)) {
+    auto pf = store_.load(ref.id, QueueName::deferred);
+    if (pf.status != ParseStatus::ok) continue;
+    for (const auto& r : pf.message.envelope.recipients) {
+      if (r.state != RcptState::deferred && r.state != RcptState::pending) continue;
+      if (iequals(smtp::split_address(r.address).domain, domain)) {
+        move_deferred_to_active(ref.id);
+        break;
+      }
+    }
+  }
+}
+
+Status QueueManager::flush_id(const std::string& id) {
+  if (in_memory_.count(id)) return ok_status();  // being delivered right now
+  for (const auto& ref : store_.list(QueueName::deferred))
+    if (ref.id == id) {
+      move_deferred_to_active(id);
+      return ok_status();
+    }
+  return Error{id + ": no such deferred message"};
+}
+
+// maildrop/: sealed queue files written by sendmail. Each gets a fresh queue ID, goes
+// through cleanup and the same group commit as SMTP mail, and its drop file is removed
+// only once the new file is durable.
+void QueueManager::pickup() {
+  std::string dir = settings_->cfg->params.queue_directory + "/" + kMaildrop;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  std::vector<std::string> names;
+  while (dirent* ent = ::readdir(d))
+    if (ent->d_name[0] != '.') names.emplace_back(ent->d_name);
+  ::closedir(d);
+  for (const auto& name : names) {
+    std::string path = dir + "/" + name;
+    if (in_memory_.count("maildrop/" + name)) continue;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) continue;
+    auto text = read_file(path);
+    ParsedFile pf = text ? parse_queue_file(*text) : ParsedFile{};
+    if (!text || pf.status != ParseStatus::ok) {
+      pickup_.warning("{}: bad maildrop file ({}); moved to corrupt/",
+                      name, text ? pf.error : text.error().message);
+      std::string to = settings_->cfg->params.queue_directory + "/corrupt/" + make_queue_id();
+      if (::rename(path.c_str(), to.c_str()) != 0) ::unlink(path.c_str());
+      continue;
+    }
+    auto m = std::make_shared<Message>(std::move(pf.message));
+    Envelope& e = m->envelope;
+    e.queue_id = make_queue_id();
+    e.client = ClientInfo{"localhost", "127.0.0.1", 0, "", "LOCAL"};
+    for (auto& r : e.recipients) r.state = RcptState::pending;
+    pickup_.info("{}: uid={} from=<{}>", e.queue_id, (long)st.st_uid, printable(e.sender));
+    in_memory_.insert("maildrop/" + name);
+    submit(m, [this, path, name](const Status& s) {
+      in_memory_.erase("maildrop/" + name);
+      if (s) ::unlink(path.c_str());
+    });
+  }
+}
+
+}  // namespace tern::queue

@@ -1,0 +1,131 @@
+// The queue manager: what happens to a message from "durable" to "gone".
+//
+//   submit ─► cleanup ─► group commit (one fsync batch) ─► reply ─► activate
+//   activate ─► route each pending recipient ─► Scheduler jobs ─► workers deliver
+//   all jobs done ─► finalize: outcomes recorded; bounces, delay and success notices
+//   (RFC 3464) queued as new messages; postmaster copies by notify_classes; expiry;
+//   then the file is removed, deferred (with its next attempt) or held.
+//
+// Threads: every method runs on the "main" executor; blocking work goes to the "commit"
+// executor (one at a time: that is what makes commits group) and the "worker" executor
+// (deliveries). Tests inject executors that run inline and a MemoryStore.
+#pragma once
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/log.hpp"
+#include "base/result.hpp"
+#include "config/config.hpp"
+#include "delivery/local.hpp"
+#include "message/envelope.hpp"
+#include "queue/dsn.hpp"
+#include "queue/scheduler.hpp"
+#include "queue/store.hpp"
+#include "route/resolve.hpp"
+
+namespace tern::queue {
+
+// What the manager needs from the configuration; rebuilt as a whole on reload.
+struct ManagerSettings {
+  std::shared_ptr<const config::Config> cfg;
+  route::AddressResolver resolver;
+  delivery::LocalDelivery local;
+  Backoff backoff;
+  SchedulerLimits limits;
+  double max_lifetime = 5 * 86400;
+  double bounce_lifetime = 5 * 86400;
+  double delay_warning = 0;
+  std::set<std::string> notify;  // notify_classes
+  std::string bounce_notice, two_bounce_notice, delay_notice, error_notice;
+  std::string double_bounce_sender;  // full address
+  std::string myhostname, myorigin;
+  size_t active_limit = 20000;
+  size_t workers = 2;
+};
+
+Result<std::shared_ptr<const ManagerSettings>> make_settings(std::shared_ptr<const config::Config> cfg);
+
+using Task = std::function<void()>;
+struct Executors {
+  std::function<void(Task)> main, commit, worker;
+};
+
+class QueueManager {
+ public:
+  using Done = std::function<void(const Status&)>;
+
+  QueueManager(Store& store, Executors ex, std::shared_ptr<const ManagerSettings> s);
+
+  // A new message (its queue ID set, recipients pending). `done` runs once it is durable
+  // (or failed); only then may the client hear 250.
+  void submit(std::shared_ptr<Message> m, Done done);
+  void recover();                         // at start: incoming/, active/, maildrop/, due deferred
+  void queue_run();                       // deferred mail whose time has come
+  void flush_all();                       // postqueue -f
+  void flush_site(const std::string& domain);
+  Status flush_id(const std::string& id);
+  void pickup();                          // maildrop/ (sendmail)
+  void rescan();                          // after postsuper changed the directories
+  void reload(std::shared_ptr<const ManagerSettings> s) { settings_ = std::move(s); }
+  size_t active() const { return active_.size(); }
+  bool idle() const { return active_.empty() && !committing_ && pending_.empty(); }
+
+ private:
+  struct Active {
+    std::shared_ptr<Message> msg;
+    QueueName where;
+    double activated = 0;
+    size_t jobs_left = 0;
+    std::vector<size_t> bounced_now, delivered_now;  // recipient indices, this attempt
+  };
+  struct RcptResult {
+    size_t index;
+    RcptState state;
+    std::string reason, dsn, final_rcpt;
+  };
+  struct JobResult {
+    std::vector<RcptResult> rcpts;
+    bool destination_failed = false;
+  };
+
+  void start_commit();
+  void activate(std::shared_ptr<Message> m, QueueName where);
+  void pump();
+  JobResult run_job(const ManagerSettings& s, const Message& m, QueueName where, const Job& job,
+                    double activated);
+  void job_done(const Job& job, JobResult r);
+  void defer_job(const Job& job, const std::string& reason);
+  void finalize(uint64_t handle);
+  void notify_sender(Active& a, DsnKind kind, const std::vector<size_t>& rcpts);
+  void notify_postmaster(const Message& m, DsnKind kind, const std::vector<size_t>& rcpts,
+                         const std::string& to, const char* what);
+  void queue_notice(Message m, const std::string& about_id, const std::string& what);
+  void load_and_activate(const std::string& id, QueueName q);
+  void move_deferred_to_active(const std::string& id);
+
+  Store& store_;
+  Executors ex_;
+  std::shared_ptr<const ManagerSettings> settings_;
+  Scheduler scheduler_;
+  struct Pending {
+    std::shared_ptr<Message> msg;
+    Done done;
+  };
+  std::vector<Pending> pending_;
+  bool committing_ = false;
+  std::map<uint64_t, Active> active_;
+  std::set<std::string> in_memory_;     // queue IDs in active_ (or being committed)
+  std::deque<std::pair<std::string, QueueName>> backlog_;  // over qmgr_message_active_limit
+  std::map<std::string, std::string> dead_reason_;         // destination -> why it failed
+  uint64_t next_handle_ = 1;
+  size_t running_ = 0;
+  log::Logger qmgr_{"qmgr"}, cleanup_{"cleanup"}, bounce_{"bounce"}, pickup_{"pickup"};
+};
+
+}  // namespace tern::queue
