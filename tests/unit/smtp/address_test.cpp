@@ -121,3 +121,15 @@ TEST(SplitExtension, OwnerAndRequestNamesAreNotSplitOnDash) {
 
 }  // namespace
 }  // namespace tern::smtp
+
+namespace tern::smtp {
+namespace {
+
+// RFC 5321 quoted-pairSMTP is a backslash and a printable character: a backslash does not
+// make a control character acceptable.
+TEST(ParseMailboxPath, EscapedControlCharacterIsStillAnError) {
+  EXPECT_EQ(mailbox_err(std::string("\"a\\\x01\"@x")), "control character in address");
+}
+
+}  // namespace
+}  // namespace tern::smtp

@@ -217,3 +217,20 @@ TEST(DataReader, TinyLimitSplitBareCrLineDoesNotEndTheMessage) {
 
 }  // namespace
 }  // namespace tern::smtp
+
+namespace tern::smtp {
+namespace {
+
+// An overlong line whose CR arrives in one read and its LF in the next: the CR is cut off
+// with the rest of the kept-too-long line, the line is taken as ending in a bare LF, and
+// the real end marker after it is missed (found by fuzz_data_reader).
+TEST(DataReader, OverlongLineWithCrAndLfInDifferentReadsStillEnds) {
+  DataReader r(16);
+  r.feed("this line is longer than sixteen bytes\r");
+  r.feed("\n.\r\n");
+  EXPECT_TRUE(r.done());
+  EXPECT_TRUE(r.too_big());
+}
+
+}  // namespace
+}  // namespace tern::smtp

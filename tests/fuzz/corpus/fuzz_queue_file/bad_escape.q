@@ -1,0 +1,2 @@
+TERN-QUEUE 1
+sender %ZZ
