@@ -9,6 +9,9 @@ int postconf_main(int argc, char** argv);
 int postqueue_main(int argc, char** argv);
 int mailq_main(int argc, char** argv);
 int reload_main(int argc, char** argv);
+int postsuper_main(int argc, char** argv);
+int sendmail_main(int argc, char** argv);
+int qshape_main(int argc, char** argv);
 int dispatch(int argc, char** argv);
 
 }  // namespace tern::cli

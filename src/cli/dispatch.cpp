@@ -26,11 +26,8 @@ int not_yet(const char* name, const char* issue) {
   return 69;  // EX_UNAVAILABLE
 }
 
-int sendmail_main(int, char**) { return not_yet("sendmail", "queue manager"); }
 int newaliases_main(int, char**) { return not_yet("newaliases", "routing and lookup tables"); }
-int postsuper_main(int, char**) { return not_yet("postsuper", "queue manager"); }
 int postmap_main(int, char**) { return not_yet("postmap", "routing and lookup tables"); }
-int qshape_main(int, char**) { return not_yet("qshape", "queue manager"); }
 
 constexpr Entry kCompat[] = {
     {"postconf", postconf_main, ""},   {"postqueue", postqueue_main, ""},
@@ -41,7 +38,10 @@ constexpr Entry kCompat[] = {
 
 constexpr Entry kSub[] = {
     {"conf", postconf_main, "print or edit the configuration (postconf)"},
-    {"queue", postqueue_main, "list the queue (postqueue -p)"},
+    {"queue", postqueue_main, "list the queue or flush it (postqueue -p|-j|-f|-i|-s)"},
+    {"super", postsuper_main, "delete, hold, release, requeue, expire mail (postsuper)"},
+    {"send", sendmail_main, "submit a message from stdin (sendmail)"},
+    {"shape", qshape_main, "queue age by domain (qshape)"},
     {"reload", reload_main, "make the running ternd re-read its configuration"},
 };
 
