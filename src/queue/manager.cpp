@@ -46,10 +46,6 @@ std::string destination_of(const route::Route& r) {
   return r.transport + ":" + lower(r.nexthop);
 }
 
-const char* state_word(RcptState s) {
-  return s == RcptState::done ? "sent" : s == RcptState::deferred ? "deferred" : "bounced";
-}
-
 }  // namespace
 
 Result<std::shared_ptr<const ManagerSettings>> make_settings(std::shared_ptr<const config::Config> cfg) {

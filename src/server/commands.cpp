@@ -176,6 +176,7 @@ Session::Outcome Session::on_rcpt(std::string_view arg) {
   if (p().smtpd_recipient_limit > 0 && rcpts_.size() >= size_t(p().smtpd_recipient_limit))
     return {Reply{452, Status::too_many_rcpts, "Error: too many recipients"}};
   if (auto rejected = check_recipient(rcpt.address, false)) {
+    policy_error_ = true;
     maillog::reject(log_, queue_id_, "RCPT", client_, rejected->wire(), sender_, rcpt.address);
     return {*rejected};
   }
@@ -260,6 +261,9 @@ Session::Outcome Session::dispatch(std::string_view line) {
   if (!o.start_data) counts_.add(verb, o.reply.positive());
   if (!o.reply.positive()) {
     ++errors_;
+    // Syntax, sequence and unknown-command errors are protocol errors (notify_classes).
+    int c = o.reply.code;
+    if (c == 500 || c == 501 || c == 502 || c == 503 || c == 504 || c == 555) protocol_error_ = true;
     if (p().smtpd_hard_error_limit > 0 && errors_ >= p().smtpd_hard_error_limit && !o.close) {
       log_.warning("{}: hard error limit {} reached", client_.log_name(), p().smtpd_hard_error_limit);
       o.then = Reply{421, Status::other_protocol, p().myhostname + " Error: too many errors"};

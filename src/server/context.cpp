@@ -68,6 +68,14 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
   ctx->verp_clients = std::move(*verp);
   ctx->banner = p.smtpd_banner;
   ctx->max_message_size = p.message_size_limit > 0 ? size_t(p.message_size_limit) : 0;
+  for (const auto& c : p.notify_classes) {
+    ctx->notify_policy |= c == "policy";
+    ctx->notify_protocol |= c == "protocol";
+    ctx->notify_resource |= c == "resource";
+  }
+  auto qualify = [&](const std::string& a) { return a.find('@') == std::string::npos ? a + "@" + p.myorigin : a; };
+  ctx->error_notice_recipient = qualify(p.error_notice_recipient);
+  ctx->notice_sender = qualify(p.double_bounce_sender);
   ctx->ehlo_keywords = {"PIPELINING"};
   ctx->ehlo_keywords.push_back(ctx->max_message_size ? "SIZE " + std::to_string(ctx->max_message_size)
                                                      : "SIZE");

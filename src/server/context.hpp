@@ -26,6 +26,10 @@ struct SmtpdContext {
   std::string banner;
   std::vector<std::string> ehlo_keywords;
   size_t max_message_size = 0;  // 0 = unlimited
+  // notify_classes the server reports (policy, protocol, resource); any set = keep a transcript
+  bool notify_policy = false, notify_protocol = false, notify_resource = false;
+  std::string error_notice_recipient;  // qualified with $myorigin
+  std::string notice_sender;           // $double_bounce_sender@$myorigin
 
   bool in_mynetworks(const IpAddress& a) const;
   bool verp_allowed(const IpAddress& a) const;

@@ -9,6 +9,7 @@
 
 #include <cstring>
 
+#include "base/queue_id.hpp"
 #include "base/strings.hpp"
 #include "base/time.hpp"
 
@@ -34,6 +35,7 @@ Session::Session(asio::ip::tcp::socket sock, std::shared_ptr<const SmtpdContext>
     client_.port = ep.port();
   }
   if (auto ip = IpAddress::parse(client_.addr)) client_in_mynetworks_ = ctx_->in_mynetworks(*ip);
+  keep_transcript_ = ctx_->notify_policy || ctx_->notify_protocol || ctx_->notify_resource;
   sock_.set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
@@ -128,9 +130,11 @@ asio::awaitable<void> Session::finish_data() {
     } else {
       log_.warning("{}: queue file write error: {}", queue_id_, result.error);
       r = {451, smtp::Status::system_error, "Error: queue file write error"};
+      resource_error_ = true;
     }
   }
   counts_.add("data", r.positive());
+  if (keep_transcript_) note("Out", r.wire());
   out_ += r.wire();
   data_.reset();
   reset_transaction();
@@ -186,6 +190,11 @@ asio::awaitable<void> Session::run() {
     Outcome o = dispatch(line);
     out_ += o.reply.wire();
     if (o.then) out_ += o.then->wire();
+    if (keep_transcript_) {
+      note("In ", line);
+      note("Out", o.reply.wire());
+      if (o.then) note("Out", o.then->wire());
+    }
     if (o.start_data) data_.emplace(ctx_->max_message_size ? ctx_->max_message_size : SIZE_MAX);
     if (o.close) quit = true;
   }
@@ -206,6 +215,47 @@ asio::awaitable<void> Session::run() {
   sock_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   sock_.close(ec);
   maillog::disconnect(log_, client_, counts_);
+  if ((policy_error_ && ctx_->notify_policy) || (protocol_error_ && ctx_->notify_protocol) ||
+      (resource_error_ && ctx_->notify_resource))
+    co_await send_notice();
+}
+
+void Session::note(std::string_view dir, std::string_view text) {
+  constexpr size_t kMaxTranscript = 64 * 1024;
+  if (transcript_.size() > kMaxTranscript) return;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  for (auto line : split_any(text, "\n")) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    transcript_ += " " + std::string(dir) + ": " + printable(line, 512) + "\n";
+  }
+}
+
+// Postfix's postmaster notice: the session transcript, from the notice sender, so that a
+// notice about a notice is discarded rather than looped.
+asio::awaitable<void> Session::send_notice() {
+  const auto& pp = p();
+  Message m;
+  Envelope& e = m.envelope;
+  e.queue_id = make_queue_id();
+  e.sender = ctx_->notice_sender;
+  e.recipients.push_back(Recipient{ctx_->error_notice_recipient});
+  e.arrival = now_seconds();
+  e.client = ClientInfo{"localhost", "127.0.0.1", 0, "", "LOCAL"};
+  std::string classes;
+  if (policy_error_) classes += " policy";
+  if (protocol_error_) classes += " protocol";
+  if (resource_error_) classes += " resource";
+  m.content = "From: MAILER-DAEMON@" + pp.myhostname + " (Mail Delivery System)\n" +
+              "To: " + ctx_->error_notice_recipient + "\n" +
+              "Subject: " + pp.mail_name + " SMTP server: errors from " + client_.log_name() + "\n" +
+              "Auto-Submitted: auto-generated\n" +
+              "Date: " + rfc5322_date(std::time_t(e.arrival)) + "\n" +
+              "Message-Id: <" + e.queue_id + "@" + pp.myhostname + ">\n\n" +
+              "Problem classes:" + classes + "\n\nTranscript of session follows.\n\n" +
+              " Out: 220 " + ctx_->banner + "\n" + transcript_;
+  auto r = co_await queue_.submit(std::move(m));
+  if (r.ok) log_.info("{}: postmaster notice about {}: {}", client_.log_name(), classes.substr(1), r.queue_id);
+  else log_.warning("postmaster notice about {} not queued: {}", client_.log_name(), r.error);
 }
 
 }  // namespace tern::server

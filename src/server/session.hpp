@@ -61,6 +61,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void reset_transaction();
   std::optional<smtp::Reply> check_recipient(const std::string& addr, bool for_vrfy);
   std::string received_header(const std::string& qid) const;
+  void note(std::string_view dir, std::string_view text);
+  asio::awaitable<void> send_notice();
   const config::Params& p() const { return *ctx_->params; }
 
   asio::ip::tcp::socket sock_;
@@ -88,6 +90,11 @@ class Session : public std::enable_shared_from_this<Session> {
   double arrival_ = 0;
   std::string body_type_;
   std::string envid_, ret_, verp_;
+
+  // The transcript for postmaster notices (notify_classes policy/protocol/resource).
+  bool keep_transcript_ = false;
+  std::string transcript_;
+  bool policy_error_ = false, protocol_error_ = false, resource_error_ = false;
 
   int errors_ = 0;
   std::string last_command_ = "CONNECT";
