@@ -1,0 +1,592 @@
+// The queue manager end to end in one thread: a MemoryStore, executors that run every task
+// inline, a configuration loaded from a scratch directory, and local delivery into real
+// Maildirs under it. Remote domains are not deliverable yet, so mail to them is the
+// source of deferrals, expiry and delay notices here.
+#include "queue/manager.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../temp_dir.hpp"
+#include "base/queue_id.hpp"
+#include "base/time.hpp"
+#include "config/config.hpp"
+#include "queue/queue_file.hpp"
+
+namespace tern::queue {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+class Manager : public ::testing::Test {
+ protected:
+  testing::TempDir dir;
+  std::unique_ptr<Store> store = make_memory_store();
+  std::shared_ptr<const ManagerSettings> settings;
+  std::unique_ptr<QueueManager> qm;
+  std::map<std::string, std::string> params;
+
+  void SetUp() override {
+    params = {
+        {"myhostname", "mail.example.test"},
+        {"mydomain", "example.test"},
+        {"myorigin", "$mydomain"},
+        {"mydestination", "localhost, $mydomain"},
+        {"inet_interfaces", "127.0.0.1"},
+        {"inet_protocols", "ipv4"},
+        {"mynetworks", "127.0.0.1/32"},
+        {"local_passwd_file", dir.file("passwd")},
+        {"alias_maps",
+         "inline:{ postmaster=alice, root=alice, ghost=nobody-here, ghost2=nobody-either, list-bounces=bob }"},
+        {"home_mailbox", "Maildir/"},
+        {"recipient_delimiter", "+"},
+        {"queue_directory", dir.file("spool")},
+        {"mail_owner", "nobody"},
+    };
+    dir.write("passwd", "alice:x:1000:1000:Alice:" + dir.file("home/alice") + ":/bin/sh\n" +
+                            "bob:x:1001:1001:Bob:" + dir.file("home/bob") + ":/bin/sh\n");
+    dir.write("master.cf", "smtp inet n - n - - smtpd\nqmgr unix n - n 300 1 qmgr\n");
+  }
+
+  // Loads the configuration (params plus `extra`) and makes a manager over it.
+  void start(const std::map<std::string, std::string>& extra = {}) {
+    for (const auto& [k, v] : extra) params[k] = v;
+    std::string text;
+    for (const auto& [k, v] : params) text += k + " = " + v + "\n";
+    dir.write("main.cf", text);
+    auto cfg = config::load(config::LoadOptions{dir.path()});
+    ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+    auto s = make_settings(*cfg);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    settings = *s;
+    auto inline_run = [](Task t) { t(); };
+    qm = std::make_unique<QueueManager>(*store, Executors{inline_run, inline_run, inline_run}, settings);
+  }
+
+  static std::shared_ptr<Message> message(const std::string& sender, std::vector<Recipient> rcpts,
+                                          const std::string& subject = "hello") {
+    auto m = std::make_shared<Message>();
+    m->envelope.queue_id = make_queue_id();
+    m->envelope.sender = sender;
+    m->envelope.recipients = std::move(rcpts);
+    m->envelope.arrival = now_seconds();
+    m->envelope.client = ClientInfo{"unknown", "127.0.0.1", 40000, "client.test", "ESMTP"};
+    m->content = "Message-ID: <" + subject + "@client.test>\n"
+                 "Date: Sun, 22 Nov 2026 00:00:00 +0000\n"
+                 "From: <" + sender + ">\n"
+                 "Subject: " + subject + "\n"
+                 "\n"
+                 "The body of " + subject + ".\n";
+    return m;
+  }
+
+  // Submits and checks that `done` ran once, with success.
+  void submit(std::shared_ptr<Message> m) {
+    int calls = 0;
+    Status got = ok_status();
+    qm->submit(std::move(m), [&](const Status& s) {
+      ++calls;
+      got = s;
+    });
+    EXPECT_EQ(calls, 1);
+    EXPECT_TRUE(got.ok()) << got.error().message;
+  }
+
+  std::vector<std::string> mailbox(const std::string& user) {
+    std::vector<std::string> names, out;
+    fs::path d = dir.file("home/" + user + "/Maildir/new");
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(d, ec)) names.push_back(e.path().string());
+    std::sort(names.begin(), names.end());
+    for (const auto& n : names) {
+      std::ifstream in(n, std::ios::binary);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      out.push_back(ss.str());
+    }
+    return out;
+  }
+
+  size_t queued(QueueName q) { return store->list(q).size(); }
+  bool queue_empty() {
+    for (QueueName q : kAllQueues)
+      if (!store->list(q).empty()) return false;
+    return true;
+  }
+};
+
+// The value of a "Name: value" line (first occurrence), "" when absent.
+std::string field(const std::string& text, const std::string& name) {
+  std::string key = "\n" + name + ": ";
+  size_t p = text.find(key);
+  if (p == std::string::npos) return "";
+  p += key.size();
+  return text.substr(p, text.find('\n', p) - p);
+}
+
+// ---- plain delivery ------------------------------------------------------------------
+
+TEST_F(Manager, LocalMessageIsDeliveredAndRemoved) {
+  start();
+  auto m = message("bob@example.test", {Recipient{"alice@example.test"}}, "local-one");
+  std::string id = m->envelope.queue_id;
+  submit(m);
+  auto box = mailbox("alice");
+  ASSERT_EQ(box.size(), 1u);
+  EXPECT_TRUE(box[0].starts_with("Return-Path: <bob@example.test>\n"
+                                 "X-Original-To: alice@example.test\n"
+                                 "Delivered-To: alice@example.test\n"))
+      << box[0];
+  EXPECT_TRUE(contains(box[0], "The body of local-one.")) << box[0];
+  EXPECT_TRUE(queue_empty());
+  EXPECT_TRUE(qm->idle());
+  EXPECT_EQ(qm->active(), 0u);
+  EXPECT_TRUE(mailbox("bob").empty());
+}
+
+TEST_F(Manager, SeveralLocalRecipientsEachDeliveredOnce) {
+  start({{"local_destination_concurrency_limit", "1"}});
+  auto m = message("sender@example.org",
+                   {Recipient{"alice@example.test"}, Recipient{"bob@example.test"}, Recipient{"root@example.test"}},
+                   "three");
+  submit(m);
+  EXPECT_EQ(mailbox("alice").size(), 2u);  // alice, and root via the alias
+  EXPECT_EQ(mailbox("bob").size(), 1u);
+  EXPECT_TRUE(queue_empty());
+}
+
+TEST_F(Manager, ManyMessagesDrainThroughTheScheduler) {
+  start();
+  for (int i = 0; i < 30; ++i)
+    submit(message("sender@example.org", {Recipient{i % 2 ? "alice@example.test" : "bob@example.test"}},
+                   "many" + std::to_string(i)));
+  EXPECT_EQ(mailbox("alice").size(), 15u);
+  EXPECT_EQ(mailbox("bob").size(), 15u);
+  EXPECT_TRUE(queue_empty());
+  EXPECT_TRUE(qm->idle());
+}
+
+TEST_F(Manager, RecoverDeliversWhatIsAlreadyInActive) {
+  start();
+  auto m = message("sender@example.org", {Recipient{"bob@example.test"}}, "recovered");
+  std::vector<const Message*> batch{m.get()};
+  ASSERT_TRUE(store->commit(batch)[0].ok());
+  EXPECT_EQ(queued(QueueName::active), 1u);
+  qm->recover();
+  EXPECT_EQ(mailbox("bob").size(), 1u);
+  EXPECT_TRUE(queue_empty());
+}
+
+// ---- bounces -------------------------------------------------------------------------
+
+TEST_F(Manager, AliasToMissingUserBouncesAndTheSenderGetsADsn) {
+  start();
+  auto m = message("bob@example.test", {Recipient{"ghost@example.test"}}, "to-ghost");
+  std::string id = m->envelope.queue_id;
+  submit(m);
+  auto box = mailbox("bob");
+  ASSERT_EQ(box.size(), 1u);
+  const std::string& dsn = box[0];
+  EXPECT_TRUE(dsn.starts_with("Return-Path: <>\n")) << dsn;
+  EXPECT_EQ(field(dsn, "Subject"), "Undelivered Mail Returned to Sender");
+  EXPECT_EQ(field(dsn, "To"), "bob@example.test");
+  EXPECT_TRUE(contains(dsn, "report-type=delivery-status")) << dsn;
+  EXPECT_EQ(field(dsn, "X-Tern-Queue-ID"), id);
+  EXPECT_EQ(field(dsn, "Final-Recipient"), "rfc822; ghost@example.test");
+  EXPECT_EQ(field(dsn, "Action"), "failed");
+  EXPECT_EQ(field(dsn, "Status"), "5.1.1");
+  EXPECT_TRUE(contains(field(dsn, "Diagnostic-Code"), "unknown user: \"nobody-here\"")) << dsn;
+  // RET not given: the whole message comes back.
+  EXPECT_TRUE(contains(dsn, "Content-Type: message/rfc822")) << dsn;
+  EXPECT_TRUE(contains(dsn, "The body of to-ghost.")) << dsn;
+  EXPECT_TRUE(mailbox("alice").empty());
+  EXPECT_TRUE(queue_empty());  // the bounced message and its notice are both gone
+  EXPECT_TRUE(qm->idle());
+}
+
+TEST_F(Manager, OnlyTheBouncedRecipientIsReported) {
+  start();
+  auto m = message("bob@example.test", {Recipient{"alice@example.test"}, Recipient{"ghost@example.test"}}, "mixed");
+  submit(m);
+  EXPECT_EQ(mailbox("alice").size(), 1u);
+  auto box = mailbox("bob");
+  ASSERT_EQ(box.size(), 1u);
+  EXPECT_TRUE(contains(box[0], "Final-Recipient: rfc822; ghost@example.test")) << box[0];
+  EXPECT_FALSE(contains(box[0], "Final-Recipient: rfc822; alice@example.test")) << box[0];
+  EXPECT_TRUE(queue_empty());
+}
+
+TEST_F(Manager, NotifyNeverSuppressesTheBounce) {
+  start();
+  Recipient r{"ghost@example.test"};
+  r.notify = notify_never;
+  submit(message("bob@example.test", {r}, "never"));
+  EXPECT_TRUE(mailbox("bob").empty());
+  EXPECT_TRUE(mailbox("alice").empty());
+  EXPECT_TRUE(queue_empty());
+}
+
+TEST_F(Manager, NotifyFailureAsksForTheBounce) {
+  start();
+  Recipient r{"ghost@example.test"};
+  r.notify = notify_failure | notify_delay;
+  submit(message("bob@example.test", {r}, "failure"));
+  EXPECT_EQ(mailbox("bob").size(), 1u);
+}
+
+TEST_F(Manager, NotifySuccessOnlyMeansNoBounce) {
+  start();
+  Recipient r{"ghost@example.test"};
+  r.notify = notify_success;
+  submit(message("bob@example.test", {r}, "success-only"));
+  EXPECT_TRUE(mailbox("bob").empty());
+  EXPECT_TRUE(queue_empty());
+}
+
+TEST_F(Manager, NullSenderGetsNoNotice) {
+  start();
+  submit(message("", {Recipient{"ghost@example.test"}}, "null-sender"));
+  EXPECT_TRUE(mailbox("bob").empty());
+  EXPECT_TRUE(mailbox("alice").empty());  // no 2bounce in notify_classes: no postmaster copy
+  EXPECT_TRUE(queue_empty());
+}
+
+TEST_F(Manager, DoubleBounceGoesToThePostmasterWith2bounce) {
+  start({{"notify_classes", "2bounce"}});
+  submit(message("", {Recipient{"ghost@example.test"}}, "double"));
+  auto box = mailbox("alice");  // postmaster = alice
+  ASSERT_EQ(box.size(), 1u);
+  EXPECT_TRUE(box[0].starts_with("Return-Path: <double-bounce@example.test>\n")) << box[0];
+  EXPECT_EQ(field(box[0], "Final-Recipient"), "rfc822; ghost@example.test");
+  EXPECT_EQ(field(box[0], "Action"), "failed");
+  EXPECT_TRUE(contains(box[0], "Content-Type: text/rfc822-headers")) << box[0];
+  EXPECT_FALSE(contains(box[0], "The body of double.")) << box[0];
+  EXPECT_TRUE(mailbox("bob").empty());
+  EXPECT_TRUE(queue_empty());
+}
+
+TEST_F(Manager, RetHdrsEnvidAndOrcptReachTheDsn) {
+  start();
+  Recipient r{"ghost@example.test", "rfc822;ghost-orig@example.test"};
+  auto m = message("bob@example.test", {r}, "dsn-params");
+  m->envelope.ret = "HDRS";
+  m->envelope.envid = "ENV-42";
+  submit(m);
+  auto box = mailbox("bob");
+  ASSERT_EQ(box.size(), 1u);
+  EXPECT_EQ(field(box[0], "Original-Envelope-Id"), "ENV-42");
+  EXPECT_EQ(field(box[0], "Original-Recipient"), "rfc822;ghost-orig@example.test");
+  EXPECT_TRUE(contains(box[0], "Content-Type: text/rfc822-headers")) << box[0];
+  EXPECT_TRUE(contains(box[0], "Subject: dsn-params")) << box[0];
+  EXPECT_FALSE(contains(box[0], "The body of dsn-params.")) << box[0];
+}
+
+TEST_F(Manager, SuccessNoticeWhenAskedFor) {
+  start();
+  Recipient r{"alice@example.test"};
+  r.notify = notify_success;
+  submit(message("bob@example.test", {r}, "tell-me"));
+  EXPECT_EQ(mailbox("alice").size(), 1u);
+  auto box = mailbox("bob");
+  ASSERT_EQ(box.size(), 1u);
+  EXPECT_EQ(field(box[0], "Subject"), "Successful Mail Delivery Report");
+  EXPECT_EQ(field(box[0], "Action"), "delivered");
+  EXPECT_EQ(field(box[0], "Status"), "2.0.0");
+  EXPECT_EQ(field(box[0], "Final-Recipient"), "rfc822; alice@example.test");
+  EXPECT_TRUE(queue_empty());
+}
+
+TEST_F(Manager, NoSuccessNoticeUnlessAskedFor) {
+  start();
+  submit(message("bob@example.test", {Recipient{"alice@example.test"}}, "quiet"));
+  EXPECT_EQ(mailbox("alice").size(), 1u);
+  EXPECT_TRUE(mailbox("bob").empty());
+}
+
+// ---- notify_classes ------------------------------------------------------------------
+
+TEST_F(Manager, NotifyClassesBounceCopiesThePostmaster) {
+  start({{"notify_classes", "bounce"}});
+  submit(message("bob@example.test", {Recipient{"ghost@example.test"}}, "copied"));
+  auto sender_box = mailbox("bob");
+  ASSERT_EQ(sender_box.size(), 1u);
+  EXPECT_TRUE(contains(sender_box[0], "The body of copied.")) << sender_box[0];
+  auto pm = mailbox("alice");  // postmaster
+  ASSERT_EQ(pm.size(), 1u);
+  EXPECT_TRUE(pm[0].starts_with("Return-Path: <double-bounce@example.test>\n")) << pm[0];
+  EXPECT_EQ(field(pm[0], "X-Original-To"), "postmaster@example.test");
+  EXPECT_EQ(field(pm[0], "Final-Recipient"), "rfc822; ghost@example.test");
+  EXPECT_TRUE(contains(pm[0], "Content-Type: text/rfc822-headers")) << pm[0];
+  EXPECT_FALSE(contains(pm[0], "The body of copied.")) << pm[0];
+  EXPECT_TRUE(queue_empty());
+}
+
+TEST_F(Manager, NotifyClassesBounceCopyEvenWhenTheSenderSaidNever) {
+  start({{"notify_classes", "bounce"}});
+  Recipient r{"ghost@example.test"};
+  r.notify = notify_never;
+  submit(message("bob@example.test", {r}, "never-but-copied"));
+  EXPECT_TRUE(mailbox("bob").empty());
+  EXPECT_EQ(mailbox("alice").size(), 1u);
+}
+
+TEST_F(Manager, UndeliverablePostmasterCopyIsDiscardedNotLooped) {
+  start({{"notify_classes", "bounce, 2bounce"}, {"bounce_notice_recipient", "nobody-at-all"}});
+  submit(message("bob@example.test", {Recipient{"ghost@example.test"}}, "loop"));
+  EXPECT_EQ(mailbox("bob").size(), 1u);    // the sender's bounce
+  EXPECT_TRUE(mailbox("alice").empty());   // nothing about the failed copy
+  EXPECT_TRUE(queue_empty());
+  EXPECT_TRUE(qm->idle());
+}
+
+TEST_F(Manager, NoBounceCopyWithoutTheClass) {
+  start({{"notify_classes", "resource, software"}});
+  submit(message("bob@example.test", {Recipient{"ghost@example.test"}}, "uncopied"));
+  EXPECT_EQ(mailbox("bob").size(), 1u);
+  EXPECT_TRUE(mailbox("alice").empty());
+}
+
+// ---- VERP ----------------------------------------------------------------------------
+
+TEST_F(Manager, VerpSenderIsTheReturnPathOnLocalDelivery) {
+  start();
+  auto m = message("list-bounces@example.test", {Recipient{"alice@example.test"}}, "verp-ok");
+  m->envelope.verp = "+=";
+  submit(m);
+  auto box = mailbox("alice");
+  ASSERT_EQ(box.size(), 1u);
+  EXPECT_TRUE(box[0].starts_with("Return-Path: <list-bounces+alice=example.test@example.test>\n")) << box[0];
+}
+
+TEST_F(Manager, VerpBouncesGoToEachRecipientsOwnAddress) {
+  start();
+  auto m = message("list-bounces@example.test", {Recipient{"ghost@example.test"}, Recipient{"ghost2@example.test"}},
+                   "verp-bounce");
+  m->envelope.verp = "+=";
+  submit(m);
+  auto box = mailbox("bob");  // list-bounces is an alias of bob
+  ASSERT_EQ(box.size(), 2u);
+  std::map<std::string, std::string> by_rcpt;
+  for (const auto& d : box) by_rcpt[field(d, "Final-Recipient")] = d;
+  ASSERT_EQ(by_rcpt.size(), 2u);
+  const std::string& a = by_rcpt["rfc822; ghost@example.test"];
+  const std::string& b = by_rcpt["rfc822; ghost2@example.test"];
+  EXPECT_EQ(field(a, "X-Original-To"), "list-bounces+ghost=example.test@example.test") << a;
+  EXPECT_EQ(field(a, "To"), "list-bounces+ghost=example.test@example.test");
+  EXPECT_EQ(field(b, "X-Original-To"), "list-bounces+ghost2=example.test@example.test") << b;
+  EXPECT_TRUE(queue_empty());
+}
+
+// ---- deferral, expiry, delay warnings ----------------------------------------------------
+
+TEST_F(Manager, RemoteRecipientIsDeferredWithItsReason) {
+  start();
+  auto m = message("alice@example.test", {Recipient{"user@remote.test"}}, "remote");
+  std::string id = m->envelope.queue_id;
+  double before = now_seconds();
+  submit(m);
+  double after = now_seconds();
+  auto deferred = store->list(QueueName::deferred);
+  ASSERT_EQ(deferred.size(), 1u);
+  EXPECT_EQ(deferred[0].id, id);
+  // Postfix's backoff: a young message waits minimal_backoff_time (300s by default).
+  EXPECT_GE(deferred[0].next_attempt, before + 300 - 1);
+  EXPECT_LE(deferred[0].next_attempt, after + 300 + 1);
+  EXPECT_EQ(queued(QueueName::active), 0u);
+  ParsedFile pf = store->load(id, QueueName::deferred);
+  ASSERT_EQ(pf.status, ParseStatus::ok) << pf.error;
+  const Recipient& r = pf.message.envelope.recipients.at(0);
+  EXPECT_EQ(r.state, RcptState::deferred);
+  EXPECT_EQ(r.reason, "delivery to remote domains is not implemented yet");
+  EXPECT_EQ(r.dsn, "4.3.0");
+  EXPECT_FALSE(pf.message.envelope.delay_warned);
+  EXPECT_TRUE(mailbox("alice").empty());  // no delay warning configured
+  EXPECT_TRUE(qm->idle());
+}
+
+TEST_F(Manager, OldMessageWaitsLongerUpToTheMaximum) {
+  start({{"minimal_backoff_time", "10s"}, {"maximal_backoff_time", "100s"}});
+  auto young = message("alice@example.test", {Recipient{"a@remote.test"}}, "young");
+  auto middle = message("alice@example.test", {Recipient{"b@remote.test"}}, "middle");
+  auto old = message("alice@example.test", {Recipient{"c@remote.test"}}, "old");
+  middle->envelope.arrival -= 50;
+  old->envelope.arrival -= 1000;
+  double now = now_seconds();
+  submit(young);
+  submit(middle);
+  submit(old);
+  std::map<std::string, double> next;
+  for (const auto& ref : store->list(QueueName::deferred)) next[ref.id] = ref.next_attempt - now;
+  ASSERT_EQ(next.size(), 3u);
+  EXPECT_NEAR(next[young->envelope.queue_id], 10, 2);
+  EXPECT_NEAR(next[middle->envelope.queue_id], 50, 2);
+  EXPECT_NEAR(next[old->envelope.queue_id], 100, 2);
+}
+
+TEST_F(Manager, MixedMessageDeliversLocalAndDefersRemote) {
+  start();
+  auto m = message("bob@example.test", {Recipient{"alice@example.test"}, Recipient{"user@remote.test"}}, "mixed2");
+  std::string id = m->envelope.queue_id;
+  submit(m);
+  EXPECT_EQ(mailbox("alice").size(), 1u);
+  ASSERT_EQ(queued(QueueName::deferred), 1u);
+  ParsedFile pf = store->load(id, QueueName::deferred);
+  ASSERT_EQ(pf.status, ParseStatus::ok);
+  EXPECT_EQ(pf.message.envelope.recipients[0].state, RcptState::done);
+  EXPECT_EQ(pf.message.envelope.recipients[1].state, RcptState::deferred);
+  // A retry does not deliver alice's copy again.
+  qm->flush_all();
+  EXPECT_EQ(mailbox("alice").size(), 1u);
+  EXPECT_EQ(queued(QueueName::deferred), 1u);
+}
+
+TEST_F(Manager, ForcedExpireReturnsTheMessageToTheSender) {
+  start();
+  auto m = message("alice@example.test", {Recipient{"user@remote.test", "rfc822;user@remote.test"}}, "expire-me");
+  std::string id = m->envelope.queue_id;
+  submit(m);
+  ASSERT_EQ(queued(QueueName::deferred), 1u);
+  ASSERT_TRUE(mailbox("alice").empty());
+  // postsuper -f: an "expire" record, then the next attempt returns it.
+  ASSERT_TRUE(store->append(id, QueueName::deferred, encode_forced_expire(now_seconds())).ok());
+  ASSERT_TRUE(qm->flush_id(id).ok());
+  EXPECT_EQ(queued(QueueName::deferred), 0u);
+  auto box = mailbox("alice");
+  ASSERT_EQ(box.size(), 1u);
+  const std::string& dsn = box[0];
+  EXPECT_EQ(field(dsn, "Subject"), "Undelivered Mail Returned to Sender");
+  EXPECT_EQ(field(dsn, "Action"), "failed");
+  EXPECT_EQ(field(dsn, "Final-Recipient"), "rfc822; user@remote.test");
+  EXPECT_EQ(field(dsn, "Original-Recipient"), "rfc822;user@remote.test");
+  EXPECT_TRUE(field(dsn, "Status").starts_with("4.")) << dsn;  // the deferral's status, as Postfix
+  EXPECT_TRUE(contains(field(dsn, "Diagnostic-Code"), "message expired after")) << dsn;
+  EXPECT_TRUE(contains(field(dsn, "Diagnostic-Code"), "delivery to remote domains is not implemented yet")) << dsn;
+  EXPECT_TRUE(contains(dsn, "The body of expire-me.")) << dsn;
+  EXPECT_TRUE(queue_empty());
+}
+
+TEST_F(Manager, FlushIdOfAnUnknownMessageIsAnError) {
+  start();
+  auto st = qm->flush_id("4Yg3Nf0x5WzKJbQ");
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().message, "4Yg3Nf0x5WzKJbQ: no such deferred message");
+}
+
+TEST_F(Manager, ZeroLifetimeReturnsAtTheFirstFailure) {
+  start({{"maximal_queue_lifetime", "0"}});
+  auto m = message("alice@example.test", {Recipient{"user@remote.test"}}, "no-patience");
+  submit(m);
+  EXPECT_TRUE(queue_empty());
+  auto box = mailbox("alice");
+  ASSERT_EQ(box.size(), 1u);
+  EXPECT_EQ(field(box[0], "Action"), "failed");
+}
+
+TEST_F(Manager, NullSenderMailUsesBounceQueueLifetime) {
+  start({{"maximal_queue_lifetime", "5d"}, {"bounce_queue_lifetime", "0"}});
+  submit(message("", {Recipient{"user@remote.test"}}, "bounce-lifetime"));
+  EXPECT_TRUE(queue_empty());  // expired at once, and there is nobody to tell
+  EXPECT_TRUE(mailbox("alice").empty());
+  EXPECT_TRUE(mailbox("bob").empty());
+  // An ordinary sender's mail is still kept.
+  submit(message("bob@example.test", {Recipient{"user@remote.test"}}, "kept"));
+  EXPECT_EQ(queued(QueueName::deferred), 1u);
+  EXPECT_TRUE(mailbox("bob").empty());
+}
+
+TEST_F(Manager, DelayWarningIsSentOnceAndRecorded) {
+  start({{"delay_warning_time", "1s"}});
+  auto m = message("alice@example.test", {Recipient{"user@remote.test"}}, "slow");
+  m->envelope.arrival -= 10;  // older than delay_warning_time already
+  std::string id = m->envelope.queue_id;
+  submit(m);
+  ASSERT_EQ(queued(QueueName::deferred), 1u);
+  auto box = mailbox("alice");
+  ASSERT_EQ(box.size(), 1u);
+  EXPECT_EQ(field(box[0], "Subject"), "Delayed Mail (still being retried)");
+  EXPECT_EQ(field(box[0], "Action"), "delayed");
+  EXPECT_EQ(field(box[0], "Final-Recipient"), "rfc822; user@remote.test");
+  EXPECT_TRUE(field(box[0], "Status").starts_with("4.")) << box[0];
+  EXPECT_FALSE(field(box[0], "Last-Attempt-Date").empty()) << box[0];
+  ParsedFile pf = store->load(id, QueueName::deferred);
+  ASSERT_EQ(pf.status, ParseStatus::ok);
+  EXPECT_TRUE(pf.message.envelope.delay_warned);
+  // Two more attempts: no second warning.
+  qm->flush_all();
+  qm->flush_all();
+  EXPECT_EQ(mailbox("alice").size(), 1u);
+  EXPECT_EQ(queued(QueueName::deferred), 1u);
+}
+
+TEST_F(Manager, NoDelayWarningBeforeItsTime) {
+  start({{"delay_warning_time", "1h"}});
+  submit(message("alice@example.test", {Recipient{"user@remote.test"}}, "fresh"));
+  EXPECT_TRUE(mailbox("alice").empty());
+  EXPECT_EQ(queued(QueueName::deferred), 1u);
+}
+
+TEST_F(Manager, DelayWarningHonoursNotify) {
+  start({{"delay_warning_time", "1s"}});
+  Recipient r{"user@remote.test"};
+  r.notify = notify_failure;  // DELAY not asked for
+  auto m = message("alice@example.test", {r}, "no-delay-notice");
+  m->envelope.arrival -= 10;
+  submit(m);
+  EXPECT_TRUE(mailbox("alice").empty());
+  EXPECT_EQ(queued(QueueName::deferred), 1u);
+}
+
+TEST_F(Manager, NotifyClassesDelayCopiesThePostmaster) {
+  start({{"delay_warning_time", "1s"}, {"notify_classes", "delay"}, {"delay_notice_recipient", "bob"}});
+  auto m = message("alice@example.test", {Recipient{"user@remote.test"}}, "slow-copied");
+  m->envelope.arrival -= 10;
+  submit(m);
+  EXPECT_EQ(mailbox("alice").size(), 1u);
+  auto copy = mailbox("bob");
+  ASSERT_EQ(copy.size(), 1u);
+  EXPECT_TRUE(copy[0].starts_with("Return-Path: <double-bounce@example.test>\n")) << copy[0];
+  EXPECT_EQ(field(copy[0], "Action"), "delayed");
+  EXPECT_FALSE(contains(copy[0], "The body of slow-copied.")) << copy[0];
+}
+
+TEST_F(Manager, DeferredToAThrottledDestinationWithoutTrying) {
+  start();
+  // Two messages to the same remote destination: the first failure throttles it; the
+  // second is deferred with the same reason.
+  auto a = message("alice@example.test", {Recipient{"one@remote.test"}}, "t1");
+  auto b = message("alice@example.test", {Recipient{"two@remote.test"}}, "t2");
+  submit(a);
+  submit(b);
+  ASSERT_EQ(queued(QueueName::deferred), 2u);
+  ParsedFile pf = store->load(b->envelope.queue_id, QueueName::deferred);
+  ASSERT_EQ(pf.status, ParseStatus::ok);
+  EXPECT_EQ(pf.message.envelope.recipients[0].state, RcptState::deferred);
+  EXPECT_EQ(pf.message.envelope.recipients[0].reason, "delivery to remote domains is not implemented yet");
+  // Local mail is not held up by the dead remote destination.
+  submit(message("alice@example.test", {Recipient{"bob@example.test"}}, "local-meanwhile"));
+  EXPECT_EQ(mailbox("bob").size(), 1u);
+}
+
+// ---- the active limit --------------------------------------------------------------------
+
+TEST_F(Manager, QueueRunOnlyTakesDueMessages) {
+  start({{"minimal_backoff_time", "1000s"}, {"maximal_backoff_time", "2000s"}});
+  submit(message("alice@example.test", {Recipient{"user@remote.test"}}, "not-due"));
+  ASSERT_EQ(queued(QueueName::deferred), 1u);
+  double before = store->list(QueueName::deferred)[0].next_attempt;
+  qm->queue_run();  // not due: untouched
+  ASSERT_EQ(queued(QueueName::deferred), 1u);
+  EXPECT_EQ(store->list(QueueName::deferred)[0].next_attempt, before);
+}
+
+}  // namespace
+}  // namespace tern::queue
