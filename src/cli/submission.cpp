@@ -75,7 +75,7 @@ class AddressScanner {
       else if (c == '(') comment();
       else if (c == '<') angle();
       else if (c == ',' || c == ';') { flush(); ++i_; }
-      else if (c == ':') { word_.clear(); bare_ = false; ++i_; }  // group name
+      else if (c == ':') { word_.clear(); bare_ = true; space_ = false; ++i_; }  // group name
       else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') { space_ = true; ++i_; }
       else { plain(c); ++i_; }
     }

@@ -38,13 +38,15 @@ void reject(const log::Logger& l, std::string_view qid, std::string_view command
          printable(c.helo));
 }
 
+// As Postfix prints delays: whole seconds from 10 s, one decimal from 1 s, else two
+// decimals, trailing zeros dropped ("0.41", "0.2", "0.05", "0", "1.1", "30").
 std::string format_delay(double s) {
-  if (s <= 0) return "0";
-  if (s >= 100) return fmt::format("{:.0f}", s);
-  if (s >= 0.1) return fmt::format("{:.1f}", s);
-  if (s >= 0.01) return fmt::format("{:.2f}", s);
-  if (s >= 0.001) return fmt::format("{:.3f}", s);
-  return "0";
+  std::string out = s >= 10 ? fmt::format("{:.0f}", s) : s >= 1 ? fmt::format("{:.1f}", s) : fmt::format("{:.2f}", s < 0 ? 0.0 : s);
+  if (out.find('.') != std::string::npos) {
+    while (out.back() == '0') out.pop_back();
+    if (out.back() == '.') out.pop_back();
+  }
+  return out;
 }
 
 void delivery(const log::Logger& l, std::string_view qid, const Delivery& d) {

@@ -23,8 +23,8 @@ constexpr WordName kWords[] = {
 std::string subject(const Facts& f) {
   switch (f.stage) {
     case Stage::client: return "<" + f.client + ">: Client host rejected: ";
-    case Stage::helo: return "Helo command rejected: ";
-    case Stage::sender: return "Sender address rejected: ";
+    case Stage::helo: return "<" + f.helo + ">: Helo command rejected: ";
+    case Stage::sender: return "<" + f.sender + ">: Sender address rejected: ";
     case Stage::recipient: return "<" + f.recipient + ">: Recipient address rejected: ";
   }
   return "";

@@ -32,6 +32,8 @@ struct Facts {
   bool client_in_mynetworks = false;
   bool sasl_authenticated = false;
   std::string client;            // "unknown[127.0.0.1]"
+  std::string helo;              // as sent
+  std::string sender;            // MAIL FROM address
   std::string recipient;         // at RCPT
   bool recipient_authorized = false;  // domain is ours or relayed for
   int reject_code = 554;         // smtpd reject_code

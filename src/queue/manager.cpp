@@ -85,6 +85,7 @@ Result<std::shared_ptr<const ManagerSettings>> make_settings(std::shared_ptr<con
   s->error_notice = qualify(p.error_notice_recipient, p.myorigin);
   s->double_bounce_sender = qualify(p.double_bounce_sender, p.myorigin);
   s->active_limit = size_t(std::max<long long>(1, p.qmgr_message_active_limit));
+  s->disable_verp_bounces = p.disable_verp_bounces;
   s->cfg = std::move(cfg);
   return std::shared_ptr<const ManagerSettings>(std::move(s));
 }
@@ -394,7 +395,7 @@ void QueueManager::notify_sender(Active& a, DsnKind kind, const std::vector<size
     DsnOptions opt{s.myhostname, s.cfg->params.mail_name, make_queue_id(), to, e.ret == "HDRS", now_seconds()};
     queue_notice(make_dsn(kind, m, dr, opt), e.queue_id, what);
   };
-  if (!e.verp.empty()) {
+  if (!e.verp.empty() && !s.disable_verp_bounces) {
     for (size_t i : wanted) one({i}, route::verp_sender(e.sender, e.recipients[i].address, e.verp));
   } else {
     one(wanted, e.sender);

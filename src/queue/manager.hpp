@@ -46,6 +46,7 @@ struct ManagerSettings {
   std::string double_bounce_sender;  // full address
   std::string myhostname, myorigin;
   size_t active_limit = 20000;
+  bool disable_verp_bounces = false;
   size_t workers = 2;
 };
 

@@ -1,6 +1,7 @@
 // Queue file encoding and parsing; see queue_file.hpp.
 #include "queue/queue_file.hpp"
 
+#include <cmath>
 #include <optional>
 
 #include <fmt/format.h>
@@ -206,7 +207,7 @@ ParsedFile parse_queue_file(std::string_view text) {
     pf.error = "no seal after the content";
     return pf;
   }
-  if (e.queue_id.empty() || e.recipients.empty() || e.arrival <= 0)
+  if (e.queue_id.empty() || e.recipients.empty() || !std::isfinite(e.arrival) || e.arrival <= 0)
     return fail("missing id, arrival or recipients");
   while (lr.next(line, complete)) {
     if (!complete) break;  // a crash during an append: the outcome was never recorded

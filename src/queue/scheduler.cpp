@@ -24,7 +24,10 @@ size_t SchedulerLimits::recipients_for(const std::string& transport) const {
 void Scheduler::add(uint64_t message, const std::string& transport, const std::string& destination,
                     const std::vector<size_t>& recipients) {
   Destination& d = dests_[destination];
-  if (d.waiting.empty()) turn_.push_back(destination);
+  if (!d.in_turn) {
+    turn_.push_back(destination);
+    d.in_turn = true;
+  }
   size_t per_job = limits_.recipients_for(transport);
   for (size_t i = 0; i < recipients.size(); i += per_job) {
     Job j{message, destination, transport, {}};
@@ -39,7 +42,10 @@ std::optional<Job> Scheduler::next(double now) {
     std::string name = std::move(turn_.front());
     turn_.pop_front();
     Destination& d = dests_[name];
-    if (d.waiting.empty()) continue;
+    if (d.waiting.empty()) {
+      d.in_turn = false;
+      continue;
+    }
     bool ready = d.dead_until <= now && d.running < limits_.concurrency_for(d.waiting.front().transport);
     if (!ready) {
       turn_.push_back(std::move(name));
@@ -50,6 +56,7 @@ std::optional<Job> Scheduler::next(double now) {
     ++d.running;
     ++running_total_;
     if (!d.waiting.empty()) turn_.push_back(std::move(name));
+    else d.in_turn = false;
     return j;
   }
   return std::nullopt;
@@ -62,7 +69,7 @@ void Scheduler::finished(const Job& job, bool destination_failed, double now) {
   if (d.running) --d.running;
   if (running_total_) --running_total_;
   if (destination_failed) d.dead_until = now + limits_.dead_time;
-  if (d.running == 0 && d.waiting.empty() && d.dead_until <= now) dests_.erase(it);
+  if (d.running == 0 && d.waiting.empty() && d.dead_until <= now && !d.in_turn) dests_.erase(it);
 }
 
 std::vector<Job> Scheduler::take_throttled(double now) {

@@ -69,6 +69,7 @@ class Scheduler {
     std::deque<Job> waiting;
     size_t running = 0;
     double dead_until = 0;
+    bool in_turn = false;  // listed in turn_ (at most once)
   };
   SchedulerLimits limits_;
   std::map<std::string, Destination> dests_;

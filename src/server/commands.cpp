@@ -109,6 +109,8 @@ std::optional<smtp::Reply> Session::check_recipient(const std::string& addr, boo
   policy::Facts f;
   f.client_in_mynetworks = client_in_mynetworks_;
   f.client = client_.log_name();
+  f.helo = client_.helo;
+  f.sender = sender_;
   f.recipient = addr;
   f.recipient_authorized = ctx_->resolver.authorized_destination(domain);
   f.reject_code = int(pp.reject_code);
@@ -266,7 +268,7 @@ Session::Outcome Session::dispatch(std::string_view line) {
     if (c == 500 || c == 501 || c == 502 || c == 503 || c == 504 || c == 555) protocol_error_ = true;
     if (p().smtpd_hard_error_limit > 0 && errors_ >= p().smtpd_hard_error_limit && !o.close) {
       log_.warning("{}: hard error limit {} reached", client_.log_name(), p().smtpd_hard_error_limit);
-      o.then = Reply{421, Status::other_protocol, p().myhostname + " Error: too many errors"};
+      o.then = Reply{421, Status::security, p().myhostname + " Error: too many errors"};
       o.close = true;
     }
   }

@@ -25,6 +25,9 @@ struct Extension {
   std::string_view ext;
   char delim = 0;
 };
-Extension split_extension(std::string_view local, std::string_view delims);
+// With `owner_request_special` (Postfix's default) "owner-x" and "x-request" are not split
+// on '-'.
+Extension split_extension(std::string_view local, std::string_view delims,
+                          bool owner_request_special = true);
 
 }  // namespace tern::smtp

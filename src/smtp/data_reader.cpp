@@ -38,8 +38,10 @@ size_t DataReader::feed(std::string_view in) {
       partial_.append(in.substr(pos));
       // A line longer than the size limit cannot be kept anyway: keep only its start.
       size_t cap = max_size_ > SIZE_MAX - 2 ? SIZE_MAX : max_size_ + 2;
-      if (partial_.size() > cap) {
-        partial_.resize(cap);
+      if (partial_.size() > cap) {  // keep the last byte: a CR whose LF comes in the next read
+        char last = partial_.back();
+        partial_.resize(cap > 0 ? cap - 1 : 0);
+        partial_.push_back(last);
         partial_truncated_ = true;
       }
       return in.size();

@@ -24,6 +24,7 @@ std::string Reply::enhanced() const {
     case Status::other_protocol: detail = "5.0"; break;
     case Status::timeout: detail = "4.2"; break;
     case Status::storage: detail = "3.1"; break;
+    case Status::security: detail = "7.0"; break;
   }
   std::string out(1, cls);
   out += '.';

@@ -26,6 +26,7 @@ enum class Status {
   other_protocol,      // 5.5.0
   timeout,             // 4.4.2
   storage,             // 4.3.1 / 5.3.4 (system storage)
+  security,            // 4.7.0 / 5.7.0
 };
 
 struct Reply {
