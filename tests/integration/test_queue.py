@@ -517,6 +517,7 @@ class QueueTest(TernTestCase):
             t.join(60)
             self.assertFalse(t.is_alive(), "a sender hung")
         self.assertEqual(kills, kills_wanted)
+        sending_done = time.monotonic() - started
 
         def delivered():
             found = collections.defaultdict(list)
@@ -537,6 +538,7 @@ class QueueTest(TernTestCase):
             self.fail("%d of %d acknowledged messages missing, e.g. %s"
                       % (len(missing), len(acked_now),
                          ["%s (%s)" % (t, acked_now[t]) for t in missing[:5]]))
+        all_delivered = time.monotonic() - started
         harness.wait_until(lambda: not tern.queue_files("active")
                            and not tern.queue_files("incoming"), 15, 0.2)
         time.sleep(0.5)
@@ -546,10 +548,11 @@ class QueueTest(TernTestCase):
         unknown = [t for t in found if t not in sent]
         unacked_delivered = [t for t in found if t in sent and t not in acked_now]
         print("kill -9 x%d: %d sent, %d acknowledged, %d delivered (%d of them not "
-              "acknowledged), %d duplicated, %d failed sends, corrupt=%d, %.1fs"
+              "acknowledged), %d duplicated, %d failed sends, corrupt=%d; sending took "
+              "%.1fs, all delivered at %.1fs, done at %.1fs"
               % (kills, len(sent), len(acked_now), len(found), len(unacked_delivered),
                  len(duplicates), len(failed), len(tern.queue_files("corrupt")),
-                 time.monotonic() - started), file=sys.stderr)
+                 sending_done, all_delivered, time.monotonic() - started), file=sys.stderr)
         self.assertEqual(duplicates, {}, "delivered more than once")
         self.assertEqual(unknown, [])
         self.assertEqual(wrong_box, [])

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -34,6 +35,10 @@ class Manager : public ::testing::Test {
   std::shared_ptr<const ManagerSettings> settings;
   std::unique_ptr<QueueManager> qm;
   std::map<std::string, std::string> params;
+  // With queue_workers set, deliveries wait in worker_tasks until run_workers() (the
+  // main and commit executors still run inline).
+  bool queue_workers = false;
+  std::deque<Task> worker_tasks;
 
   void SetUp() override {
     params = {
@@ -69,7 +74,23 @@ class Manager : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.error().message;
     settings = *s;
     auto inline_run = [](Task t) { t(); };
-    qm = std::make_unique<QueueManager>(*store, Executors{inline_run, inline_run, inline_run}, settings);
+    auto worker = [this](Task t) {
+      if (queue_workers) worker_tasks.push_back(std::move(t));
+      else t();
+    };
+    qm = std::make_unique<QueueManager>(*store, Executors{inline_run, inline_run, worker}, settings);
+  }
+
+  // Runs queued deliveries (and those they lead to) until none are left.
+  size_t run_workers() {
+    size_t n = 0;
+    while (!worker_tasks.empty()) {
+      Task t = std::move(worker_tasks.front());
+      worker_tasks.pop_front();
+      t();
+      ++n;
+    }
+    return n;
   }
 
   static std::shared_ptr<Message> message(const std::string& sender, std::vector<Recipient> rcpts,
@@ -384,6 +405,84 @@ TEST_F(Manager, VerpBouncesGoToEachRecipientsOwnAddress) {
   EXPECT_EQ(field(a, "To"), "list-bounces+ghost=example.test@example.test");
   EXPECT_EQ(field(b, "X-Original-To"), "list-bounces+ghost2=example.test@example.test") << b;
   EXPECT_TRUE(queue_empty());
+}
+
+TEST_F(Manager, DisableVerpBouncesSendsOneBounceToTheListAddress) {
+  start({{"disable_verp_bounces", "yes"}});
+  auto m = message("list-bounces@example.test", {Recipient{"ghost@example.test"}, Recipient{"ghost2@example.test"}},
+                   "verp-one-bounce");
+  m->envelope.verp = "+=";
+  submit(m);
+  auto box = mailbox("bob");
+  ASSERT_EQ(box.size(), 1u) << "disable_verp_bounces = yes: one bounce for all recipients";
+  EXPECT_EQ(field(box[0], "X-Original-To"), "list-bounces@example.test");
+  EXPECT_TRUE(contains(box[0], "Final-Recipient: rfc822; ghost@example.test")) << box[0];
+  EXPECT_TRUE(contains(box[0], "Final-Recipient: rfc822; ghost2@example.test")) << box[0];
+}
+
+// ---- concurrency and the active limit through the manager ---------------------------------
+
+TEST_F(Manager, LocalConcurrencyLimitHoldsBackASecondDeliveryToTheSameUser) {
+  queue_workers = true;
+  start({{"local_destination_concurrency_limit", "1"}});
+  submit(message("s@example.org", {Recipient{"alice@example.test"}}, "a1"));
+  submit(message("s@example.org", {Recipient{"alice@example.test"}}, "a2"));
+  submit(message("s@example.org", {Recipient{"bob@example.test"}}, "b1"));
+  // One delivery for alice at a time; bob's runs beside it.
+  EXPECT_EQ(worker_tasks.size(), 2u);
+  EXPECT_EQ(qm->active(), 3u);
+  EXPECT_FALSE(qm->idle());
+  EXPECT_EQ(run_workers(), 3u);
+  EXPECT_EQ(mailbox("alice").size(), 2u);
+  EXPECT_EQ(mailbox("bob").size(), 1u);
+  EXPECT_TRUE(queue_empty());
+  EXPECT_TRUE(qm->idle());
+}
+
+TEST_F(Manager, WorkerCountBoundsRunningDeliveries) {
+  queue_workers = true;
+  start();
+  ASSERT_EQ(settings->workers, 2u);
+  for (const char* u : {"alice", "bob", "root", "postmaster"})
+    submit(message("s@example.org", {Recipient{std::string(u) + "@example.test"}}, std::string("w-") + u));
+  EXPECT_EQ(worker_tasks.size(), 2u);
+  run_workers();
+  EXPECT_EQ(mailbox("alice").size(), 3u);
+  EXPECT_EQ(mailbox("bob").size(), 1u);
+  EXPECT_TRUE(queue_empty());
+}
+
+TEST_F(Manager, ActiveLimitKeepsTheRestOnDiskUntilThereIsRoom) {
+  queue_workers = true;
+  start({{"qmgr_message_active_limit", "1"}});
+  for (int i = 0; i < 3; ++i) submit(message("s@example.org", {Recipient{"bob@example.test"}}, "lim" + std::to_string(i)));
+  EXPECT_EQ(qm->active(), 1u);
+  EXPECT_EQ(queued(QueueName::active), 3u);  // all durable, two waiting their turn
+  EXPECT_EQ(worker_tasks.size(), 1u);
+  run_workers();
+  EXPECT_EQ(mailbox("bob").size(), 3u);
+  EXPECT_TRUE(queue_empty());
+  EXPECT_TRUE(qm->idle());
+}
+
+TEST_F(Manager, RecipientLimitSplitsARemoteMessageIntoJobs) {
+  queue_workers = true;
+  start({{"default_destination_recipient_limit", "2"}});
+  std::vector<Recipient> rcpts;
+  for (int i = 0; i < 5; ++i) rcpts.push_back(Recipient{"u" + std::to_string(i) + "@remote.test"});
+  auto m = message("alice@example.test", rcpts, "split");
+  submit(m);
+  // Three jobs of at most two recipients; two start at once (two workers). The first
+  // fails as a whole and throttles the destination: the third is deferred untried.
+  EXPECT_EQ(worker_tasks.size(), 2u);
+  EXPECT_EQ(run_workers(), 2u);
+  ASSERT_EQ(queued(QueueName::deferred), 1u);
+  ParsedFile pf = store->load(m->envelope.queue_id, QueueName::deferred);
+  ASSERT_EQ(pf.status, ParseStatus::ok);
+  for (const auto& r : pf.message.envelope.recipients) {
+    EXPECT_EQ(r.state, RcptState::deferred) << r.address;
+    EXPECT_EQ(r.reason, "delivery to remote domains is not implemented yet") << r.address;
+  }
 }
 
 // ---- deferral, expiry, delay warnings ----------------------------------------------------
