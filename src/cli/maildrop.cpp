@@ -2,6 +2,7 @@
 #include "cli/maildrop.hpp"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,7 +49,8 @@ Status ensure_maildrop(const std::string& dir) {
 }
 }  // namespace
 
-Result<std::string> write_maildrop(const std::string& queue_directory, const Message& m) {
+Result<std::string> write_maildrop(const std::string& queue_directory, const Message& m,
+                                   const std::string& mail_owner) {
   std::string dir = queue_directory + "/" + queue::kMaildrop;
   if (auto s = ensure_maildrop(dir); !s) return s.error();
   static std::atomic<unsigned> counter{0};
@@ -58,6 +60,9 @@ Result<std::string> write_maildrop(const std::string& queue_directory, const Mes
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
     if (!fd) return Error{tmp + ": create: " + errno_text(errno)};
     auto s = write_all(fd.get(), queue::encode_queue_file(m), tmp);
+    if (s && ::geteuid() == 0 && !mail_owner.empty())
+      if (passwd* pw = ::getpwnam(mail_owner.c_str()); pw && ::fchown(fd.get(), pw->pw_uid, pw->pw_gid) != 0)
+        s = Error{tmp + ": chown: " + errno_text(errno)};
     if (s && ::fsync(fd.get()) != 0) s = Error{tmp + ": fsync: " + errno_text(errno)};
     if (!s) {
       ::unlink(tmp.c_str());

@@ -15,7 +15,9 @@ Message local_message(std::string sender, std::vector<std::string> recipients,
                       std::string content);
 
 // Makes `m` durable as maildrop/QUEUEID (creating maildrop/ with mode 01733); the ID.
-Result<std::string> write_maildrop(const std::string& queue_directory, const Message& m);
+// Run as root, the file is given to `mail_owner` so that the unprivileged pickup can read it.
+Result<std::string> write_maildrop(const std::string& queue_directory, const Message& m,
+                                   const std::string& mail_owner = "");
 
 // Asks the daemon to read maildrop/ now; false when it is not running (the file waits).
 bool request_pickup(const std::string& queue_directory);

@@ -186,7 +186,7 @@ int submit(Options& o, const config::Config& cfg) {
   m.envelope.envid = o.envid;
   m.envelope.ret = o.ret;
   cleanup(m, {true, p.myhostname});  // Message-ID: and Date: when missing
-  auto id = write_maildrop(p.queue_directory, m);
+  auto id = write_maildrop(p.queue_directory, m, p.mail_owner);
   if (!id) {
     fatal_msg(kName, who() + ": " + id.error().message);
     return kExTempfail;

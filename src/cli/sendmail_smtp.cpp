@@ -123,9 +123,9 @@ std::string StdioSmtp::end_of_data() {
 }
 
 int smtp_stdio_main(const config::Config& cfg) {
-  const std::string qdir = cfg.params.queue_directory;
+  const std::string qdir = cfg.params.queue_directory, owner = cfg.params.mail_owner;
   StdioSmtp s(cfg.params, [&](Message& m) -> Result<std::string> {
-    auto id = write_maildrop(qdir, m);
+    auto id = write_maildrop(qdir, m, owner);
     if (id) request_pickup(qdir);
     else std::fprintf(stderr, "sendmail: warning: %s\n", id.error().message.c_str());
     return id;
