@@ -49,6 +49,7 @@ struct Envelope {
   std::string verp;           // XVERP delimiters ("+="), "" when not asked for
   bool delay_warned = false;  // a delay notice was sent already
   bool forced_expire = false; // postsuper -f: return to sender at the next attempt
+  bool hold = false;          // an access table said HOLD: queue it on hold, not active
 };
 
 struct Message {

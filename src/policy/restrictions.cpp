@@ -1,27 +1,47 @@
 // Restriction lists; see restrictions.hpp.
 #include "policy/restrictions.hpp"
 
+#include <cctype>
+
+#include "base/log.hpp"
+#include "base/net.hpp"
+#include "base/strings.hpp"
+#include "policy/access.hpp"
+#include "smtp/address.hpp"
+
 namespace tern::policy {
 
 namespace {
 struct WordName {
   std::string_view name;
   Word word;
+  bool takes_table;
 };
 constexpr WordName kWords[] = {
-    {"permit", Word::permit},
-    {"reject", Word::reject},
-    {"defer", Word::defer},
-    {"permit_mynetworks", Word::permit_mynetworks},
-    {"permit_sasl_authenticated", Word::permit_sasl_authenticated},
-    {"reject_unauth_destination", Word::reject_unauth_destination},
-    {"defer_unauth_destination", Word::defer_unauth_destination},
-    {"permit_auth_destination", Word::permit_auth_destination},
+    {"permit", Word::permit, false},
+    {"reject", Word::reject, false},
+    {"defer", Word::defer, false},
+    {"permit_mynetworks", Word::permit_mynetworks, false},
+    {"permit_sasl_authenticated", Word::permit_sasl_authenticated, false},
+    {"reject_unauth_destination", Word::reject_unauth_destination, false},
+    {"defer_unauth_destination", Word::defer_unauth_destination, false},
+    {"permit_auth_destination", Word::permit_auth_destination, false},
+    {"reject_unauth_pipelining", Word::reject_unauth_pipelining, false},
+    {"reject_non_fqdn_helo_hostname", Word::reject_non_fqdn_helo_hostname, false},
+    {"reject_non_fqdn_hostname", Word::reject_non_fqdn_helo_hostname, false},  // old name
+    {"reject_invalid_helo_hostname", Word::reject_invalid_helo_hostname, false},
+    {"reject_invalid_hostname", Word::reject_invalid_helo_hostname, false},    // old name
+    {"reject_non_fqdn_sender", Word::reject_non_fqdn_sender, false},
+    {"reject_non_fqdn_recipient", Word::reject_non_fqdn_recipient, false},
+    {"check_client_access", Word::check_client_access, true},
+    {"check_helo_access", Word::check_helo_access, true},
+    {"check_sender_access", Word::check_sender_access, true},
+    {"check_recipient_access", Word::check_recipient_access, true},
 };
 
 // "<x@y>: Recipient address rejected: " and friends, as Postfix words them.
-std::string subject(const Facts& f) {
-  switch (f.stage) {
+std::string subject(const Facts& f, Stage stage) {
+  switch (stage) {
     case Stage::client: return "<" + f.client + ">: Client host rejected: ";
     case Stage::helo: return "<" + f.helo + ">: Helo command rejected: ";
     case Stage::sender: return "<" + f.sender + ">: Sender address rejected: ";
@@ -30,38 +50,97 @@ std::string subject(const Facts& f) {
   return "";
 }
 
-Decision reject_with(int code, std::string text) {
-  return {Verdict::reject, smtp::Reply{code, smtp::Status::not_authorized, std::move(text)}};
+Decision reject_with(int code, std::string text, smtp::Status st = smtp::Status::not_authorized) {
+  return {Verdict::reject, smtp::Reply{code, st, std::move(text)}};
+}
+
+bool is_address_literal(std::string_view h) { return h.size() > 2 && h.front() == '[' && h.back() == ']'; }
+
+bool fqdn_address(std::string_view addr) {
+  auto dom = smtp::split_address(addr).domain;
+  return !dom.empty() && (fqdn_hostname(dom) || is_address_literal(dom));
+}
+
+Decision lookup(const maps::MapList& table, const std::vector<std::string>& keys,
+                const std::string& subj, const Facts& f) {
+  for (const auto& k : keys) {
+    auto r = table.find(k);
+    if (!r) {
+      Decision d = reject_with(451, subj + "Temporary lookup failure", smtp::Status::system_error);
+      d.action_text = r.error().message;
+      return d;
+    }
+    if (*r) return access_action(**r, subj, f);
+  }
+  return {};
 }
 }  // namespace
 
-Result<RestrictionList> compile(std::string_view param, const std::vector<std::string>& words) {
-  RestrictionList list{std::string(param), {}};
-  for (const auto& w : words) {
-    bool found = false;
+bool valid_hostname(std::string_view name) {
+  if (name.empty() || name.size() > 255) return false;
+  if (is_address_literal(name)) return IpAddress::parse(name.substr(1, name.size() - 2)).has_value() ||
+                                       istarts_with(name.substr(1), "ipv6:");
+  std::string_view n = name;
+  if (n.back() == '.') n.remove_suffix(1);
+  size_t label = 0;
+  for (size_t i = 0; i <= n.size(); ++i) {
+    if (i == n.size() || n[i] == '.') {
+      if (label == 0 || label > 63) return false;
+      if (n[i - 1] == '-' || n[i - label] == '-') return false;
+      label = 0;
+      continue;
+    }
+    char c = n[i];
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
+    ++label;
+  }
+  return !IpAddress::parse(n);  // a bare IP address is not a hostname
+}
+
+bool fqdn_hostname(std::string_view name) {
+  std::string_view n = name;
+  if (!n.empty() && n.back() == '.') n.remove_suffix(1);
+  return valid_hostname(n) && n.find('.') != std::string_view::npos && !IpAddress::parse(n);
+}
+
+Result<RestrictionList> compile(std::string_view param, const std::vector<std::string>& words,
+                                const maps::OpenContext& ctx) {
+  RestrictionList list{std::string(param), {}, {}};
+  for (size_t i = 0; i < words.size(); ++i) {
+    const WordName* found = nullptr;
     for (const auto& k : kWords)
-      if (w == k.name) {
-        list.words.push_back(k.word);
-        found = true;
-      }
+      if (words[i] == k.name) found = &k;
     if (!found)
-      return Error{std::string(param) + ": unknown restriction \"" + w + "\" (not supported yet)"};
+      return Error{std::string(param) + ": unknown restriction \"" + words[i] + "\" (not supported yet)"};
+    list.words.push_back(found->word);
+    if (!found->takes_table) {
+      list.tables.push_back(nullptr);
+      continue;
+    }
+    if (i + 1 >= words.size())
+      return Error{std::string(param) + ": " + words[i] + " needs a table (type:name)"};
+    auto m = maps::MapList::open({words[++i]}, ctx);
+    if (!m) return Error{std::string(param) + ": " + m.error().message};
+    list.tables.push_back(std::make_shared<const maps::MapList>(std::move(*m)));
   }
   return list;
 }
 
 Decision evaluate(const RestrictionList& list, const Facts& f) {
   bool rcpt = f.stage == Stage::recipient;
-  for (Word w : list.words) {
-    switch (w) {
-      case Word::permit: return {Verdict::permit, {}};
-      case Word::reject: return reject_with(f.reject_code, subject(f) + "Access denied");
-      case Word::defer: return reject_with(f.defer_code, subject(f) + "Access denied");
+  std::string subj = subject(f, f.stage);
+  Decision held;  // HOLD does not end the list; it rides along with the final verdict
+  for (size_t i = 0; i < list.words.size(); ++i) {
+    Decision d;
+    switch (list.words[i]) {
+      case Word::permit: d = {Verdict::permit, {}}; break;
+      case Word::reject: return reject_with(f.reject_code, subj + "Access denied");
+      case Word::defer: return reject_with(f.defer_code, subj + "Access denied");
       case Word::permit_mynetworks:
-        if (f.client_in_mynetworks) return {Verdict::permit, {}};
+        if (f.client_in_mynetworks) d = {Verdict::permit, {}};
         break;
       case Word::permit_sasl_authenticated:
-        if (f.sasl_authenticated) return {Verdict::permit, {}};
+        if (f.sasl_authenticated) d = {Verdict::permit, {}};
         break;
       case Word::reject_unauth_destination:
         if (rcpt && !f.recipient_authorized)
@@ -72,11 +151,60 @@ Decision evaluate(const RestrictionList& list, const Facts& f) {
           return reject_with(454, "<" + f.recipient + ">: Relay access denied");
         break;
       case Word::permit_auth_destination:
-        if (rcpt && f.recipient_authorized) return {Verdict::permit, {}};
+        if (rcpt && f.recipient_authorized) d = {Verdict::permit, {}};
+        break;
+      case Word::reject_unauth_pipelining:
+        if (f.improper_pipelining)
+          return reject_with(503, subj + "Improper use of SMTP command pipelining", smtp::Status::other_protocol);
+        break;
+      case Word::reject_non_fqdn_helo_hostname:
+        if (!f.helo.empty() && !is_address_literal(f.helo) && !fqdn_hostname(f.helo))
+          return reject_with(f.non_fqdn_code, subject(f, Stage::helo) + "need fully-qualified hostname",
+                             smtp::Status::bad_command);
+        break;
+      case Word::reject_invalid_helo_hostname:
+        if (!f.helo.empty() && !valid_hostname(f.helo))
+          return reject_with(f.invalid_hostname_code, subject(f, Stage::helo) + "Invalid name",
+                             smtp::Status::bad_command);
+        break;
+      case Word::reject_non_fqdn_sender:
+        if (!f.sender.empty() && !fqdn_address(f.sender))
+          return reject_with(f.non_fqdn_code, subject(f, Stage::sender) + "need fully-qualified address",
+                             smtp::Status::bad_destination);
+        break;
+      case Word::reject_non_fqdn_recipient:
+        if (rcpt && !fqdn_address(f.recipient))
+          return reject_with(f.non_fqdn_code, subject(f, Stage::recipient) + "need fully-qualified address",
+                             smtp::Status::bad_destination);
+        break;
+      case Word::check_client_access:
+        d = lookup(*list.tables[i], client_keys(f.client_name, f.client_addr), subject(f, Stage::client), f);
+        break;
+      case Word::check_helo_access:
+        if (!f.helo.empty()) d = lookup(*list.tables[i], domain_keys(f.helo), subject(f, Stage::helo), f);
+        break;
+      case Word::check_sender_access:
+        d = lookup(*list.tables[i], f.sender.empty() ? std::vector<std::string>{"<>"} : address_keys(f.sender, f.recipient_delimiter),
+                   subject(f, Stage::sender), f);
+        break;
+      case Word::check_recipient_access:
+        if (rcpt) d = lookup(*list.tables[i], address_keys(f.recipient, f.recipient_delimiter), subject(f, Stage::recipient), f);
         break;
     }
+    if (d.action == MessageAction::hold && d.verdict == Verdict::dunno) {
+      held = d;
+      continue;
+    }
+    if (d.action == MessageAction::discard) d.verdict = Verdict::permit;
+    if (d.verdict != Verdict::dunno) {
+      if (d.verdict == Verdict::permit && held.action == MessageAction::hold && d.action == MessageAction::none) {
+        d.action = held.action;
+        d.action_text = held.action_text;
+      }
+      return d;
+    }
   }
-  return {Verdict::dunno, {}};
+  return held;
 }
 
 }  // namespace tern::policy

@@ -42,6 +42,7 @@ std::string encode(const SubmitRequest& r) {
   w.str(e.body_type);
   w.u8(e.smtputf8 ? 1 : 0);
   w.str(e.verp);
+  w.u8(e.hold ? 1 : 0);
   w.u32(uint32_t(e.recipients.size()));
   for (const auto& rc : e.recipients) {
     w.str(rc.address);
@@ -76,6 +77,7 @@ Result<SubmitRequest> decode_submit(const wire::Frame& f) {
   e.body_type = r.str();
   e.smtputf8 = r.u8() != 0;
   e.verp = r.str();
+  e.hold = r.u8() != 0;
   uint32_t n = r.u32();
   if (n > 100000) return Error{"submit record: too many recipients"};
   for (uint32_t i = 0; i < n && r.ok(); ++i) {

@@ -125,7 +125,13 @@ void QueueManager::start_commit() {
           in_memory_.erase(p.msg->envelope.queue_id);
         }
         if (p.done) p.done(st);
-        if (st) activate(p.msg, QueueName::active);
+        if (st && p.msg->envelope.hold) {
+          in_memory_.erase(p.msg->envelope.queue_id);
+          qmgr_.info("{}: from=<{}>, size={}, nrcpt={} (queue hold)", p.msg->envelope.queue_id,
+                     printable(p.msg->envelope.sender), p.msg->content.size(), p.msg->envelope.recipients.size());
+        } else if (st) {
+          activate(p.msg, QueueName::active);
+        }
       }
       committing_ = false;
       if (!pending_.empty()) start_commit();

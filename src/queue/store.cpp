@@ -39,8 +39,11 @@ class FileStore : public Store {
   std::vector<Status> commit(std::span<const Message* const> messages) override {
     std::vector<Status> out(messages.size(), ok_status());
     std::vector<Fd> fds(messages.size());
+    auto where = [&](size_t i) { return messages[i]->envelope.hold ? QueueName::hold : QueueName::active; };
+    bool any_hold = false;
     for (size_t i = 0; i < messages.size(); ++i) {
-      std::string p = path(QueueName::active, messages[i]->envelope.queue_id);
+      any_hold |= messages[i]->envelope.hold;
+      std::string p = path(where(i), messages[i]->envelope.queue_id);
       Fd fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
       if (!fd) {
         out[i] = Error{p + ": create: " + errno_text(errno)};
@@ -56,13 +59,15 @@ class FileStore : public Store {
     // Every file's data first, then one directory fsync covers all the new names.
     for (size_t i = 0; i < messages.size(); ++i)
       if (fds[i] && ::fdatasync(fds[i].get()) != 0) {
-        out[i] = Error{path(QueueName::active, messages[i]->envelope.queue_id) + ": fsync: " +
-                       errno_text(errno)};
-        ::unlink(path(QueueName::active, messages[i]->envelope.queue_id).c_str());
+        out[i] = Error{path(where(i), messages[i]->envelope.queue_id) + ": fsync: " + errno_text(errno)};
+        ::unlink(path(where(i), messages[i]->envelope.queue_id).c_str());
       }
-    if (auto s = fsync_dir(dir_ + "/active"); !s)
-      for (auto& st : out)
-        if (st) st = s;
+    for (const char* d : {"/active", "/hold"}) {
+      if (d[1] == 'h' && !any_hold) continue;
+      if (auto s = fsync_dir(dir_ + d); !s)
+        for (auto& st : out)
+          if (st) st = s;
+    }
     return out;
   }
 
@@ -126,7 +131,7 @@ class MemoryStore : public Store {
     std::lock_guard lock(mu_);
     std::vector<Status> out;
     for (const Message* m : messages) {
-      auto& slot = files_[key(QueueName::active, m->envelope.queue_id)];
+      auto& slot = files_[key(m->envelope.hold ? QueueName::hold : QueueName::active, m->envelope.queue_id)];
       if (!slot.text.empty()) {
         out.push_back(Error{"duplicate queue id " + m->envelope.queue_id});
         continue;

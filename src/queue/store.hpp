@@ -39,7 +39,8 @@ struct StoredRef {
 class Store {
  public:
   virtual ~Store() = default;
-  // Makes each message durable in active/; result[i] belongs to messages[i].
+  // Makes each message durable in active/ (hold/ when envelope.hold); result[i] belongs
+  // to messages[i].
   virtual std::vector<Status> commit(std::span<const Message* const> messages) = 0;
   Status record_outcome(const std::string& id, QueueName q, size_t rcpt_index,
                                 RcptState state, double when, std::string_view reason) {

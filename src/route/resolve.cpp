@@ -45,6 +45,8 @@ Result<AddressResolver> AddressResolver::make(const config::Params& p) {
   r.relay_transport_ = p.relay_transport;
   r.local_transport_ = p.local_transport;
   r.relayhost_ = p.relayhost;
+  r.percent_hack_ = p.allow_percent_hack;
+  r.bangpath_ = p.swap_bangpath;
   return r;
 }
 
@@ -63,9 +65,32 @@ namespace {
 std::string transport_of(const std::string& spec) { return spec.substr(0, spec.find(':')); }
 }  // namespace
 
-Route AddressResolver::resolve(std::string_view address) const {
+std::string AddressResolver::rewrite(std::string_view address) const {
+  std::string a(address);
+  for (int guard = 0; guard < 10; ++guard) {
+    auto parts = smtp::split_address(a);
+    if (!parts.domain.empty() && !local_.matches(parts.domain)) break;
+    std::string local(parts.local);
+    if (!local.empty() && local.front() == '"') break;  // quoted: taken as written
+    if (bangpath_ && local.find('!') != std::string::npos) {
+      auto bang = local.find('!');
+      a = local.substr(bang + 1) + "@" + local.substr(0, bang);
+      continue;
+    }
+    if (percent_hack_ && local.find('%') != std::string::npos) {
+      auto pct = local.rfind('%');
+      a = local.substr(0, pct) + "@" + local.substr(pct + 1);
+      continue;
+    }
+    break;
+  }
+  return a;
+}
+
+Route AddressResolver::resolve(std::string_view original) const {
   Route r;
-  r.recipient = std::string(address);
+  std::string address = rewrite(original);
+  r.recipient = address;
   auto dom = smtp::split_address(address).domain;
   r.cls = classify(dom);
   switch (r.cls) {

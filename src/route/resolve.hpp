@@ -44,10 +44,15 @@ class AddressResolver {
   // reject_unauth_destination's question: do we accept mail for this domain from anyone?
   bool authorized_destination(std::string_view domain) const;
   Route resolve(std::string_view address) const;
+  // Postfix's address-syntax rewriting before routing, for addresses in our domains:
+  // "user%remote@local" → "user@remote" (allow_percent_hack) and "remote!user@local" →
+  // "user@remote" (swap_bangpath), repeated while they apply.
+  std::string rewrite(std::string_view address) const;
 
  private:
   DomainList local_, relay_;
   std::string default_transport_, relay_transport_, local_transport_, relayhost_;
+  bool percent_hack_ = true, bangpath_ = true;
 };
 
 // The local part of a local address, after recipient_delimiter handling, for lookups:

@@ -105,13 +105,23 @@ Session::Outcome Session::on_mail(std::string_view arg) {
 
 std::optional<smtp::Reply> Session::check_recipient(const std::string& addr, bool for_vrfy) {
   const auto& pp = p();
-  auto domain = smtp::split_address(addr).domain;
+  // Decide on the address as it will be routed ("user%remote@local" is remote mail).
+  std::string routed = ctx_->resolver.rewrite(addr);
+  auto domain = smtp::split_address(routed).domain;
   policy::Facts f;
   f.client_in_mynetworks = client_in_mynetworks_;
   f.client = client_.log_name();
   f.helo = client_.helo;
   f.sender = sender_;
   f.recipient = addr;
+  f.client_name = client_.name;
+  f.client_addr = client_.addr;
+  f.recipient_delimiter = pp.recipient_delimiter;
+  f.improper_pipelining = pipelined_ahead_;
+  f.access_reject_code = int(pp.access_map_reject_code);
+  f.access_defer_code = int(pp.access_map_defer_code);
+  f.non_fqdn_code = int(pp.non_fqdn_reject_code);
+  f.invalid_hostname_code = int(pp.invalid_hostname_reject_code);
   f.recipient_authorized = ctx_->resolver.authorized_destination(domain);
   f.reject_code = int(pp.reject_code);
   f.defer_code = int(pp.defer_code);
@@ -129,11 +139,21 @@ std::optional<smtp::Reply> Session::check_recipient(const std::string& addr, boo
     if (for_vrfy && o.list == &ctx_->relay_r) continue;
     f.stage = o.stage;
     auto d = policy::evaluate(*o.list, f);
+    if (!d.action_text.empty() && d.verdict == policy::Verdict::reject)
+      log_.warning("{}: {}", o.list->param, d.action_text);
     // A permit ends only its own list; a reject from any list rejects.
     if (d.verdict == policy::Verdict::reject) return d.reply;
+    if (d.action != policy::MessageAction::none && !for_vrfy) {
+      bool hold = d.action == policy::MessageAction::hold;
+      if (action_ != policy::MessageAction::discard) action_ = d.action;
+      log_.info("{}: {}: RCPT from {}: {}; from=<{}> to=<{}> proto={} helo=<{}>",
+                queue_id_.empty() ? "NOQUEUE" : queue_id_, hold ? "hold" : "discard",
+                client_.log_name(), d.action_text, printable(sender_), printable(addr), client_.protocol,
+                printable(client_.helo));
+    }
   }
   if (ctx_->resolver.classify(domain) == route::AddressClass::local && pp.smtpd_reject_unlisted_recipient) {
-    auto known = ctx_->local_recipients.known(addr);
+    auto known = ctx_->local_recipients.known(routed);
     if (!known)
       return Reply{451, Status::system_error, "<" + addr + ">: Recipient address rejected: "
                                                "Temporary lookup failure"};

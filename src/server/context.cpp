@@ -56,7 +56,7 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
                {&ctx->relay_r, "smtpd_relay_restrictions", &p.smtpd_relay_restrictions},
                {&ctx->recipient_r, "smtpd_recipient_restrictions", &p.smtpd_recipient_restrictions}};
   for (auto& l : lists) {
-    auto c = policy::compile(l.name, *l.words);
+    auto c = policy::compile(l.name, *l.words, mctx);
     if (!c) return c.error();
     *l.out = std::move(*c);
   }

@@ -49,6 +49,7 @@ void Session::reset_transaction() {
   envid_.clear();
   ret_.clear();
   verp_.clear();
+  action_ = policy::MessageAction::none;
   arrival_ = 0;
   if (state_ != State::connected) state_ = State::greeted;
 }
@@ -121,10 +122,17 @@ asio::awaitable<void> Session::finish_data() {
     m.envelope.envid = envid_;
     m.envelope.ret = ret_;
     m.envelope.verp = verp_;
+    m.envelope.hold = action_ == policy::MessageAction::hold;
     m.content = received_header(queue_id_);
     m.content += d.content();
     d.content().clear();
-    auto result = co_await queue_.submit(std::move(m));
+    queue::SubmitReply result;
+    if (action_ == policy::MessageAction::discard) {  // accepted, as Postfix says, and dropped
+      result = {0, true, queue_id_, ""};
+      log_.info("{}: discarded at end of DATA (an access table said DISCARD)", queue_id_);
+    } else {
+      result = co_await queue_.submit(std::move(m));
+    }
     if (result.ok) {
       r = {250, smtp::Status::ok, "Ok: queued as " + queue_id_};
     } else {
@@ -186,6 +194,14 @@ asio::awaitable<void> Session::run() {
     if (line.size() > kMaxCommandLine) {
       out_ += smtp::Reply{500, smtp::Status::bad_command, "Error: line too long"}.wire();
       continue;
+    }
+    // reject_unauth_pipelining: more input already waiting after a command the client had to
+    // wait for (any command without PIPELINING; DATA, HELO/EHLO and QUIT with it).
+    if (in_pos_ < in_.size()) {
+      auto v = smtp::parse_command(line).verb;
+      bool ends_group = v == smtp::Verb::data || v == smtp::Verb::ehlo || v == smtp::Verb::helo ||
+                        v == smtp::Verb::quit || v == smtp::Verb::starttls || v == smtp::Verb::auth;
+      if (client_.protocol != "ESMTP" || ends_group) pipelined_ahead_ = true;
     }
     Outcome o = dispatch(line);
     out_ += o.reply.wire();

@@ -90,6 +90,8 @@ class Session : public std::enable_shared_from_this<Session> {
   double arrival_ = 0;
   std::string body_type_;
   std::string envid_, ret_, verp_;
+  policy::MessageAction action_ = policy::MessageAction::none;  // HOLD / DISCARD from access tables
+  bool pipelined_ahead_ = false;  // a command arrived before the reply it had to wait for
 
   // The transcript for postmaster notices (notify_classes policy/protocol/resource).
   bool keep_transcript_ = false;
