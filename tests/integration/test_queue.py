@@ -498,20 +498,25 @@ class QueueTest(TernTestCase):
                    for i in range(senders)]
         for t in threads:
             t.start()
-        # Kill after random numbers of acknowledgements, spread over the load.
+        # Kills after random numbers of 250s, spread over the load. Delivery keeps pace
+        # with arrival, so each kill hits arrivals, commits and deliveries alike.
         rnd = random.Random()
-        kill_points = sorted(rnd.sample(range(total // 10, total * 8 // 10), kills_wanted))
         kills = 0
-        for point in kill_points:
-            reached = harness.wait_until(lambda: len(acked) >= point, 40, 0.002)
-            self.assertTrue(reached, "only %d acks, wanted %d\n%s"
-                            % (len(acked), point, tern.evidence()[-3000:]))
+
+        def delivered_count():
+            return sum(len(tern.maildir_files(u, sub)) for u in users for sub in ("new", "cur"))
+
+        for point in sorted(rnd.sample(range(total // 10, total * 85 // 100), kills_wanted)):
+            self.assertTrue(harness.wait_until(lambda: len(acked) >= point, 40, 0.002),
+                            "only %d acks, wanted %d\n%s" % (len(acked), point,
+                                                             tern.evidence()[-3000:]))
             time.sleep(rnd.uniform(0, 0.03))
-            at_kill = len(acked)
+            at_acks, at_delivered = len(acked), delivered_count()
             tern.kill()
             kills += 1
-            print("kill %d after %d acks (%d sent)" % (kills, at_kill, len(sent)),
-                  file=sys.stderr)
+            print("kill %d: %d sent, %d acknowledged, %d delivered so far"
+                  % (kills, len(sent), at_acks, at_delivered), file=sys.stderr)
+            self.assertLess(at_acks, total, "kill %d came after all sending was done" % kills)
             tern.start()
         for t in threads:
             t.join(60)
@@ -532,7 +537,12 @@ class QueueTest(TernTestCase):
             return found
 
         acked_now = dict(acked)
-        if not harness.wait_until(lambda: all(t in delivered() for t in acked_now), 30, 0.3):
+
+        def all_arrived():
+            found = delivered()
+            return all(t in found for t in acked_now)
+
+        if not harness.wait_until(all_arrived, 30, 0.3):
             found = delivered()
             missing = [t for t in acked_now if t not in found]
             self.fail("%d of %d acknowledged messages missing, e.g. %s"
@@ -557,7 +567,8 @@ class QueueTest(TernTestCase):
         self.assertEqual(unknown, [])
         self.assertEqual(wrong_box, [])
         self.assertGreaterEqual(len(acked_now), total * 8 // 10)
-        self.assertLess(time.monotonic() - started, 100)
+        # A guard against hangs, not a benchmark.
+        self.assertLess(time.monotonic() - started, 150)
 
 
 if __name__ == "__main__":
