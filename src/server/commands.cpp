@@ -27,6 +27,12 @@ struct CommandSpec {
 Reply bad_sequence(std::string text) { return {503, Status::bad_sequence, std::move(text)}; }
 Reply syntax(std::string text) { return {501, Status::bad_syntax, std::move(text)}; }
 
+bool is_ascii(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
+}
+
 bool valid_helo_arg(std::string_view a) {
   if (a.empty() || a.size() > 255) return false;
   for (char c : a)
@@ -65,6 +71,7 @@ Session::Outcome Session::on_mail(std::string_view arg) {
     return {syntax("Syntax: MAIL FROM:<address>")};
   }
   std::string body, envid, ret, verp;
+  bool utf8 = false;
   for (const auto& [k, v] : path->params) {
     if (k == "SIZE") {
       auto n = parse_int(v);
@@ -75,6 +82,9 @@ Session::Outcome Session::on_mail(std::string_view arg) {
       std::string b = lower(v);
       if (b != "7bit" && b != "8bitmime") return {syntax("Unsupported BODY parameter")};
       body = b == "7bit" ? "7BIT" : "8BITMIME";
+    } else if (k == "SMTPUTF8" && ctx_->smtputf8) {
+      if (!v.empty()) return {syntax("Bad SMTPUTF8 parameter syntax")};
+      utf8 = true;
     } else if (k == "RET") {
       std::string r = lower(v);
       if ((r != "full" && r != "hdrs") || !ret.empty()) return {syntax("Bad RET parameter syntax")};
@@ -94,7 +104,10 @@ Session::Outcome Session::on_mail(std::string_view arg) {
       return {Reply{555, Status::bad_syntax, "Unsupported option: " + printable(k, 40)}};
     }
   }
+  if (!utf8 && !is_ascii(path->address))
+    return {Reply{553, Status::bad_sender_syntax, "Must declare SMTPUTF8 to send unicode address"}};
   sender_ = std::move(path->address);
+  smtputf8_ = utf8;
   body_type_ = std::move(body);
   envid_ = std::move(envid);
   ret_ = std::move(ret);
@@ -172,6 +185,8 @@ Session::Outcome Session::on_rcpt(std::string_view arg) {
     return {syntax("Syntax: RCPT TO:<address>")};
   }
   if (path->address.empty()) return {Reply{501, Status::bad_rcpt_syntax, "Bad recipient address syntax"}};
+  if (!smtputf8_ && !is_ascii(path->address))
+    return {Reply{553, Status::bad_rcpt_syntax, "Must declare SMTPUTF8 to send unicode address"}};
   Recipient rcpt{std::move(path->address)};
   for (const auto& [k, v] : path->params) {
     if (k == "NOTIFY") {
@@ -214,10 +229,33 @@ Session::Outcome Session::on_rcpt(std::string_view arg) {
 
 Session::Outcome Session::on_data(std::string_view arg) {
   if (!arg.empty()) return {syntax("Syntax: DATA")};
+  if (bdat_used_) return {bad_sequence("Error: DATA after BDAT")};
   if (state_ == State::mail) return {Reply{554, Status::bad_sequence, "Error: no valid recipients"}};
   if (state_ != State::rcpt) return {bad_sequence("Error: need RCPT command")};
   Outcome o{Reply{354, Status::none, "End data with <CR><LF>.<CR><LF>"}};
   o.start_data = true;
+  return o;
+}
+
+// BDAT size [LAST] (RFC 3030). The chunk is read after the command whatever the reply,
+// so a refused chunk never turns into commands.
+Session::Outcome Session::on_bdat(std::string_view arg) {
+  auto words = split_any(arg, " ");
+  Outcome o{Reply{250, Status::ok, "Ok"}};
+  auto n = words.empty() ? std::nullopt : parse_int(words[0]);
+  bool last = words.size() == 2 && iequals(words[1], "LAST");
+  if (!n || *n < 0 || words.size() > 2 || (words.size() == 2 && !last)) {
+    // Without a valid size we cannot know where the chunk ends: the session cannot go on.
+    o.reply = Reply{501, Status::bad_syntax, "Syntax: BDAT count [LAST]"};
+    o.close = true;
+    return o;
+  }
+  o.bdat = true;
+  o.bdat_size = size_t(*n);
+  o.bdat_last = last;
+  if (state_ == State::mail) o.reply = Reply{554, Status::bad_sequence, "Error: no valid recipients"};
+  else if (state_ != State::rcpt) o.reply = bad_sequence("Error: need RCPT command");
+  else bdat_used_ = true;
   return o;
 }
 
@@ -255,7 +293,7 @@ Session::Outcome Session::dispatch(std::string_view line) {
       {Verb::mail, &Session::on_mail}, {Verb::rcpt, &Session::on_rcpt},
       {Verb::data, &Session::on_data}, {Verb::rset, &Session::on_rset},
       {Verb::noop, &Session::on_noop}, {Verb::quit, &Session::on_quit},
-      {Verb::vrfy, &Session::on_vrfy},
+      {Verb::vrfy, &Session::on_vrfy}, {Verb::bdat, &Session::on_bdat},
   };
   if (line.empty()) {
     Outcome o{Reply{500, Status::bad_command, "Error: bad syntax"}};
@@ -279,9 +317,12 @@ Session::Outcome Session::dispatch(std::string_view line) {
   }
   last_command_ = handled ? std::string(cmd.name) : "UNKNOWN";
   for (char& c : last_command_) c = char(std::toupper(static_cast<unsigned char>(c)));
-  // DATA's count is decided at the end of the content, not at 354.
-  if (!o.start_data) counts_.add(verb, o.reply.positive());
-  if (!o.reply.positive()) {
+  // DATA's and BDAT's counts are decided at the end of the content.
+  if (!o.start_data && !o.bdat) counts_.add(verb, o.reply.positive());
+  // NOOP, VRFY, RSET and ETRN beyond smtpd_junk_command_limit count as errors.
+  if (cmd.verb == Verb::noop || cmd.verb == Verb::vrfy || cmd.verb == Verb::rset || cmd.verb == Verb::etrn)
+    if (++junk_ > p().smtpd_junk_command_limit) ++errors_;
+  if (!o.reply.positive() && !o.bdat) {
     ++errors_;
     // Syntax, sequence and unknown-command errors are protocol errors (notify_classes).
     int c = o.reply.code;

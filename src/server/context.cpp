@@ -1,12 +1,19 @@
 // Session context; see context.hpp.
 #include "server/context.hpp"
 
+#include "base/strings.hpp"
 #include "maps/lookup.hpp"
 
 namespace tern::server {
 
 bool SmtpdContext::in_mynetworks(const IpAddress& a) const {
   for (const auto& n : mynetworks)
+    if (n.contains(a)) return true;
+  return false;
+}
+
+bool SmtpdContext::in(const std::vector<Cidr>& nets, const IpAddress& a) {
+  for (const auto& n : nets)
     if (n.contains(a)) return true;
   return false;
 }
@@ -66,6 +73,19 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
   auto verp = parse_networks(p.smtpd_authorized_verp_clients);
   if (!verp) return Error{"smtpd_authorized_verp_clients: " + verp.error().message};
   ctx->verp_clients = std::move(*verp);
+  auto exc = parse_networks(p.smtpd_client_event_limit_exceptions);
+  if (!exc) return Error{"smtpd_client_event_limit_exceptions: " + exc.error().message};
+  ctx->limit_exceptions = std::move(*exc);
+  auto bare = parse_networks(p.smtpd_forbid_bare_newline_exclusions);
+  if (!bare) return Error{"smtpd_forbid_bare_newline_exclusions: " + bare.error().message};
+  ctx->bare_newline_exclusions = std::move(*bare);
+  // "no" and "normalize" both keep the strict end of DATA (CRLF.CRLF only): Tern never
+  // lets a bare LF end a message; "reject" also refuses bare LF lines outright.
+  const std::string& fbn = p.smtpd_forbid_bare_newline;
+  if (fbn != "no" && fbn != "normalize" && fbn != "reject" && fbn != "yes")
+    return Error{"smtpd_forbid_bare_newline: \"" + fbn + "\": expected no, normalize or reject"};
+  ctx->reject_bare_newline = fbn == "reject" || fbn == "yes";
+  ctx->smtputf8 = p.smtputf8_enable;
   ctx->banner = p.smtpd_banner;
   ctx->max_message_size = p.message_size_limit > 0 ? size_t(p.message_size_limit) : 0;
   for (const auto& c : p.notify_classes) {
@@ -82,6 +102,15 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
   ctx->ehlo_keywords.push_back("ENHANCEDSTATUSCODES");
   ctx->ehlo_keywords.push_back("8BITMIME");
   ctx->ehlo_keywords.push_back("DSN");
+  if (p.smtputf8_enable) ctx->ehlo_keywords.push_back("SMTPUTF8");
+  ctx->ehlo_keywords.push_back("CHUNKING");
+  // smtpd_discard_ehlo_keywords: what the admin does not want offered.
+  std::erase_if(ctx->ehlo_keywords, [&](const std::string& k) {
+    std::string word = k.substr(0, k.find(' '));
+    for (const auto& d : p.smtpd_discard_ehlo_keywords)
+      if (iequals(d, word)) return true;
+    return false;
+  });
   return std::shared_ptr<const SmtpdContext>(std::move(ctx));
 }
 

@@ -33,6 +33,11 @@ struct SmtpdContext {
 
   bool in_mynetworks(const IpAddress& a) const;
   bool verp_allowed(const IpAddress& a) const;
+  std::vector<Cidr> limit_exceptions;    // smtpd_client_event_limit_exceptions
+  std::vector<Cidr> bare_newline_exclusions;
+  bool reject_bare_newline = false;      // smtpd_forbid_bare_newline = reject
+  bool smtputf8 = false;
+  static bool in(const std::vector<Cidr>& nets, const IpAddress& a);
 };
 
 Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const config::Config> cfg,

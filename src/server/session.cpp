@@ -50,6 +50,11 @@ void Session::reset_transaction() {
   ret_.clear();
   verp_.clear();
   action_ = policy::MessageAction::none;
+  smtputf8_ = false;
+  bdat_used_ = false;
+  chunks_.clear();
+  chunk_cr_ = false;
+  chunks_too_big_ = false;
   arrival_ = 0;
   if (state_ != State::connected) state_ = State::greeted;
 }
@@ -105,47 +110,125 @@ std::string Session::received_header(const std::string& qid) const {
   return h;
 }
 
+// Hands a complete message to the queue (or drops it for DISCARD); the reply to give.
+asio::awaitable<smtp::Reply> Session::submit_message(std::string content, bool too_big) {
+  if (too_big) {
+    smtp::Reply r{552, smtp::Status::too_big, "Message size exceeds fixed limit"};
+    maillog::reject(log_, queue_id_, "END-OF-MESSAGE", client_, r.wire(), sender_, "");
+    co_return r;
+  }
+  Message m;
+  m.envelope.queue_id = queue_id_;
+  m.envelope.sender = sender_;
+  m.envelope.recipients = rcpts_;
+  m.envelope.arrival = arrival_;
+  m.envelope.client = client_;
+  m.envelope.body_type = body_type_;
+  m.envelope.envid = envid_;
+  m.envelope.ret = ret_;
+  m.envelope.verp = verp_;
+  m.envelope.smtputf8 = smtputf8_;
+  m.envelope.hold = action_ == policy::MessageAction::hold;
+  m.content = received_header(queue_id_);
+  m.content += content;
+  content.clear();
+  queue::SubmitReply result;
+  if (action_ == policy::MessageAction::discard) {  // accepted, as Postfix says, and dropped
+    result = {0, true, queue_id_, ""};
+    log_.info("{}: discarded at end of DATA (an access table said DISCARD)", queue_id_);
+  } else {
+    result = co_await queue_.submit(std::move(m));
+  }
+  if (result.ok) co_return smtp::Reply{250, smtp::Status::ok, "Ok: queued as " + queue_id_};
+  log_.warning("{}: queue file write error: {}", queue_id_, result.error);
+  resource_error_ = true;
+  co_return smtp::Reply{451, smtp::Status::system_error, "Error: queue file write error"};
+}
+
 asio::awaitable<void> Session::finish_data() {
   smtp::DataReader& d = *data_;
   smtp::Reply r;
-  if (d.too_big()) {
-    r = {552, smtp::Status::too_big, "Message size exceeds fixed limit"};
+  auto ip = IpAddress::parse(client_.addr);
+  bool bare_lf_refused = ctx_->reject_bare_newline && d.bare_lf() &&
+                         !(ip && SmtpdContext::in(ctx_->bare_newline_exclusions, *ip));
+  if (bare_lf_refused) {
+    // smtpd_forbid_bare_newline = reject: the message is refused and the session ends.
+    r = {int(p().smtpd_forbid_bare_newline_reject_code), smtp::Status::bad_command, "Error: bare <LF> received"};
     maillog::reject(log_, queue_id_, "END-OF-MESSAGE", client_, r.wire(), sender_, "");
+    closing_ = true;
   } else {
-    Message m;
-    m.envelope.queue_id = queue_id_;
-    m.envelope.sender = sender_;
-    m.envelope.recipients = rcpts_;
-    m.envelope.arrival = arrival_;
-    m.envelope.client = client_;
-    m.envelope.body_type = body_type_;
-    m.envelope.envid = envid_;
-    m.envelope.ret = ret_;
-    m.envelope.verp = verp_;
-    m.envelope.hold = action_ == policy::MessageAction::hold;
-    m.content = received_header(queue_id_);
-    m.content += d.content();
-    d.content().clear();
-    queue::SubmitReply result;
-    if (action_ == policy::MessageAction::discard) {  // accepted, as Postfix says, and dropped
-      result = {0, true, queue_id_, ""};
-      log_.info("{}: discarded at end of DATA (an access table said DISCARD)", queue_id_);
-    } else {
-      result = co_await queue_.submit(std::move(m));
-    }
-    if (result.ok) {
-      r = {250, smtp::Status::ok, "Ok: queued as " + queue_id_};
-    } else {
-      log_.warning("{}: queue file write error: {}", queue_id_, result.error);
-      r = {451, smtp::Status::system_error, "Error: queue file write error"};
-      resource_error_ = true;
-    }
+    r = co_await submit_message(std::move(d.content()), d.too_big());
   }
   counts_.add("data", r.positive());
   if (keep_transcript_) note("Out", r.wire());
   out_ += r.wire();
   data_.reset();
   reset_transaction();
+}
+
+// BDAT content: CRLF becomes LF as with DATA, across chunk boundaries too; no dot-stuffing.
+void Session::append_chunk(std::string_view bytes) {
+  if (bytes.empty() || chunks_too_big_) return;
+  size_t limit = ctx_->max_message_size ? ctx_->max_message_size : SIZE_MAX;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    char c = bytes[i];
+    if (chunk_cr_) {
+      chunk_cr_ = false;
+      if (c != '\n') chunks_.push_back('\r');
+    }
+    if (c == '\r') {
+      chunk_cr_ = true;
+      continue;
+    }
+    chunks_.push_back(c);
+  }
+  if (chunks_.size() > limit) {
+    chunks_too_big_ = true;
+    chunks_.clear();
+  }
+}
+
+// Reads the BDAT chunk that follows the command, then answers for it.
+asio::awaitable<void> Session::receive_chunk(const Outcome& o) {
+  size_t left = o.bdat_size;
+  bool accept = o.reply.positive();
+  while (left > 0 && !closed_) {
+    if (in_pos_ >= in_.size()) {
+      in_.clear();
+      in_pos_ = 0;
+      if (!co_await read_more()) co_return;
+      continue;
+    }
+    size_t n = std::min(left, in_.size() - in_pos_);
+    if (accept) append_chunk(std::string_view(in_).substr(in_pos_, n));
+    in_pos_ += n;
+    left -= n;
+  }
+  smtp::Reply r = o.reply;
+  if (accept && o.bdat_last) {
+    if (chunk_cr_) chunks_.push_back('\r');
+    r = co_await submit_message(std::move(chunks_), chunks_too_big_);
+    reset_transaction();
+  } else if (accept) {
+    r = {250, smtp::Status::ok, "Ok: " + std::to_string(o.bdat_size) + " bytes"};
+  }
+  counts_.add("bdat", r.positive());
+  if (keep_transcript_) note("Out", r.wire());
+  out_ += r.wire();
+  if (!r.positive()) {
+    ++errors_;
+    co_await error_pause();
+  }
+}
+
+// Past the soft error limit every error reply waits smtpd_error_sleep_time (Postfix).
+asio::awaitable<void> Session::error_pause() {
+  if (errors_ <= p().smtpd_soft_error_limit || p().smtpd_error_sleep_time.count() == 0) co_return;
+  co_await flush();
+  asio::steady_timer t(sock_.get_executor());
+  t.expires_after(p().smtpd_error_sleep_time);
+  asio::error_code ec;
+  co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
 }
 
 asio::awaitable<void> Session::run() {
@@ -164,6 +247,7 @@ asio::awaitable<void> Session::run() {
       in_pos_ += used;
       if (data_->done()) {
         co_await finish_data();
+        if (closing_) quit = true;
         continue;
       }
       in_.clear();
@@ -190,7 +274,19 @@ asio::awaitable<void> Session::run() {
       skipping_long_line_ = false;
       continue;
     }
+    bool bare_lf = line.empty() || line.back() != '\r';
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (bare_lf && ctx_->reject_bare_newline) {
+      auto ip = IpAddress::parse(client_.addr);
+      if (!(ip && SmtpdContext::in(ctx_->bare_newline_exclusions, *ip))) {
+        smtp::Reply r{int(p().smtpd_forbid_bare_newline_reject_code), smtp::Status::bad_command,
+                      "Error: bare <LF> received"};
+        out_ += r.wire();
+        log_.info("disconnect: bare <LF> received from {}", client_.log_name());
+        quit = true;
+        break;
+      }
+    }
     if (line.size() > kMaxCommandLine) {
       out_ += smtp::Reply{500, smtp::Status::bad_command, "Error: line too long"}.wire();
       continue;
@@ -204,15 +300,20 @@ asio::awaitable<void> Session::run() {
       if (client_.protocol != "ESMTP" || ends_group) pipelined_ahead_ = true;
     }
     Outcome o = dispatch(line);
-    out_ += o.reply.wire();
-    if (o.then) out_ += o.then->wire();
-    if (keep_transcript_) {
-      note("In ", line);
-      note("Out", o.reply.wire());
-      if (o.then) note("Out", o.then->wire());
+    if (keep_transcript_) note("In ", line);
+    if (!o.bdat) {  // BDAT answers once its chunk has been read (receive_chunk)
+      out_ += o.reply.wire();
+      if (o.then) out_ += o.then->wire();
+      if (keep_transcript_) {
+        note("Out", o.reply.wire());
+        if (o.then) note("Out", o.then->wire());
+      }
     }
     if (o.start_data) data_.emplace(ctx_->max_message_size ? ctx_->max_message_size : SIZE_MAX);
     if (o.close) quit = true;
+    if (o.bdat) co_await receive_chunk(o);
+    else if (!o.reply.positive() && !o.close) co_await error_pause();
+    if (closing_) quit = true;
   }
   if (!quit) {
     if (timed_out_) {

@@ -35,6 +35,9 @@ class Session : public std::enable_shared_from_this<Session> {
     bool close = false;       // QUIT, or too many errors
     bool start_data = false;  // DATA accepted: the next bytes are content
     std::optional<smtp::Reply> then;  // a second reply (421 after too many errors)
+    size_t bdat_size = 0;     // BDAT: this many bytes of content follow the command
+    bool bdat = false;
+    bool bdat_last = false;
   };
 
   // The protocol state machine; handlers are pure checks plus the state change.
@@ -49,6 +52,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Outcome on_noop(std::string_view arg);
   Outcome on_quit(std::string_view arg);
   Outcome on_vrfy(std::string_view arg);
+  Outcome on_bdat(std::string_view arg);
   Outcome on_unknown(std::string_view arg);
   Outcome dispatch(std::string_view line);
 
@@ -57,6 +61,10 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> flush();
   asio::awaitable<void> watchdog();
   asio::awaitable<void> finish_data();
+  asio::awaitable<smtp::Reply> submit_message(std::string content, bool too_big);
+  asio::awaitable<void> receive_chunk(const Outcome& o);
+  void append_chunk(std::string_view bytes);
+  asio::awaitable<void> error_pause();
   void enter_state(State to);
   void reset_transaction();
   std::optional<smtp::Reply> check_recipient(const std::string& addr, bool for_vrfy);
@@ -82,6 +90,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::steady_clock::time_point deadline_;
   bool timed_out_ = false;
   bool closed_ = false;
+  bool closing_ = false;  // end the session after the replies already queued
 
   // The transaction.
   std::string sender_;
@@ -91,6 +100,13 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string body_type_;
   std::string envid_, ret_, verp_;
   policy::MessageAction action_ = policy::MessageAction::none;  // HOLD / DISCARD from access tables
+  bool smtputf8_ = false;
+  // BDAT: the content so far (CRLF already turned into LF), a CR held back at a chunk end.
+  bool bdat_used_ = false;
+  std::string chunks_;
+  bool chunk_cr_ = false;
+  bool chunks_too_big_ = false;
+  int junk_ = 0;
   bool pipelined_ahead_ = false;  // a command arrived before the reply it had to wait for
 
   // The transcript for postmaster notices (notify_classes policy/protocol/resource).

@@ -10,10 +10,13 @@
 #include <asio/redirect_error.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
 
 #include <csignal>
 
 #include "base/log.hpp"
+#include "base/time.hpp"
+#include "server/anvil.hpp"
 #include "server/context.hpp"
 #include "server/queue_client.hpp"
 #include "server/session.hpp"
@@ -31,8 +34,34 @@ struct Smtpd {
   size_t active = 0;
   bool draining = false;
   log::Logger log{"smtpd"};
+  std::unique_ptr<Anvil> anvil;
 
   explicit Smtpd(const std::string& queue_socket) : queue(io, queue_socket) {}
+
+  // smtpd_client_connection_count_limit / _rate_limit: a client over a limit hears 421.
+  bool admit(tcp::socket& s, const SmtpdContext& ctx, const std::string& addr) {
+    const auto& p = *ctx.params;
+    auto counts = anvil->connect(ctx.service, addr, now_seconds());
+    auto ip = IpAddress::parse(addr);
+    if (ip && SmtpdContext::in(ctx.limit_exceptions, *ip)) return true;
+    const char* what = nullptr;
+    size_t n = 0;
+    if (p.smtpd_client_connection_count_limit > 0 && counts.concurrent > size_t(p.smtpd_client_connection_count_limit)) {
+      what = "Connection concurrency limit exceeded";
+      n = counts.concurrent;
+    } else if (p.smtpd_client_connection_rate_limit > 0 && counts.rate > size_t(p.smtpd_client_connection_rate_limit)) {
+      what = "Connection rate limit exceeded";
+      n = counts.rate;
+    }
+    if (!what) return true;
+    log.warning("{}: {} from unknown[{}] for service {}", what, n, addr, ctx.service);
+    std::string reply = "421 4.7.0 " + p.myhostname + " Error: too many connections from " + addr + "\r\n";
+    asio::error_code ec;
+    asio::write(s, asio::buffer(reply), ec);
+    s.close(ec);
+    anvil->disconnect(ctx.service, addr);
+    return false;
+  }
 
   asio::awaitable<void> accept_loop(tcp::acceptor& acc, std::shared_ptr<const SmtpdContext> ctx) {
     for (;;) {
@@ -43,10 +72,18 @@ struct Smtpd {
         log.warning("accept: {}", ec.message());
         continue;
       }
+      asio::error_code ep_ec;
+      auto remote = s.remote_endpoint(ep_ec);
+      auto addr_obj = remote.address();
+      if (addr_obj.is_v6() && addr_obj.to_v6().is_v4_mapped())
+        addr_obj = asio::ip::make_address_v4(asio::ip::v4_mapped, addr_obj.to_v6());
+      std::string addr = ep_ec ? std::string() : addr_obj.to_string();
+      if (!admit(s, *ctx, addr)) continue;
       auto session = std::make_shared<Session>(std::move(s), ctx, queue);
       ++active;
-      asio::co_spawn(io, [this, session]() -> asio::awaitable<void> {
+      asio::co_spawn(io, [this, session, addr, service = ctx->service]() -> asio::awaitable<void> {
         co_await session->run();
+        anvil->disconnect(service, addr);
         if (--active == 0 && draining) io.stop();
       }, asio::detached);
     }
@@ -58,6 +95,7 @@ struct Smtpd {
 int run_smtpd(std::shared_ptr<const config::Config> cfg, const std::vector<Listener>& listeners,
               const std::string& queue_socket) {
   Smtpd d(queue_socket);
+  d.anvil = std::make_unique<Anvil>(double(std::max<long long>(1, cfg->params.anvil_rate_time_unit.count())));
   for (const auto& l : listeners) {
     auto ctx = make_context(cfg, cfg->services[l.service]);
     if (!ctx) d.log.fatal("{}", ctx.error().message);

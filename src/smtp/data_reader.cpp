@@ -7,6 +7,7 @@
 namespace tern::smtp {
 
 void DataReader::line(std::string_view text, bool crlf, bool truncated) {
+  if (!crlf) bare_lf_ = true;
   if (truncated) {  // longer than any message we keep: count it, never take it for "."
     prev_crlf_ = crlf;
     too_big_ = true;

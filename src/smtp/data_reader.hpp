@@ -17,6 +17,7 @@ class DataReader {
   size_t feed(std::string_view in);
   bool done() const { return done_; }
   bool too_big() const { return too_big_; }
+  bool bare_lf() const { return bare_lf_; }  // some line ended in LF without CR
   size_t size() const { return size_; }  // content bytes seen (after unstuffing)
   std::string& content() { return content_; }
 
@@ -31,6 +32,7 @@ class DataReader {
   bool prev_crlf_ = true;         // the previous line ended in CRLF (DATA itself did)
   bool done_ = false;
   bool too_big_ = false;
+  bool bare_lf_ = false;
 };
 
 }  // namespace tern::smtp
