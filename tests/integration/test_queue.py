@@ -242,7 +242,7 @@ class QueueTest(TernTestCase):
         sent_at = time.time()
         qid = self.send(tern, "bob@example.test", ["alice@example.test"], "tell me",
                         mail_options=["ENVID=ok-1"],
-                        rcpt_options=["NOTIFY=SUCCESS", "ORCPT=rfc822;alice@example.test"])
+                        rcpt_options=["NOTIFY=SUCCESS", "ORCPT=rfc822;alice-orig@example.test"])
         tern.wait_for_maildir("alice", 1)
         [raw] = tern.wait_for_maildir("bob", 1)
         msg, parts, per_msg, rcpts = self.parse_dsn(raw)
@@ -251,12 +251,24 @@ class QueueTest(TernTestCase):
         self.check_per_message(per_msg, qid, sent_at, envid="ok-1")
         self.assertEqual(len(rcpts), 1)
         self.assertEqual(rcpts[0]["Final-Recipient"], "rfc822; alice@example.test")
-        self.assertEqual(rcpts[0]["Original-Recipient"], "rfc822;alice@example.test")
+        self.assertEqual(rcpts[0]["Original-Recipient"], "rfc822;alice-orig@example.test")
         self.assertEqual(rcpts[0]["Action"], "delivered")
         self.assertEqual(rcpts[0]["Status"], "2.0.0")
         self.assertEqual(parts[2].get_content_type(), "text/rfc822-headers")
         tern.wait_for_log(r"^%s: sender delivery status notification: %s$" % (qid, QUEUE_ID),
                           timeout=2, since=tern.mark)
+
+    def test_orcpt_does_not_become_x_original_to(self):
+        """ORCPT is for DSNs only; X-Original-To is the address given at RCPT TO, as
+        Postfix writes it, and never carries the ORCPT's "rfc822;" type prefix."""
+        tern = self.start_queue_tern()
+        self.send(tern, "bob@example.test", ["alice@example.test"], "orcpt",
+                  rcpt_options=["ORCPT=rfc822;alice-orig@example.test"])
+        [delivered] = tern.wait_for_maildir("alice", 1)
+        self.assertTrue(delivered.startswith(b"Return-Path: <bob@example.test>\n"
+                                             b"X-Original-To: alice@example.test\n"
+                                             b"Delivered-To: alice@example.test\n"),
+                        delivered[:300])
 
     # ---- (c) NOTIFY=NEVER ------------------------------------------------------------------
 
@@ -324,6 +336,30 @@ class QueueTest(TernTestCase):
         bodies = b"".join(sender_dsns)
         self.assertIn(b"BODY ONE", bodies)
         self.assertIn(b"BODY TWO", bodies)
+
+    def test_delayed_postmaster_copy_makes_no_copy_about_itself(self):
+        """A postmaster copy (from double-bounce) to an address that is itself delayed
+        gets no delay notice and no postmaster delay copy: mail about postmaster notices
+        is discarded, so notices cannot chain."""
+        tern = self.start_queue_tern(
+            notify_classes="bounce, delay", bounce_notice_recipient="watcher@remote.test",
+            delay_notice_recipient="watcher@remote.test", delay_warning_time="1s", **FAST)
+        qid = self.send(tern, "alice@example.test", ["ghost@example.test"], "chain")
+        m = tern.wait_for_log(r"^%s: postmaster non-delivery notification: (%s)$"
+                              % (qid, QUEUE_ID), timeout=5, since=tern.mark)
+        copy = m.group(1)
+        tern.wait_for_log(r"^%s: from=<double-bounce@example\.test>, " % copy, timeout=3,
+                          since=tern.mark)
+        # The copy is deferred and retried past delay_warning_time.
+        self.assertTrue(harness.wait_until(
+            lambda: len([l for l in tern.log_lines(tern.mark)
+                         if re.search(r": %s: to=<watcher@remote\.test>.*status=deferred"
+                                      % copy, l)]) >= 3, 10),
+            "the copy was not retried\n%s" % tern.evidence())
+        log = tern.log_text(tern.mark)
+        self.assertNotIn("%s: postmaster delay notification" % copy, log)
+        self.assertNotIn("%s: sender delay notification" % copy, log)
+        self.assertEqual(len(re.findall(r"postmaster delay notification", log)), 0, log)
 
     # ---- (e) XVERP ---------------------------------------------------------------------------
 

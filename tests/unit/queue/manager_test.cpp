@@ -207,6 +207,15 @@ TEST_F(Manager, RecoverDeliversWhatIsAlreadyInActive) {
   EXPECT_TRUE(queue_empty());
 }
 
+// ORCPT belongs in DSNs; X-Original-To is the recipient as given (Postfix's orig_rcpt).
+TEST_F(Manager, OrcptDoesNotBecomeXOriginalTo) {
+  start();
+  submit(message("bob@example.test", {Recipient{"alice@example.test", "rfc822;alice-orig@example.test"}}, "orcpt"));
+  auto box = mailbox("alice");
+  ASSERT_EQ(box.size(), 1u);
+  EXPECT_EQ(field("\n" + box[0], "X-Original-To"), "alice@example.test") << box[0];
+}
+
 // ---- bounces -------------------------------------------------------------------------
 
 TEST_F(Manager, AliasToMissingUserBouncesAndTheSenderGetsADsn) {
@@ -655,6 +664,18 @@ TEST_F(Manager, NotifyClassesDelayCopiesThePostmaster) {
   EXPECT_TRUE(copy[0].starts_with("Return-Path: <double-bounce@example.test>\n")) << copy[0];
   EXPECT_EQ(field(copy[0], "Action"), "delayed");
   EXPECT_FALSE(contains(copy[0], "The body of slow-copied.")) << copy[0];
+}
+
+// A delayed postmaster notice (sent from double_bounce_sender) must not make a postmaster
+// delay copy about itself: that copy, delayed in turn, would make another, without end.
+TEST_F(Manager, NoPostmasterDelayCopyAboutAPostmasterNotice) {
+  start({{"delay_warning_time", "1s"}, {"notify_classes", "delay"}, {"delay_notice_recipient", "bob"}});
+  auto m = message("double-bounce@example.test", {Recipient{"watcher@remote.test"}}, "delayed-notice");
+  m->envelope.arrival -= 10;
+  submit(m);
+  EXPECT_EQ(queued(QueueName::deferred), 1u);
+  EXPECT_TRUE(mailbox("bob").empty()) << "a delay copy about a postmaster notice: " << mailbox("bob")[0];
+  EXPECT_TRUE(mailbox("alice").empty());
 }
 
 TEST_F(Manager, DeferredToAThrottledDestinationWithoutTrying) {
