@@ -235,6 +235,24 @@ class QueueTest(TernTestCase):
         self.assertEqual(tern.queue_files("deferred"), [])
         self.assertEqual(tern.queue_files("active"), [])
 
+    def test_deferred_file_mtime_is_the_next_attempt(self):
+        """Postfix's backoff: a young message waits minimal_backoff_time; the deferred
+        queue file's mtime is when it is tried next."""
+        tern = self.start_queue_tern(minimal_backoff_time="100s", maximal_backoff_time="200s")
+        before = time.time()
+        qid = self.send(tern, "alice@example.test", ["user@remote.test"], "later")
+        self.assertTrue(harness.wait_until(lambda: tern.queue_files("deferred") == [qid], 5),
+                        tern.queue_files("deferred"))
+        after = time.time()
+        mtime = os.stat(tern.path("spool", "deferred", qid)).st_mtime
+        self.assertGreaterEqual(mtime, int(before) + 100 - 1)
+        self.assertLessEqual(mtime, after + 100 + 1)
+        # Not due: queue runs leave it alone (no second attempt).
+        time.sleep(2.5)
+        attempts = [l for l in tern.log_lines(tern.mark)
+                    if re.search(r": %s: to=<user@remote\.test>.*status=deferred" % qid, l)]
+        self.assertEqual(len(attempts), 1, attempts)
+
     # ---- (b) success notices -------------------------------------------------------------
 
     def test_notify_success_gives_the_sender_a_success_dsn(self):
@@ -403,6 +421,31 @@ class QueueTest(TernTestCase):
         tern.wait_for_log(r"^%s: to=<bob@example\.test>, "
                           r"orig_to=<list-bounces\+user=remote\.test@example\.test>, .*status=sent"
                           % QUEUE_ID, timeout=2, since=tern.mark)
+
+    def test_xverp_with_explicit_delimiters_and_bad_ones(self):
+        tern = self.start_queue_tern()
+        c = harness.SmtpSocket(tern.port)
+        try:
+            c.reply()
+            c.command("EHLO client.test")
+            bad = c.command("MAIL FROM:<list-bounces@example.test> XVERP=+/")
+            self.assertEqual(len(bad), 1)
+            self.assertTrue(bad[0].startswith("501 5.5.4 Bad XVERP parameter"), bad)
+            bad = c.command("MAIL FROM:<list-bounces@example.test> XVERP=+")
+            self.assertTrue(bad[0].startswith("501 5.5.4 Bad XVERP parameter"), bad)
+            self.assertEqual(c.command("MAIL FROM:<list-bounces@example.test> XVERP=-="),
+                             ["250 2.1.0 Ok"])
+            self.assertEqual(c.command("RCPT TO:<alice@example.test>"), ["250 2.1.5 Ok"])
+            self.assertEqual(c.command("DATA"), ["354 End data with <CR><LF>.<CR><LF>"])
+            c.send(b"Subject: verp delivery\r\n\r\nhi\r\n.\r\n")
+            self.assertRegex(c.reply()[0], harness.QUEUED_RE)
+            c.command("QUIT")
+        finally:
+            c.close()
+        [raw] = tern.wait_for_maildir("alice", 1)
+        self.assertTrue(raw.startswith(
+            b"Return-Path: <list-bounces-alice=example.test@example.test>\n"
+            b"X-Original-To: alice@example.test\nDelivered-To: alice@example.test\n"), raw[:300])
 
     def test_xverp_refused_for_clients_outside_authorized_verp_clients(self):
         tern = self.start_queue_tern(smtpd_authorized_verp_clients="192.0.2.0/24")
