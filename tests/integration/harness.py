@@ -507,6 +507,41 @@ class SmtpSocket:
     def close(self):
         self.sock.close()
 
+    def settimeout(self, seconds):
+        self.sock.settimeout(seconds)
+
+    def closed_by_peer(self, timeout=5):
+        """True if the server closed the connection (EOF, or a reset) within timeout
+        with nothing more to read; False if it stays open (the reader is then unusable:
+        close it). Extra bytes are an error."""
+        self.sock.settimeout(timeout)
+        try:
+            data = self.rfile.read1(4096) if hasattr(self.rfile, "read1") else self.rfile.read(1)
+        except socket.timeout:
+            return False
+        except ConnectionResetError:
+            return True
+        finally:
+            self.sock.settimeout(10)
+        if data:
+            raise AssertionError("expected the connection to close, got %r" % data)
+        return True
+
+
+def session(port, source="127.0.0.1", helo=None, ehlo=True):
+    """A SmtpSocket past the banner (and EHLO/HELO helo if given)."""
+    c = SmtpSocket(port, source=source)
+    banner = c.reply()
+    if not banner[0].startswith("220 "):
+        c.close()
+        raise TernError("unexpected banner %r" % banner)
+    if helo is not None:
+        reply = c.command(("EHLO %s" if ehlo else "HELO %s") % helo)
+        if not reply[-1].startswith("250"):
+            c.close()
+            raise TernError("%s %s refused: %r" % ("EHLO" if ehlo else "HELO", helo, reply))
+    return c
+
 
 def queue_id_from_swaks(output):
     """The queue ID from swaks' transcript ('<-  250 2.0.0 Ok: queued as ID')."""
