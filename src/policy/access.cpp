@@ -87,7 +87,7 @@ Decision access_action(std::string_view value, const std::string& subject, const
   }
   // Restriction class names, PREPEND, REDIRECT, FILTER, BCC, WARN…: not yet.
   Decision d = reject(451, "Server configuration error");
-  d.reply.status = smtp::Status::system_error;
+  d.reply.status = smtp::Status::config_error;
   d.action_text = "access table action \"" + printable(word, 40) + "\" is not supported yet";
   return d;
 }

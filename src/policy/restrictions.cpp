@@ -170,12 +170,12 @@ Decision evaluate(const RestrictionList& list, const Facts& f) {
       case Word::reject_non_fqdn_sender:
         if (!f.sender.empty() && !fqdn_address(f.sender))
           return reject_with(f.non_fqdn_code, subject(f, Stage::sender) + "need fully-qualified address",
-                             smtp::Status::bad_destination);
+                             smtp::Status::bad_syntax_552);
         break;
       case Word::reject_non_fqdn_recipient:
         if (rcpt && !fqdn_address(f.recipient))
           return reject_with(f.non_fqdn_code, subject(f, Stage::recipient) + "need fully-qualified address",
-                             smtp::Status::bad_destination);
+                             smtp::Status::bad_syntax_552);
         break;
       case Word::check_client_access:
         d = lookup(*list.tables[i], client_keys(f.client_name, f.client_addr), subject(f, Stage::client), f);

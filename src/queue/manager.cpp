@@ -338,7 +338,7 @@ void QueueManager::finalize(uint64_t handle) {
       if (n == 0 || (n & notify_delay)) asked.push_back(i);
     }
     if (!asked.empty()) notify_sender(a, DsnKind::delay, asked);
-    if (s.notify.count("delay") && !e.sender.empty())
+    if (s.notify.count("delay") && !e.sender.empty() && e.sender != s.double_bounce_sender)
       notify_postmaster(m, DsnKind::delay, deferred, s.delay_notice, "postmaster delay notification");
     e.delay_warned = true;
     (void)store_.append(e.queue_id, a.where, encode_delay_warned(now));

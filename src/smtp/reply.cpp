@@ -25,6 +25,9 @@ std::string Reply::enhanced() const {
     case Status::timeout: detail = "4.2"; break;
     case Status::storage: detail = "3.1"; break;
     case Status::security: detail = "7.0"; break;
+    case Status::utf8_required: detail = "6.7"; break;
+    case Status::config_error: detail = "3.5"; break;
+    case Status::bad_syntax_552: detail = "5.2"; break;
   }
   std::string out(1, cls);
   out += '.';

@@ -27,6 +27,9 @@ enum class Status {
   timeout,             // 4.4.2
   storage,             // 4.3.1 / 5.3.4 (system storage)
   security,            // 4.7.0 / 5.7.0
+  utf8_required,       // 5.6.7 (RFC 6531: non-ASCII address without SMTPUTF8)
+  config_error,        // 4.3.5 server configuration error
+  bad_syntax_552,      // 5.5.2 syntax/semantics (non-FQDN, invalid names)
 };
 
 struct Reply {
