@@ -383,6 +383,47 @@ class SmtpdTest(TernTestCase):
         # Postfix's words (smtpd.c).
         self.assertEqual(reply, ["503 5.5.1 Error: DATA after BDAT"])
 
+    def test_rcpt_and_mail_after_bdat_refused(self):
+        """Postfix: once a BDAT chunk is in, the envelope is closed (smtpd.c)."""
+        tern = self.start_tern()
+        c = self.open(tern)
+        self.bdat_transaction(c)
+        head = crlf(make_message(uuid.uuid4().hex).split("\n\n", 1)[0] + "\n\n")
+        c.send(b"BDAT %d\r\n" % len(head) + head)
+        self.assertEqual(c.reply()[0][:3], "250")
+        rcpt = c.command("RCPT TO:<bob@example.test>")
+        mail = c.command("MAIL FROM:<other@example.org>")
+        c.send(b"BDAT 6 LAST\r\nbody\r\n")
+        self.assertRegex(c.reply()[0], QUEUED_RE)
+        tern.wait_for_maildir("alice", 1)
+        time.sleep(0.5)
+        self.assertEqual(tern.maildir_files("bob"), [], "RCPT after BDAT added a recipient")
+        self.assertEqual(rcpt, ["503 5.5.1 Error: RCPT after BDAT"])
+        self.assertEqual(mail, ["503 5.5.1 Error: MAIL after BDAT"])
+
+    def test_bdat_over_message_size_limit(self):
+        tern = self.start_tern(main_cf={"message_size_limit": "2000"})
+        c = self.open(tern)
+        self.bdat_transaction(c)
+        big = b"x" * 78 + b"\r\n"
+        chunk = big * 40
+        c.send(b"BDAT %d\r\n" % len(chunk) + chunk)
+        first = c.reply()
+        c.send(b"BDAT 2 LAST\r\nab")
+        last = c.reply()
+        # Refused at the oversized chunk or at LAST, always with 552 5.3.4.
+        self.assertTrue(first[0].startswith("552 5.3.4 ") or last[0].startswith("552 5.3.4 "),
+                        (first, last))
+        self.assertNotRegex(last[0], QUEUED_RE)
+        # The session goes on.
+        self.assertEqual(c.command("NOOP"), ["250 2.0.0 Ok"])
+        qid = self.send_message(c, "small@example.org", ["alice@example.test"],
+                                make_message(uuid.uuid4().hex))
+        msgs = tern.wait_for_maildir("alice", 1)
+        time.sleep(0.5)
+        self.assertEqual(len(tern.maildir_files("alice")), 1)
+        self.assertIn(qid.encode(), msgs[0])
+
     def test_pipelined_bdat(self):
         tern = self.start_tern()
         c = self.open(tern)
