@@ -11,6 +11,7 @@ import collections
 import email
 import email.policy
 import email.utils
+import fcntl
 import os
 import random
 import re
@@ -582,7 +583,25 @@ class QueueTest(TernTestCase):
         rnd = random.Random()
         kills = 0
 
+        def pid_lock_free():
+            # After SIGKILL a thread of a role may still be finishing an fsync (the group
+            # leader already shows as a zombie): its master.pid lock is held until then.
+            try:
+                fd = os.open(tern.master_pid_file(), os.O_RDWR)
+            except FileNotFoundError:
+                return True
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                return True
+            except OSError:
+                return False
+            finally:
+                os.close(fd)
+
         def restart(tern):
+            self.assertTrue(harness.wait_until(pid_lock_free, 60, 0.02),
+                            "master.pid still locked 60s after kill -9")
             # Other tests on this machine may take the port in the moment it is free;
             # then (only then) move to another one. Any other startup failure is ours.
             for attempt in range(3):
@@ -651,6 +670,10 @@ class QueueTest(TernTestCase):
         wrong_box = [t for t, v in found.items() if t in sent and v[0][0] != sent[t]]
         unknown = [t for t in found if t not in sent]
         unacked_delivered = [t for t in found if t in sent and t not in acked_now]
+        unavailable = len([l for l in tern.log_lines()
+                           if "queue file write error: queue service unavailable" in l])
+        print("smtpd refused %d message(s) with 'queue service unavailable' (the queue "
+              "role's socket not there yet after a start)" % unavailable, file=sys.stderr)
         print("kill -9 x%d: %d sent, %d acknowledged, %d delivered (%d of them not "
               "acknowledged), %d duplicated, %d failed sends, corrupt=%d; sending took "
               "%.1fs, all delivered at %.1fs, done at %.1fs"
