@@ -96,19 +96,20 @@ void Logger::write(Level level, std::string_view text) const {
   Sink& s = sink();
   if (s.host.empty()) s.host = short_hostname();
   std::time_t t = std::time(nullptr);
+  const std::string& name = name_.empty() ? s.name : name_;
   if (s.file_fd >= 0) {
-    std::string line = format_line(syslog_time(t), s.host, s.name, service_, s.pid, level, text);
+    std::string line = format_line(syslog_time(t), s.host, name, service_, s.pid, level, text);
     line.push_back('\n');
     (void)write_all(s.file_fd, line, "maillog_file");
   } else if (s.syslog_fd >= 0) {
     int pri = (2 << 3) | (level == Level::info ? 6 : level == Level::warning ? 4 : 3);  // mail.*
-    std::string msg = fmt::format("<{}>{} {}/{}[{}]: {}{}", pri, syslog_time(t), s.name, service_,
+    std::string msg = fmt::format("<{}>{} {}/{}[{}]: {}{}", pri, syslog_time(t), name, service_,
                                   s.pid, level_prefix(level), text);
     (void)::send(s.syslog_fd, msg.data(), msg.size(), MSG_NOSIGNAL);
   }
   bool to_stderr = (s.file_fd < 0 && s.syslog_fd < 0) || (s.echo && level != Level::info);
   if (to_stderr) {
-    std::string line = fmt::format("{}/{}: {}{}\n", s.name, service_, level_prefix(level), text);
+    std::string line = fmt::format("{}/{}: {}{}\n", name, service_, level_prefix(level), text);
     (void)write_all(2, line, "stderr");
   }
 }

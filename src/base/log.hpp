@@ -26,6 +26,8 @@ int sink_fd();
 class Logger {
  public:
   explicit Logger(std::string service) : service_(std::move(service)) {}
+  // `name` overrides the process's syslog_name (a master.cf service's -o syslog_name).
+  Logger(std::string service, std::string name) : service_(std::move(service)), name_(std::move(name)) {}
   const std::string& service() const { return service_; }
 
   void write(Level level, std::string_view text) const;
@@ -52,6 +54,7 @@ class Logger {
  private:
   [[noreturn]] static void die();
   std::string service_;
+  std::string name_;
 };
 
 // Formats one line without the trailing newline (exposed for tests).

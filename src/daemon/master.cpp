@@ -22,6 +22,8 @@
 #include "daemon/role.hpp"
 #include "maps/passwd.hpp"
 #include "server/context.hpp"
+#include "tls/policy.hpp"
+#include "tls/server_context.hpp"
 #include "server/smtpd_role.hpp"
 
 namespace tern::daemon {
@@ -53,6 +55,9 @@ class Master {
   void start_smtpd();
   void reap();
   void reload();
+  void refresh_smtpd();
+  void watch_tls_files();
+  void check_tls_files(std::time_t now);
   void stop_all();
   std::vector<server::Listener> listeners_for(const config::Config& cfg) const;
 
@@ -62,6 +67,12 @@ class Master {
   std::map<std::string, size_t> socket_service_;
   Child queue_, smtpd_;
   std::vector<pid_t> draining_;          // old smtpd processes finishing their sessions
+  // TLS certificates and keys of the smtpd services: when one changes (a renewal), a new
+  // smtpd takes over and the old one finishes its sessions — no restart, nothing dropped.
+  std::vector<std::string> tls_files_;
+  std::vector<tls::FileStamp> tls_stamps_;
+  long tls_check_interval_ = 60;
+  std::time_t next_tls_check_ = 0;
   log::Logger log_{"master"};
 };
 
@@ -134,8 +145,13 @@ void Master::start_smtpd() {
   }
   if (pid == 0) {
     std::string socket = chroot ? "/queue" : qdir + "/" + kQueueSocket;
+    auto listeners = listeners_for(*cfg_);
+    // Keys and the passwd database are read here, before the chroot and the drop to
+    // mail_owner (as Postfix's smtpd does in its pre-jail step).
+    auto contexts = server::prepare_smtpd(cfg_, listeners);
     enter_role(master, id_, chroot ? qdir + "/private" : "");
-    std::_Exit(server::run_smtpd(cfg_, listeners_for(*cfg_), socket));
+    if (!contexts) log_.fatal("{}", contexts.error().message);
+    std::_Exit(server::run_smtpd(cfg_, listeners, std::move(*contexts), socket));
   }
   smtpd_ = {pid, std::time(nullptr), 0};
 }
@@ -171,14 +187,45 @@ void Master::reload() {
   }
   cfg_ = *cfg;
   log_.info("reload -- version {}, configuration {}", TERN_VERSION, cfg_->directory);
-  // smtpd: a new process with the new snapshot; the old one finishes its sessions.
+  watch_tls_files();
+  refresh_smtpd();
+  if (queue_.pid > 0) ::kill(queue_.pid, SIGHUP);
+}
+
+// smtpd: a new process with the current snapshot; the old one finishes its sessions.
+void Master::refresh_smtpd() {
   if (smtpd_.pid > 0) {
     ::kill(smtpd_.pid, SIGUSR1);
     draining_.push_back(smtpd_.pid);
     smtpd_.pid = -1;
   }
   start_smtpd();
-  if (queue_.pid > 0) ::kill(queue_.pid, SIGHUP);
+}
+
+void Master::watch_tls_files() {
+  tls_files_.clear();
+  for (const auto& s : cfg_->services) {
+    if (s.entry.type != "inet" || s.entry.command != "smtpd") continue;
+    auto policy = tls::ServerPolicy::from(s.params, s.entry.service);
+    if (!policy || !policy->enabled()) continue;
+    for (auto& f : policy->watched_files()) tls_files_.push_back(f);
+    if (policy->reload_interval.count() > 0) tls_check_interval_ = std::min<long>(tls_check_interval_, policy->reload_interval.count());
+  }
+  tls_stamps_.clear();
+  for (const auto& f : tls_files_) tls_stamps_.push_back(tls::stamp_file(f));
+}
+
+void Master::check_tls_files(std::time_t now) {
+  if (tls_files_.empty() || now < next_tls_check_) return;
+  next_tls_check_ = now + tls_check_interval_;
+  for (size_t i = 0; i < tls_files_.size(); ++i) {
+    auto st = tls::stamp_file(tls_files_[i]);
+    if (st == tls_stamps_[i]) continue;
+    log_.info("{} changed: starting a new smtpd with it", tls_files_[i]);
+    for (size_t j = 0; j < tls_files_.size(); ++j) tls_stamps_[j] = tls::stamp_file(tls_files_[j]);
+    refresh_smtpd();
+    return;
+  }
 }
 
 void Master::stop_all() {
@@ -205,6 +252,8 @@ int Master::run() {
   std::signal(SIGPIPE, SIG_IGN);
   if (auto s = bind_all(*cfg_); !s) log_.fatal("{}", s.error().message);
   log_.info("daemon started -- version {}, configuration {}", TERN_VERSION, cfg_->directory);
+  watch_tls_files();
+  next_tls_check_ = std::time(nullptr) + tls_check_interval_;
   start_queue();
   start_smtpd();
   for (;;) {
@@ -220,6 +269,7 @@ int Master::run() {
     }
     if (queue_.pid < 0 && now >= queue_.restart_at) start_queue();
     if (smtpd_.pid < 0 && now >= smtpd_.restart_at) start_smtpd();
+    check_tls_files(now);
   }
 }
 

@@ -2,6 +2,7 @@
 #include "policy/restrictions.hpp"
 
 #include <cctype>
+#include <optional>
 
 #include "base/log.hpp"
 #include "base/net.hpp"
@@ -37,6 +38,9 @@ constexpr WordName kWords[] = {
     {"check_helo_access", Word::check_helo_access, true},
     {"check_sender_access", Word::check_sender_access, true},
     {"check_recipient_access", Word::check_recipient_access, true},
+    {"reject_sender_login_mismatch", Word::reject_sender_login_mismatch, false},
+    {"reject_authenticated_sender_login_mismatch", Word::reject_authenticated_sender_login_mismatch, false},
+    {"reject_unauthenticated_sender_login_mismatch", Word::reject_unauthenticated_sender_login_mismatch, false},
 };
 
 // "<x@y>: Recipient address rejected: " and friends, as Postfix words them.
@@ -75,6 +79,31 @@ Decision lookup(const maps::MapList& table, const std::vector<std::string>& keys
   return {};
 }
 }  // namespace
+
+// smtpd_sender_login_maps: who may use MAIL FROM <sender>. Postfix's rules: an
+// authenticated client must own the sender; an unauthenticated one must not use an owned one.
+Decision login_mismatch(const Facts& f, bool check_authenticated, bool check_unauthenticated) {
+  if (!f.sender_login_maps || f.sender.empty()) return {};
+  std::optional<std::string> owners;
+  for (const auto& k : address_keys(f.sender, f.recipient_delimiter)) {
+    auto r = f.sender_login_maps->find(k);
+    if (!r) return reject_with(451, subject(f, Stage::sender) + "Temporary lookup failure", smtp::Status::system_error);
+    if (*r) {
+      owners = **r;
+      break;
+    }
+  }
+  if (!f.sasl_username.empty() && check_authenticated) {
+    bool owned = false;
+    if (owners)
+      for (const auto& o : split_list(*owners)) owned |= iequals(o, f.sasl_username);
+    if (!owned)
+      return reject_with(553, subject(f, Stage::sender) + "not owned by user " + f.sasl_username);
+  } else if (f.sasl_username.empty() && check_unauthenticated && owners) {
+    return reject_with(553, subject(f, Stage::sender) + "not logged in");
+  }
+  return {};
+}
 
 bool valid_hostname(std::string_view name) {
   if (name.empty() || name.size() > 255) return false;
@@ -177,6 +206,9 @@ Decision evaluate(const RestrictionList& list, const Facts& f) {
           return reject_with(f.non_fqdn_code, subject(f, Stage::recipient) + "need fully-qualified address",
                              smtp::Status::bad_syntax_552);
         break;
+      case Word::reject_sender_login_mismatch: d = login_mismatch(f, true, true); break;
+      case Word::reject_authenticated_sender_login_mismatch: d = login_mismatch(f, true, false); break;
+      case Word::reject_unauthenticated_sender_login_mismatch: d = login_mismatch(f, false, true); break;
       case Word::check_client_access:
         d = lookup(*list.tables[i], client_keys(f.client_name, f.client_addr), subject(f, Stage::client), f);
         break;

@@ -21,6 +21,8 @@ enum class Word {
   reject_unauth_pipelining, reject_non_fqdn_helo_hostname, reject_invalid_helo_hostname,
   reject_non_fqdn_sender, reject_non_fqdn_recipient,
   check_client_access, check_helo_access, check_sender_access, check_recipient_access,
+  reject_sender_login_mismatch, reject_authenticated_sender_login_mismatch,
+  reject_unauthenticated_sender_login_mismatch,
 };
 
 enum class Stage { client, helo, sender, recipient };
@@ -48,6 +50,8 @@ struct Facts {
   bool improper_pipelining = false;   // commands sent ahead where not allowed
   std::string client_name = "unknown", client_addr;
   std::string recipient_delimiter;
+  std::string sasl_username;                              // "" when not authenticated
+  const maps::MapList* sender_login_maps = nullptr;       // smtpd_sender_login_maps
   int reject_code = 554;         // smtpd reject_code
   int defer_code = 450;
   int relay_reject_code = 554;   // relay_domains_reject_code

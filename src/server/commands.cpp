@@ -50,13 +50,23 @@ Session::Outcome Session::on_helo(std::string_view arg, bool extended) {
   client_.protocol = extended ? "ESMTP" : "SMTP";
   enter_state(State::greeted);
   if (!extended) return {Reply{250, Status::none, p().myhostname}};
+  if (tls_) client_.protocol = "ESMTPS";
   auto ip = IpAddress::parse(client_.addr);
-  if (ip && ctx_->verp_allowed(*ip)) {  // Postfix offers XVERP only to clients allowed to use it
-    auto keywords = ctx_->ehlo_keywords;
-    keywords.push_back("XVERP");
-    return {smtp::ehlo_reply(p().myhostname, keywords)};
+  bool starttls = ctx_->tls && ctx_->tls->enabled() && !tls_;
+  bool verp = ip && ctx_->verp_allowed(*ip);  // Postfix offers XVERP only to allowed clients
+  std::vector<std::string> mechs;
+  if (ctx_->sasl && (tls_ || !p().smtpd_tls_auth_only)) mechs = offered_mechanisms();
+  if (!starttls && !verp && mechs.empty()) return {smtp::ehlo_reply(p().myhostname, ctx_->ehlo_keywords)};
+  auto keywords = ctx_->ehlo_keywords;
+  if (starttls) keywords.push_back("STARTTLS");
+  if (!mechs.empty()) {
+    std::string list;
+    for (const auto& m : mechs) list += (list.empty() ? "" : " ") + m;
+    keywords.push_back("AUTH " + list);
+    if (p().broken_sasl_auth_clients) keywords.push_back("AUTH=" + list);
   }
-  return {smtp::ehlo_reply(p().myhostname, ctx_->ehlo_keywords)};
+  if (verp) keywords.push_back("XVERP");
+  return {smtp::ehlo_reply(p().myhostname, keywords)};
 }
 static Session::Outcome helo_entry(Session& s, std::string_view a) { return s.on_helo(a, false); }
 static Session::Outcome ehlo_entry(Session& s, std::string_view a) { return s.on_helo(a, true); }
@@ -64,6 +74,7 @@ static Session::Outcome ehlo_entry(Session& s, std::string_view a) { return s.on
 Session::Outcome Session::on_mail(std::string_view arg) {
   if (state_ == State::connected && p().smtpd_helo_required)
     return {bad_sequence("Error: send HELO/EHLO first")};
+  if (bdat_used_) return {bad_sequence("Error: MAIL after BDAT")};
   if (state_ == State::mail || state_ == State::rcpt) return {bad_sequence("Error: nested MAIL command")};
   auto path = smtp::parse_path(arg, "FROM");
   if (!path) {
@@ -105,7 +116,7 @@ Session::Outcome Session::on_mail(std::string_view arg) {
     }
   }
   if (!utf8 && !is_ascii(path->address))
-    return {Reply{553, Status::bad_sender_syntax, "Must declare SMTPUTF8 to send unicode address"}};
+    return {Reply{553, Status::utf8_required, "Must declare SMTPUTF8 to send unicode address"}};
   sender_ = std::move(path->address);
   smtputf8_ = utf8;
   body_type_ = std::move(body);
@@ -131,6 +142,9 @@ std::optional<smtp::Reply> Session::check_recipient(const std::string& addr, boo
   f.client_addr = client_.addr;
   f.recipient_delimiter = pp.recipient_delimiter;
   f.improper_pipelining = pipelined_ahead_;
+  f.sasl_authenticated = !client_.sasl_username.empty();
+  f.sasl_username = client_.sasl_username;
+  f.sender_login_maps = ctx_->sender_login_maps.get();
   f.access_reject_code = int(pp.access_map_reject_code);
   f.access_defer_code = int(pp.access_map_defer_code);
   f.non_fqdn_code = int(pp.non_fqdn_reject_code);
@@ -179,6 +193,7 @@ std::optional<smtp::Reply> Session::check_recipient(const std::string& addr, boo
 
 Session::Outcome Session::on_rcpt(std::string_view arg) {
   if (state_ != State::mail && state_ != State::rcpt) return {bad_sequence("Error: need MAIL command")};
+  if (bdat_used_) return {bad_sequence("Error: RCPT after BDAT")};
   auto path = smtp::parse_path(arg, "TO");
   if (!path) {
     if (istarts_with(arg, "TO:")) return {Reply{501, Status::bad_rcpt_syntax, "Bad recipient address syntax"}};
@@ -186,7 +201,7 @@ Session::Outcome Session::on_rcpt(std::string_view arg) {
   }
   if (path->address.empty()) return {Reply{501, Status::bad_rcpt_syntax, "Bad recipient address syntax"}};
   if (!smtputf8_ && !is_ascii(path->address))
-    return {Reply{553, Status::bad_rcpt_syntax, "Must declare SMTPUTF8 to send unicode address"}};
+    return {Reply{553, Status::utf8_required, "Must declare SMTPUTF8 to send unicode address"}};
   Recipient rcpt{std::move(path->address)};
   for (const auto& [k, v] : path->params) {
     if (k == "NOTIFY") {
@@ -259,6 +274,34 @@ Session::Outcome Session::on_bdat(std::string_view arg) {
   return o;
 }
 
+// STARTTLS (RFC 3207). After the handshake the session starts over: EHLO again.
+Session::Outcome Session::on_starttls(std::string_view arg) {
+  if (!arg.empty()) return {syntax("Syntax: STARTTLS")};
+  if (tls_) return {bad_sequence("Error: TLS already active")};
+  if (!ctx_->tls || !ctx_->tls->enabled()) return {Reply{502, Status::bad_command, "Error: command not implemented"}};
+  if (state_ == State::mail || state_ == State::rcpt) return {bad_sequence("Error: MAIL transaction in progress")};
+  reset_transaction();
+  state_ = State::connected;
+  client_.helo.clear();
+  starttls_pending_ = true;
+  return {Reply{220, Status::ok, "Ready to start TLS"}};
+}
+
+// AUTH (RFC 4954): the checks here; the exchange itself is run_auth().
+Session::Outcome Session::on_auth(std::string_view arg) {
+  auto as_reply = [](const sasl::Reply& r) {
+    return Reply{r.code, Status::none, r.enhanced.empty() ? r.text : r.enhanced + " " + r.text};
+  };
+  sasl::AuthGate gate{ctx_->sasl != nullptr, state_ == State::mail || state_ == State::rcpt,
+                      p().smtpd_tls_auth_only, tls_ != nullptr, !client_.sasl_username.empty()};
+  if (auto refused = sasl::check_auth_allowed(gate)) return {as_reply(*refused)};
+  auto parsed = sasl::parse_auth_command(arg, offered_mechanisms());
+  if (auto* r = std::get_if<sasl::Reply>(&parsed)) return {as_reply(*r)};
+  Outcome o{Reply{334, Status::none, ""}};
+  o.auth = std::get<sasl::AuthCommand>(std::move(parsed));
+  return o;
+}
+
 Session::Outcome Session::on_rset(std::string_view arg) {
   if (!arg.empty()) return {syntax("Syntax: RSET")};
   reset_transaction();
@@ -294,6 +337,7 @@ Session::Outcome Session::dispatch(std::string_view line) {
       {Verb::data, &Session::on_data}, {Verb::rset, &Session::on_rset},
       {Verb::noop, &Session::on_noop}, {Verb::quit, &Session::on_quit},
       {Verb::vrfy, &Session::on_vrfy}, {Verb::bdat, &Session::on_bdat},
+      {Verb::starttls, &Session::on_starttls}, {Verb::auth, &Session::on_auth},
   };
   if (line.empty()) {
     Outcome o{Reply{500, Status::bad_command, "Error: bad syntax"}};
@@ -304,8 +348,12 @@ Session::Outcome Session::dispatch(std::string_view line) {
   std::string verb(smtp::verb_name(cmd.verb));
   Outcome o{Reply{502, Status::bad_command, "Error: command not recognized"}};
   bool handled = false;
+  if (tls_required_now(cmd.verb)) {
+    handled = true;
+    o = Outcome{Reply{530, Status::security, "Must issue a STARTTLS command first"}};
+  }
   for (const auto& spec : kTable) {
-    if (spec.verb != cmd.verb) continue;
+    if (handled || spec.verb != cmd.verb) continue;
     handled = true;
     if (cmd.verb == Verb::helo) o = helo_entry(*this, cmd.arg);
     else if (cmd.verb == Verb::ehlo) o = ehlo_entry(*this, cmd.arg);
@@ -318,7 +366,7 @@ Session::Outcome Session::dispatch(std::string_view line) {
   last_command_ = handled ? std::string(cmd.name) : "UNKNOWN";
   for (char& c : last_command_) c = char(std::toupper(static_cast<unsigned char>(c)));
   // DATA's and BDAT's counts are decided at the end of the content.
-  if (!o.start_data && !o.bdat) counts_.add(verb, o.reply.positive());
+  if (!o.start_data && !o.bdat && !o.auth) counts_.add(verb, o.reply.positive());
   // NOOP, VRFY, RSET and ETRN beyond smtpd_junk_command_limit count as errors.
   if (cmd.verb == Verb::noop || cmd.verb == Verb::vrfy || cmd.verb == Verb::rset || cmd.verb == Verb::etrn)
     if (++junk_ > p().smtpd_junk_command_limit) ++errors_;

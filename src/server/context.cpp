@@ -39,7 +39,8 @@ Result<std::vector<Cidr>> parse_networks(const std::vector<std::string>& entries
 }
 
 Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const config::Config> cfg,
-                                                         const config::Service& service) {
+                                                         const config::Service& service,
+                                                         asio::io_context* io) {
   auto ctx = std::make_shared<SmtpdContext>();
   const config::Params& p = service.params;
   ctx->config = cfg;
@@ -87,6 +88,21 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
   ctx->reject_bare_newline = fbn == "reject" || fbn == "yes";
   ctx->smtputf8 = p.smtputf8_enable;
   ctx->banner = p.smtpd_banner;
+  auto tls = tls::ServerContext::make(p, service.entry.service);
+  if (!tls) return tls.error();
+  ctx->tls = std::move(*tls);
+  if (p.smtpd_sasl_auth_enable) {
+    asio::io_context scratch;  // for `ternd -n`: the back end is checked, then dropped
+    auto backend = sasl::make_backend(io ? *io : scratch, p);
+    if (!backend) return Error{"smtpd_sasl_type " + p.smtpd_sasl_type + ": " + backend.error().message};
+    if (io) ctx->sasl = std::move(*backend);
+    ctx->sasl_throttle = std::make_shared<sasl::FailureThrottle>();
+  }
+  if (!p.smtpd_sender_login_maps.empty()) {
+    auto m = maps::MapList::open(p.smtpd_sender_login_maps, mctx);
+    if (!m) return Error{"smtpd_sender_login_maps: " + m.error().message};
+    ctx->sender_login_maps = std::make_shared<const maps::MapList>(std::move(*m));
+  }
   ctx->max_message_size = p.message_size_limit > 0 ? size_t(p.message_size_limit) : 0;
   for (const auto& c : p.notify_classes) {
     ctx->notify_policy |= c == "policy";

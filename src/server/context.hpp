@@ -9,8 +9,12 @@
 #include "base/net.hpp"
 #include "base/result.hpp"
 #include "config/config.hpp"
+#include "maps/lookup.hpp"
 #include "policy/restrictions.hpp"
 #include "route/resolve.hpp"
+#include "sasl/backend.hpp"
+#include "sasl/throttle.hpp"
+#include "tls/server_context.hpp"
 
 namespace tern::server {
 
@@ -26,6 +30,10 @@ struct SmtpdContext {
   std::string banner;
   std::vector<std::string> ehlo_keywords;
   size_t max_message_size = 0;  // 0 = unlimited
+  std::shared_ptr<tls::ServerContext> tls;  // disabled unless smtpd_tls_security_level says so
+  std::shared_ptr<sasl::Backend> sasl;       // set when smtpd_sasl_auth_enable = yes
+  std::shared_ptr<sasl::FailureThrottle> sasl_throttle;
+  std::shared_ptr<const maps::MapList> sender_login_maps;
   // notify_classes the server reports (policy, protocol, resource); any set = keep a transcript
   bool notify_policy = false, notify_protocol = false, notify_resource = false;
   std::string error_notice_recipient;  // qualified with $myorigin
@@ -40,8 +48,10 @@ struct SmtpdContext {
   static bool in(const std::vector<Cidr>& nets, const IpAddress& a);
 };
 
+// `io` is the smtpd role's event loop (the SASL back end lives on it).
 Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const config::Config> cfg,
-                                                         const config::Service& service);
+                                                         const config::Service& service,
+                                                         asio::io_context* io = nullptr);
 
 // mynetworks entries → networks; table and file forms are not supported yet.
 Result<std::vector<Cidr>> parse_networks(const std::vector<std::string>& entries);

@@ -25,9 +25,20 @@ QueueClient::QueueClient(asio::io_context& io, std::string socket_path)
 
 asio::awaitable<bool> QueueClient::ensure_connected() {
   if (connected_) co_return true;
+  // The queue role may be starting or restarting: keep trying for a few seconds before
+  // the session answers 451.
   asio::error_code ec;
-  sock_ = stream::socket(io_);
-  co_await sock_.async_connect(stream::endpoint(path_), asio::redirect_error(use_awaitable, ec));
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    if (connected_) co_return true;  // another session connected meanwhile
+    sock_ = stream::socket(io_);
+    ec.clear();
+    co_await sock_.async_connect(stream::endpoint(path_), asio::redirect_error(use_awaitable, ec));
+    if (!ec) break;
+    asio::steady_timer pause(io_);
+    pause.expires_after(std::chrono::milliseconds(100));
+    asio::error_code ignore;
+    co_await pause.async_wait(asio::redirect_error(use_awaitable, ignore));
+  }
   if (ec) {
     log_.warning("connect to queue service {}: {}", path_, ec.message());
     co_return false;

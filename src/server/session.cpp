@@ -1,5 +1,7 @@
 // The session loop: reading, flushing, the deadline, DATA; see session.hpp.
 #include "server/session.hpp"
+#include "sasl/mechanism.hpp"
+#include "tls/summary.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -24,7 +26,8 @@ constexpr size_t kMaxCommandLine = 4096;  // RFC 5321 allows 512; Postfix tolera
 
 Session::Session(asio::ip::tcp::socket sock, std::shared_ptr<const SmtpdContext> ctx,
                  QueueClient& queue)
-    : sock_(std::move(sock)), ctx_(std::move(ctx)), queue_(queue), timer_(sock_.get_executor()) {
+    : sock_(std::move(sock)), ctx_(std::move(ctx)), queue_(queue),
+      log_("smtpd", ctx_->params->syslog_name), timer_(sock_.get_executor()) {
   asio::error_code ec;
   auto ep = sock_.remote_endpoint(ec);
   if (!ec) {
@@ -73,12 +76,51 @@ asio::awaitable<void> Session::watchdog() {
   }
 }
 
+asio::awaitable<size_t> Session::read_some(char* data, size_t size, asio::error_code& ec) {
+  if (tls_) co_return co_await tls_->async_read_some(asio::buffer(data, size), asio::redirect_error(use_awaitable, ec));
+  co_return co_await sock_.async_read_some(asio::buffer(data, size), asio::redirect_error(use_awaitable, ec));
+}
+
+asio::awaitable<void> Session::write_all(const std::string& data, asio::error_code& ec) {
+  if (tls_) co_await asio::async_write(*tls_, asio::buffer(data), asio::redirect_error(use_awaitable, ec));
+  else co_await asio::async_write(sock_, asio::buffer(data), asio::redirect_error(use_awaitable, ec));
+}
+
 asio::awaitable<void> Session::flush() {
   if (out_.empty() || closed_) co_return;
   asio::error_code ec;
-  co_await asio::async_write(sock_, asio::buffer(out_), asio::redirect_error(use_awaitable, ec));
+  co_await write_all(out_, ec);
   out_.clear();
   if (ec) closed_ = true;
+}
+
+// The TLS handshake (after "220 Ready to start TLS", or at connect in wrapper mode).
+// Plaintext the client pipelined after STARTTLS was already thrown away (CVE-2011-0411).
+asio::awaitable<bool> Session::start_tls() {
+  auto handle = ctx_->tls->current();
+  if (!handle) co_return false;
+  SSL_CTX_up_ref(handle.get());
+  tls_ctx_ = std::make_unique<asio::ssl::context>(handle.get());
+  tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(sock_, *tls_ctx_);
+  deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(p().smtpd_starttls_timeout);
+  asio::error_code ec;
+  co_await tls_->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
+  if (ec) {
+    log_.warning("TLS library problem: SSL_accept error from {}: {}", client_.log_name(), ec.message());
+    tls_.reset();
+    co_return false;
+  }
+  auto info = tls::describe(tls_->native_handle());
+  if (p().smtpd_tls_loglevel >= 1) log_.info("{}", tls::summary_line(info, client_.log_name()));
+  if (p().smtpd_tls_received_header) tls_received_ = tls::received_comment(info, false);
+  co_return true;
+}
+
+// smtpd_tls_security_level = encrypt: only these commands before STARTTLS.
+bool Session::tls_required_now(smtp::Verb v) const {
+  if (tls_ || !ctx_->tls || !ctx_->tls->required()) return false;
+  return !(v == smtp::Verb::ehlo || v == smtp::Verb::helo || v == smtp::Verb::starttls ||
+           v == smtp::Verb::noop || v == smtp::Verb::quit || v == smtp::Verb::rset);
 }
 
 asio::awaitable<bool> Session::read_more() {
@@ -92,8 +134,7 @@ asio::awaitable<bool> Session::read_more() {
   in_.resize(old + kReadChunk);
   deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(p().smtpd_timeout);
   asio::error_code ec;
-  size_t n = co_await sock_.async_read_some(asio::buffer(in_.data() + old, kReadChunk),
-                                            asio::redirect_error(use_awaitable, ec));
+  size_t n = co_await read_some(in_.data() + old, kReadChunk, ec);
   in_.resize(old + n);
   co_return !ec && n > 0;
 }
@@ -101,7 +142,11 @@ asio::awaitable<bool> Session::read_more() {
 std::string Session::received_header(const std::string& qid) const {
   const auto& pp = p();
   std::string from = client_.helo.empty() ? client_.name : printable(client_.helo, 255);
-  std::string h = "Received: from " + from + " (" + client_.name + " [" + client_.addr + "])\n\tby " +
+  std::string h = "Received: from " + from + " (" + client_.name + " [" + client_.addr + "])\n\t";
+  if (!tls_received_.empty()) h += tls_received_ + "\n\t";
+  if (pp.smtpd_sasl_authenticated_header && !client_.sasl_username.empty())
+    h += "(Authenticated sender: " + printable(client_.sasl_username, 255) + ")\n\t";
+  h += "by " +
                   pp.myhostname + " (" + pp.mail_name + ") with " + client_.protocol + " id " + qid;
   // Postfix's layout: "for <rcpt>; date" with one recipient, else the date on its own line.
   std::string date = rfc5322_date(std::time_t(now_seconds()));
@@ -113,7 +158,7 @@ std::string Session::received_header(const std::string& qid) const {
 // Hands a complete message to the queue (or drops it for DISCARD); the reply to give.
 asio::awaitable<smtp::Reply> Session::submit_message(std::string content, bool too_big) {
   if (too_big) {
-    smtp::Reply r{552, smtp::Status::too_big, "Message size exceeds fixed limit"};
+    smtp::Reply r{552, smtp::Status::too_big, "Error: message file too big"};  // Postfix's words
     maillog::reject(log_, queue_id_, "END-OF-MESSAGE", client_, r.wire(), sender_, "");
     co_return r;
   }
@@ -215,15 +260,12 @@ asio::awaitable<void> Session::receive_chunk(const Outcome& o) {
   counts_.add("bdat", r.positive());
   if (keep_transcript_) note("Out", r.wire());
   out_ += r.wire();
-  if (!r.positive()) {
-    ++errors_;
-    co_await error_pause();
-  }
+  if (!r.positive()) ++errors_;
 }
 
-// Past the soft error limit every error reply waits smtpd_error_sleep_time (Postfix).
+// Past the soft error limit every reply waits smtpd_error_sleep_time (Postfix).
 asio::awaitable<void> Session::error_pause() {
-  if (errors_ <= p().smtpd_soft_error_limit || p().smtpd_error_sleep_time.count() == 0) co_return;
+  if (p().smtpd_error_sleep_time.count() == 0) co_return;
   co_await flush();
   asio::steady_timer t(sock_.get_executor());
   t.expires_after(p().smtpd_error_sleep_time);
@@ -239,6 +281,14 @@ asio::awaitable<void> Session::run() {
                  [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->watchdog(); },
                  asio::detached);
   maillog::connect(log_, client_);
+  if (ctx_->tls && ctx_->tls->wrapper_mode() && !co_await start_tls()) {
+    log_.info("lost connection after CONNECT from {}", client_.log_name());
+    closed_ = true;
+    timer_.cancel();
+    maillog::disconnect(log_, client_, counts_);
+    co_return;
+  }
+  if (ctx_->sasl) co_await ctx_->sasl->prepare();  // Dovecot: connected, mechanisms known
   out_ += smtp::Reply{220, smtp::Status::none, ctx_->banner}.wire();
   bool quit = false;
   while (!quit && !closed_) {
@@ -299,9 +349,12 @@ asio::awaitable<void> Session::run() {
                         v == smtp::Verb::quit || v == smtp::Verb::starttls || v == smtp::Verb::auth;
       if (client_.protocol != "ESMTP" || ends_group) pipelined_ahead_ = true;
     }
+    int errors_before = errors_;
     Outcome o = dispatch(line);
     if (keep_transcript_) note("In ", line);
-    if (!o.bdat) {  // BDAT answers once its chunk has been read (receive_chunk)
+    // Postfix sleeps before every reply once the soft error limit has been reached.
+    if (errors_before >= p().smtpd_soft_error_limit && !o.bdat) co_await error_pause();
+    if (!o.bdat && !o.auth) {  // BDAT and AUTH answer at the end of their exchange
       out_ += o.reply.wire();
       if (o.then) out_ += o.then->wire();
       if (keep_transcript_) {
@@ -311,8 +364,16 @@ asio::awaitable<void> Session::run() {
     }
     if (o.start_data) data_.emplace(ctx_->max_message_size ? ctx_->max_message_size : SIZE_MAX);
     if (o.close) quit = true;
+    if (starttls_pending_) {
+      starttls_pending_ = false;
+      in_.clear();  // CVE-2011-0411: nothing sent before the handshake may count after it
+      in_pos_ = 0;
+      co_await flush();
+      if (closed_ || !co_await start_tls()) break;
+      continue;
+    }
+    if (o.auth) co_await run_auth(std::move(*o.auth));
     if (o.bdat) co_await receive_chunk(o);
-    else if (!o.reply.positive() && !o.close) co_await error_pause();
     if (closing_) quit = true;
   }
   if (!quit) {
@@ -373,6 +434,85 @@ asio::awaitable<void> Session::send_notice() {
   auto r = co_await queue_.submit(std::move(m));
   if (r.ok) log_.info("{}: postmaster notice about {}: {}", client_.log_name(), classes.substr(1), r.queue_id);
   else log_.warning("postmaster notice about {} not queued: {}", client_.log_name(), r.error);
+}
+
+}  // namespace tern::server
+
+namespace tern::server {
+
+// One line from the client during an exchange (AUTH's responses), without its CRLF.
+asio::awaitable<std::optional<std::string>> Session::read_line(size_t max) {
+  for (;;) {
+    size_t nl = in_.find('\n', in_pos_);
+    if (nl != std::string::npos) {
+      std::string line = in_.substr(in_pos_, nl - in_pos_);
+      in_pos_ = nl + 1;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      co_return line;
+    }
+    if (in_.size() - in_pos_ > max) co_return std::string(max + 1, 'x');  // the mechanism refuses it
+    if (!co_await read_more()) co_return std::nullopt;
+  }
+}
+
+std::vector<std::string> Session::offered_mechanisms() const {
+  if (!ctx_->sasl) return {};
+  const auto& pp = p();
+  return sasl::filter_mechanisms(ctx_->sasl->mechanisms(),
+                                 tls_ ? pp.smtpd_sasl_tls_security_options : pp.smtpd_sasl_security_options,
+                                 pp.smtpd_sasl_mechanism_filter);
+}
+
+// The AUTH exchange: challenges and responses through the mechanism, then the back end.
+asio::awaitable<void> Session::run_auth(sasl::AuthCommand cmd) {
+  auto as_reply = [](const sasl::Reply& r) {
+    return smtp::Reply{r.code, smtp::Status::none, r.enhanced.empty() ? r.text : r.enhanced + " " + r.text};
+  };
+  auto opts = sasl::mechanism_options(*ctx_->sasl, p());
+  auto mech = sasl::make_mechanism(cmd.mechanism, opts);
+  smtp::Reply reply;
+  bool ok = false;
+  if (!mech) {
+    reply = as_reply(sasl::make_reply(sasl::ReplyKind::unrecognized_mechanism));
+  } else {
+    sasl::Step step = mech->start(cmd.initial_response);
+    while (step.kind == sasl::Step::Kind::challenge) {
+      out_ += as_reply(sasl::make_reply(sasl::ReplyKind::challenge, step.challenge)).wire();
+      auto line = co_await read_line(opts.response_limit + 16);
+      if (!line) co_return;  // the client went away; run() logs it
+      step = mech->respond(*line);
+    }
+    if (step.kind == sasl::Step::Kind::reply) {
+      reply = as_reply(step.reply);
+    } else {
+      sasl::Peer peer{client_.addr, "", bool(tls_)};
+      std::string name(mech->name());
+      auto r = co_await ctx_->sasl->verify(name, step.credentials, peer);
+      reply = as_reply(sasl::result_reply(r));
+      if (r.ok()) {
+        ok = true;
+        client_.sasl_method = name;
+        client_.sasl_username = r.username.empty() ? step.credentials.authcid : r.username;
+        client_.protocol = tls_ ? "ESMTPSA" : "ESMTPA";
+        ctx_->sasl_throttle->record_success(client_.addr);
+      } else {
+        log_.warning("{}: SASL {} authentication failed: {}", client_.log_name(), name,
+                     printable(r.reason.empty() ? "(reason unavailable)" : r.reason, 200));
+        auto delay = ctx_->sasl_throttle->record_failure(client_.addr, std::chrono::steady_clock::now());
+        if (delay.count() > 0) {
+          co_await flush();
+          asio::steady_timer t(sock_.get_executor());
+          t.expires_after(delay);
+          asio::error_code ec;
+          co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+        }
+      }
+    }
+  }
+  counts_.add("auth", ok);
+  if (!ok) ++errors_;
+  if (keep_transcript_) note("Out", reply.wire());
+  out_ += reply.wire();
 }
 
 }  // namespace tern::server

@@ -5,6 +5,8 @@
 #pragma once
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
 
 #include <chrono>
@@ -17,6 +19,7 @@
 #include "message/envelope.hpp"
 #include "message/maillog.hpp"
 #include "server/context.hpp"
+#include "sasl/command.hpp"
 #include "server/queue_client.hpp"
 #include "smtp/command.hpp"
 #include "smtp/data_reader.hpp"
@@ -35,6 +38,7 @@ class Session : public std::enable_shared_from_this<Session> {
     bool close = false;       // QUIT, or too many errors
     bool start_data = false;  // DATA accepted: the next bytes are content
     std::optional<smtp::Reply> then;  // a second reply (421 after too many errors)
+    std::optional<sasl::AuthCommand> auth;  // AUTH accepted for a mechanism: run the exchange
     size_t bdat_size = 0;     // BDAT: this many bytes of content follow the command
     bool bdat = false;
     bool bdat_last = false;
@@ -53,6 +57,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Outcome on_quit(std::string_view arg);
   Outcome on_vrfy(std::string_view arg);
   Outcome on_bdat(std::string_view arg);
+  Outcome on_starttls(std::string_view arg);
+  Outcome on_auth(std::string_view arg);
   Outcome on_unknown(std::string_view arg);
   Outcome dispatch(std::string_view line);
 
@@ -65,6 +71,13 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> receive_chunk(const Outcome& o);
   void append_chunk(std::string_view bytes);
   asio::awaitable<void> error_pause();
+  asio::awaitable<bool> start_tls();  // the handshake; false ends the session
+  asio::awaitable<void> run_auth(sasl::AuthCommand cmd);
+  asio::awaitable<std::optional<std::string>> read_line(size_t max);
+  std::vector<std::string> offered_mechanisms() const;
+  asio::awaitable<size_t> read_some(char* data, size_t size, asio::error_code& ec);
+  asio::awaitable<void> write_all(const std::string& data, asio::error_code& ec);
+  bool tls_required_now(smtp::Verb v) const;
   void enter_state(State to);
   void reset_transaction();
   std::optional<smtp::Reply> check_recipient(const std::string& addr, bool for_vrfy);
@@ -74,9 +87,14 @@ class Session : public std::enable_shared_from_this<Session> {
   const config::Params& p() const { return *ctx_->params; }
 
   asio::ip::tcp::socket sock_;
+  // TLS once STARTTLS (or wrapper mode) succeeded; all I/O then goes through tls_.
+  std::unique_ptr<asio::ssl::context> tls_ctx_;
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+  std::string tls_received_;  // the Received: comment for this TLS session
+  bool starttls_pending_ = false;
   std::shared_ptr<const SmtpdContext> ctx_;
   QueueClient& queue_;
-  log::Logger log_{"smtpd"};
+  log::Logger log_;
   ClientInfo client_;
   bool client_in_mynetworks_ = false;
 

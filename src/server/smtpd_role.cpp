@@ -28,7 +28,8 @@ namespace {
 using asio::ip::tcp;
 
 struct Smtpd {
-  asio::io_context io{1};
+  std::shared_ptr<asio::io_context> io_owner;
+  asio::io_context& io;
   QueueClient queue;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   size_t active = 0;
@@ -36,7 +37,8 @@ struct Smtpd {
   log::Logger log{"smtpd"};
   std::unique_ptr<Anvil> anvil;
 
-  explicit Smtpd(const std::string& queue_socket) : queue(io, queue_socket) {}
+  Smtpd(std::shared_ptr<asio::io_context> owner, const std::string& queue_socket)
+      : io_owner(std::move(owner)), io(*io_owner), queue(io, queue_socket) {}
 
   // smtpd_client_connection_count_limit / _rate_limit: a client over a limit hears 421.
   bool admit(tcp::socket& s, const SmtpdContext& ctx, const std::string& addr) {
@@ -92,19 +94,30 @@ struct Smtpd {
 
 }  // namespace
 
-int run_smtpd(std::shared_ptr<const config::Config> cfg, const std::vector<Listener>& listeners,
-              const std::string& queue_socket) {
-  Smtpd d(queue_socket);
-  d.anvil = std::make_unique<Anvil>(double(std::max<long long>(1, cfg->params.anvil_rate_time_unit.count())));
+Result<PreparedSmtpd> prepare_smtpd(std::shared_ptr<const config::Config> cfg,
+                                    const std::vector<Listener>& listeners) {
+  PreparedSmtpd out{std::make_shared<asio::io_context>(1), {}};
   for (const auto& l : listeners) {
-    auto ctx = make_context(cfg, cfg->services[l.service]);
-    if (!ctx) d.log.fatal("{}", ctx.error().message);
+    auto ctx = make_context(cfg, cfg->services[l.service], out.io.get());
+    if (!ctx) return ctx.error();
+    out.contexts.push_back(*ctx);
+  }
+  return out;
+}
+
+int run_smtpd(std::shared_ptr<const config::Config> cfg, const std::vector<Listener>& listeners,
+              PreparedSmtpd prepared, const std::string& queue_socket) {
+  const Contexts& contexts = prepared.contexts;
+  Smtpd d(prepared.io, queue_socket);
+  d.anvil = std::make_unique<Anvil>(double(std::max<long long>(1, cfg->params.anvil_rate_time_unit.count())));
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    const auto& l = listeners[i];
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     ::getsockname(l.fd, reinterpret_cast<sockaddr*>(&ss), &len);
     auto acc = std::make_unique<tcp::acceptor>(d.io);
     acc->assign(ss.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), ::dup(l.fd));
-    asio::co_spawn(d.io, d.accept_loop(*acc, *ctx), asio::detached);
+    asio::co_spawn(d.io, d.accept_loop(*acc, contexts[i]), asio::detached);
     d.acceptors.push_back(std::move(acc));
   }
   asio::signal_set signals(d.io, SIGTERM, SIGUSR1);

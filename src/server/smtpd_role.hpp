@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include <asio/io_context.hpp>
+
+#include "base/result.hpp"
 #include "config/config.hpp"
 
 namespace tern::server {
@@ -18,8 +21,20 @@ struct Listener {
   size_t service = 0;  // index into Config::services
 };
 
+struct SmtpdContext;
+using Contexts = std::vector<std::shared_ptr<const SmtpdContext>>;
+
+// The role's event loop and each listener's session context, built before privileges are
+// dropped (TLS keys, the passwd database and SASL password files may be root's).
+struct PreparedSmtpd {
+  std::shared_ptr<asio::io_context> io;
+  Contexts contexts;
+};
+Result<PreparedSmtpd> prepare_smtpd(std::shared_ptr<const config::Config> cfg,
+                                    const std::vector<Listener>& listeners);
+
 // Runs until SIGTERM (stop now) or SIGUSR1 (stop accepting, finish sessions, then exit).
 int run_smtpd(std::shared_ptr<const config::Config> cfg, const std::vector<Listener>& listeners,
-              const std::string& queue_socket);
+              PreparedSmtpd prepared, const std::string& queue_socket);
 
 }  // namespace tern::server
