@@ -11,6 +11,7 @@
 #include "base/log.hpp"
 #include "tls/pem.hpp"
 #include "tls/ssl_error.hpp"
+#include "tls/summary.hpp"
 #include "tls/tickets.hpp"
 
 namespace tern::tls {
@@ -203,6 +204,15 @@ bool ServerContext::reload_if_changed(std::string* why) {
   failed_why_.clear();
   logger().info("TLS certificates for service {} reloaded", policy_.service);
   return true;
+}
+
+void ServerContext::log_handshake(const SSL* ssl, std::string_view client) const {
+  if (policy_.loglevel >= 1) logger().info("{}", summary_line(describe(ssl), client));
+}
+
+std::string ServerContext::received_comment(const SSL* ssl) const {
+  if (!policy_.received_header) return "";
+  return tls::received_comment(describe(ssl), policy_.ask_ccert);
 }
 
 }  // namespace tern::tls

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.hpp"
@@ -59,6 +60,12 @@ class ServerContext {
   // changed, or when rebuilding failed: then the old context stays, `why` (if given)
   // holds the reason, and the failure is logged once per set of file versions.
   bool reload_if_changed(std::string* why = nullptr);
+
+  // After a handshake: Postfix's summary line, logged when smtpd_tls_loglevel >= 1
+  // (`client` is "name[addr]"), and the Received: comment when smtpd_tls_received_header
+  // = yes ("" otherwise; see summary.hpp for the layout).
+  void log_handshake(const SSL* ssl, std::string_view client) const;
+  std::string received_comment(const SSL* ssl) const;
 
   bool enabled() const { return policy_.enabled(); }
   bool wrapper_mode() const { return policy_.wrapper_mode; }

@@ -243,3 +243,22 @@ TEST(TlsHandshake, ClientCertificateWhenAsked) {
 
 }  // namespace
 }  // namespace tern::tls
+
+namespace tern::tls {
+namespace {
+
+using namespace testing;
+
+TEST(TlsHandshake, ReceivedCommentOnlyWhenConfigured) {
+  auto off = make_context(server_params());
+  auto h = handshake(new_server_ssl(*off));
+  ASSERT_TRUE(h.ok);
+  EXPECT_EQ(off->received_comment(h.server.get()), "");
+  auto on = make_context(server_params({{"smtpd_tls_received_header", "yes"}}));
+  auto h2 = handshake(new_server_ssl(*on));
+  ASSERT_TRUE(h2.ok);
+  EXPECT_EQ(on->received_comment(h2.server.get()).substr(0, 21), "(using TLSv1.3 with c");
+}
+
+}  // namespace
+}  // namespace tern::tls
