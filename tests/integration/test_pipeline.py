@@ -66,7 +66,7 @@ class PipelineTest(TernTestCase):
             self.assertEqual(c.reply(), ["220 %s ESMTP Tern" % MYHOSTNAME])
             self.assertEqual(c.command("EHLO client.test"), [
                 "250-%s" % MYHOSTNAME, "250-PIPELINING", "250-SIZE 10240000",
-                "250-ENHANCEDSTATUSCODES", "250-8BITMIME", "250-DSN",
+                "250-ENHANCEDSTATUSCODES", "250-8BITMIME", "250-DSN", "250-SMTPUTF8", "250-CHUNKING",
             # XVERP only for smtpd_authorized_verp_clients ($mynetworks: loopback here)
             "250 XVERP"])
             self.assertEqual(c.command("QUIT"), ["221 2.0.0 Bye"])
