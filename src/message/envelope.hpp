@@ -50,6 +50,7 @@ struct Envelope {
   bool delay_warned = false;  // a delay notice was sent already
   bool forced_expire = false; // postsuper -f: return to sender at the next attempt
   bool hold = false;          // an access table said HOLD: queue it on hold, not active
+  bool requiretls = false;    // RFC 8689 REQUIRETLS: leaves only over verified TLS
 };
 
 struct Message {

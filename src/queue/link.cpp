@@ -43,6 +43,7 @@ std::string encode(const SubmitRequest& r) {
   w.u8(e.smtputf8 ? 1 : 0);
   w.str(e.verp);
   w.u8(e.hold ? 1 : 0);
+  w.u8(e.requiretls ? 1 : 0);
   w.u32(uint32_t(e.recipients.size()));
   for (const auto& rc : e.recipients) {
     w.str(rc.address);
@@ -78,6 +79,7 @@ Result<SubmitRequest> decode_submit(const wire::Frame& f) {
   e.smtputf8 = r.u8() != 0;
   e.verp = r.str();
   e.hold = r.u8() != 0;
+  e.requiretls = r.u8() != 0;
   uint32_t n = r.u32();
   if (n > 100000) return Error{"submit record: too many recipients"};
   for (uint32_t i = 0; i < n && r.ok(); ++i) {

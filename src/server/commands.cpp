@@ -56,9 +56,10 @@ Session::Outcome Session::on_helo(std::string_view arg, bool extended) {
   bool verp = ip && ctx_->verp_allowed(*ip);  // Postfix offers XVERP only to allowed clients
   std::vector<std::string> mechs;
   if (ctx_->sasl && (tls_ || !p().smtpd_tls_auth_only)) mechs = offered_mechanisms();
-  if (!starttls && !verp && mechs.empty()) return {smtp::ehlo_reply(p().myhostname, ctx_->ehlo_keywords)};
+  if (!starttls && !verp && mechs.empty() && !tls_) return {smtp::ehlo_reply(p().myhostname, ctx_->ehlo_keywords)};
   auto keywords = ctx_->ehlo_keywords;
   if (starttls) keywords.push_back("STARTTLS");
+  if (tls_) keywords.push_back("REQUIRETLS");  // RFC 8689: offered only under TLS
   if (!mechs.empty()) {
     std::string list;
     for (const auto& m : mechs) list += (list.empty() ? "" : " ") + m;
@@ -82,7 +83,7 @@ Session::Outcome Session::on_mail(std::string_view arg) {
     return {syntax("Syntax: MAIL FROM:<address>")};
   }
   std::string body, envid, ret, verp;
-  bool utf8 = false;
+  bool utf8 = false, requiretls = false;
   for (const auto& [k, v] : path->params) {
     if (k == "SIZE") {
       auto n = parse_int(v);
@@ -96,6 +97,11 @@ Session::Outcome Session::on_mail(std::string_view arg) {
     } else if (k == "SMTPUTF8" && ctx_->smtputf8) {
       if (!v.empty()) return {syntax("Bad SMTPUTF8 parameter syntax")};
       utf8 = true;
+    } else if (k == "REQUIRETLS") {
+      // RFC 8689: only over TLS (where it is offered), and kept with the message.
+      if (!tls_) return {Reply{530, Status::security, "REQUIRETLS needs a TLS session"}};
+      if (!v.empty()) return {syntax("Bad REQUIRETLS parameter syntax")};
+      requiretls = true;
     } else if (k == "RET") {
       std::string r = lower(v);
       if ((r != "full" && r != "hdrs") || !ret.empty()) return {syntax("Bad RET parameter syntax")};
@@ -119,6 +125,7 @@ Session::Outcome Session::on_mail(std::string_view arg) {
     return {Reply{553, Status::utf8_required, "Must declare SMTPUTF8 to send unicode address"}};
   sender_ = std::move(path->address);
   smtputf8_ = utf8;
+  requiretls_ = requiretls;
   body_type_ = std::move(body);
   envid_ = std::move(envid);
   ret_ = std::move(ret);

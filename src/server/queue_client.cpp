@@ -20,20 +20,20 @@ struct QueueClient::Waiter {
   std::optional<queue::SubmitReply> reply;
 };
 
-QueueClient::QueueClient(asio::io_context& io, std::string socket_path)
-    : io_(io), path_(std::move(socket_path)), sock_(io) {}
+QueueClient::QueueClient(asio::io_context& io, std::string socket_path, int connect_attempts)
+    : io_(io), path_(std::move(socket_path)), sock_(io), connect_attempts_(connect_attempts) {}
 
 asio::awaitable<bool> QueueClient::ensure_connected() {
   if (connected_) co_return true;
   // The queue role may be starting or restarting: keep trying for a few seconds before
   // the session answers 451.
   asio::error_code ec;
-  for (int attempt = 0; attempt < 50; ++attempt) {
+  for (int attempt = 0; attempt < connect_attempts_; ++attempt) {
     if (connected_) co_return true;  // another session connected meanwhile
     sock_ = stream::socket(io_);
     ec.clear();
     co_await sock_.async_connect(stream::endpoint(path_), asio::redirect_error(use_awaitable, ec));
-    if (!ec) break;
+    if (!ec || attempt + 1 == connect_attempts_) break;
     asio::steady_timer pause(io_);
     pause.expires_after(std::chrono::milliseconds(100));
     asio::error_code ignore;

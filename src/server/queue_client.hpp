@@ -19,7 +19,8 @@ namespace tern::server {
 
 class QueueClient {
  public:
-  QueueClient(asio::io_context& io, std::string socket_path);
+  // `connect_attempts`: how often to try (100 ms apart) before a submission fails.
+  QueueClient(asio::io_context& io, std::string socket_path, int connect_attempts = 50);
   asio::awaitable<queue::SubmitReply> submit(Message m);
 
  private:
@@ -35,6 +36,7 @@ class QueueClient {
   bool connected_ = false;
   bool writing_ = false;
   uint64_t generation_ = 0;
+  int connect_attempts_ = 50;
   uint64_t next_seq_ = 1;
   std::string outq_;
   std::unordered_map<uint64_t, Waiter*> waiting_;

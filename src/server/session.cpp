@@ -54,6 +54,7 @@ void Session::reset_transaction() {
   verp_.clear();
   action_ = policy::MessageAction::none;
   smtputf8_ = false;
+  requiretls_ = false;
   bdat_used_ = false;
   chunks_.clear();
   chunk_cr_ = false;
@@ -173,6 +174,7 @@ asio::awaitable<smtp::Reply> Session::submit_message(std::string content, bool t
   m.envelope.ret = ret_;
   m.envelope.verp = verp_;
   m.envelope.smtputf8 = smtputf8_;
+  m.envelope.requiretls = requiretls_;
   m.envelope.hold = action_ == policy::MessageAction::hold;
   m.content = received_header(queue_id_);
   m.content += content;

@@ -119,6 +119,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string envid_, ret_, verp_;
   policy::MessageAction action_ = policy::MessageAction::none;  // HOLD / DISCARD from access tables
   bool smtputf8_ = false;
+  bool requiretls_ = false;
   // BDAT: the content so far (CRLF already turned into LF), a CR held back at a chunk end.
   bool bdat_used_ = false;
   std::string chunks_;

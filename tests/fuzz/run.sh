@@ -11,7 +11,7 @@ for src in "$here"/fuzz_*.cpp; do
   work=$(mktemp -d)
   cp -r "$here/corpus/$name/." "$work/" 2>/dev/null || true
   echo "== $name ($seconds s)"
-  if ! "$build/tests/fuzz/$name" -max_total_time="$seconds" -print_final_stats=1 "$work"; then
+  if ! "$build/bin/$name" -max_total_time="$seconds" -print_final_stats=1 "$work"; then
     status=1
   fi
   rm -rf "$work"
