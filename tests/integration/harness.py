@@ -510,6 +510,12 @@ class SmtpSocket:
     def settimeout(self, seconds):
         self.sock.settimeout(seconds)
 
+    def starttls_upgrade(self, context, server_hostname=None):
+        """Wrap the connection in TLS (after a 220 to STARTTLS, or at once for wrapper
+        mode). Anything the old reader had buffered is dropped."""
+        self.sock = context.wrap_socket(self.sock, server_hostname=server_hostname)
+        self.rfile = self.sock.makefile("rb")
+
     def closed_by_peer(self, timeout=5):
         """True if the server closed the connection (EOF, or a reset) within timeout
         with nothing more to read; False if it stays open (the reader is then unusable:
@@ -574,3 +580,67 @@ class TernTestCase(unittest.TestCase):
     def assertQueueId(self, qid):
         self.assertIsNotNone(qid)
         self.assertRegex(qid, "^%s$" % QUEUE_ID)
+
+
+# ---- TLS -------------------------------------------------------------------------------
+
+OPENSSL = "/usr/bin/openssl"
+
+
+def _openssl(*args, cwd=None):
+    r = subprocess.run([OPENSSL] + list(args), cwd=cwd, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       timeout=60)
+    if r.returncode != 0:
+        raise TernError("openssl %s failed:\n%s" % (" ".join(args), r.stdout))
+    return r.stdout
+
+
+class TestPki:
+    """A throw-away CA in directory `dir` (made with the openssl CLI) that issues
+    server certificates for mail.example.test with RSA or ECDSA keys."""
+
+    def __init__(self, dir):
+        self.dir = dir
+        os.makedirs(dir, exist_ok=True)
+        self.ca_cert = os.path.join(dir, "ca.pem")
+        self.ca_key = os.path.join(dir, "ca.key")
+        _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", self.ca_key,
+                 "-out", self.ca_cert, "-days", "2", "-subj", "/CN=Tern Test CA")
+
+    def issue(self, name, kind="rsa", org=None, hostname=MYHOSTNAME):
+        """Key and certificate files NAME.key / NAME.pem; subject CN=hostname, O=org
+        (default: the name). kind: "rsa" (2048 bits) or "ec" (P-256)."""
+        key = os.path.join(self.dir, name + ".key")
+        cert = os.path.join(self.dir, name + ".pem")
+        csr = os.path.join(self.dir, name + ".csr")
+        ext = os.path.join(self.dir, name + ".ext")
+        with open(ext, "w") as f:
+            f.write("subjectAltName=DNS:%s\n" % hostname)
+        if kind == "rsa":
+            newkey = ["-newkey", "rsa:2048"]
+        elif kind == "ec":
+            newkey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+        else:
+            raise ValueError(kind)
+        _openssl("req", *newkey, "-nodes", "-keyout", key, "-out", csr,
+                 "-subj", "/CN=%s/O=%s" % (hostname, org or name))
+        _openssl("x509", "-req", "-in", csr, "-CA", self.ca_cert, "-CAkey", self.ca_key,
+                 "-set_serial", str(random.SystemRandom().randrange(1, 2 ** 62)),
+                 "-out", cert, "-days", "2", "-extfile", ext)
+        for path in (key, cert):
+            os.chmod(path, 0o644)
+        return cert, key
+
+
+def s_client(port, args=(), starttls=True, input="QUIT\r\n", timeout=20):
+    """openssl s_client against 127.0.0.1:port (-starttls smtp unless starttls=False),
+    -brief; returns (exit status, combined output)."""
+    cmd = [OPENSSL, "s_client", "-connect", "127.0.0.1:%d" % port, "-brief",
+           "-servername", MYHOSTNAME]
+    if starttls:
+        cmd += ["-starttls", "smtp"]
+    cmd += list(args)
+    r = subprocess.run(cmd, input=input, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=timeout)
+    return r.returncode, r.stdout
