@@ -15,6 +15,7 @@
 #include <set>
 
 #include "base/file.hpp"
+#include "cli/maildrop.hpp"
 #include "base/log.hpp"
 #include "config/config.hpp"
 #include "daemon/listeners.hpp"
@@ -59,6 +60,7 @@ class Master {
   void watch_tls_files();
   void check_tls_files(std::time_t now);
   void stop_all();
+  void software_notice(const char* role, pid_t pid, const std::string& how);
   std::vector<server::Listener> listeners_for(const config::Config& cfg) const;
 
   ConfigPtr cfg_;
@@ -167,6 +169,7 @@ void Master::reap() {
     if (!c) continue;
     const char* name = c == &queue_ ? "queue" : "smtpd";
     log_.warning("process {} pid {} {}", name, pid, how);
+    software_notice(name, pid, how);
     // A role that dies at once is throttled, so a broken one does not spin.
     std::time_t now = std::time(nullptr);
     c->restart_at = now - c->started < 10 ? now + 5 : now;
@@ -226,6 +229,30 @@ void Master::check_tls_files(std::time_t now) {
     refresh_smtpd();
     return;
   }
+}
+
+// notify_classes = software: the postmaster hears about a role that died. The notice goes
+// through maildrop/ like local mail, so it waits safely while the queue role restarts.
+void Master::software_notice(const char* role, pid_t pid, const std::string& how) {
+  const auto& p = cfg_->params;
+  bool wanted = false;
+  for (const auto& c : p.notify_classes) wanted |= c == "software";
+  if (!wanted) return;
+  auto qualify = [&](const std::string& a) { return a.find('@') == std::string::npos ? a + "@" + p.myorigin : a; };
+  std::string to = qualify(p.error_notice_recipient);
+  std::string content = "From: MAILER-DAEMON@" + p.myhostname + " (Mail Delivery System)\n" +
+                        "To: " + to + "\nSubject: " + p.mail_name + " software problem: the " + role +
+                        " role died\nAuto-Submitted: auto-generated\n\n" + "The " + role + " process (pid " +
+                        std::to_string(pid) + ") of the mail system at " + p.myhostname + " ended: " + how +
+                        ".\nThe master starts it again; see the mail log for what happened before.\n";
+  Message m = cli::local_message(qualify(p.double_bounce_sender), {to}, std::move(content));
+  auto id = cli::write_maildrop(p.queue_directory, m, id_.drop ? id_.user : "");
+  if (!id) {
+    log_.warning("software problem notice not written: {}", id.error().message);
+    return;
+  }
+  log_.info("{}: postmaster software problem notice about the {} role", *id, role);
+  cli::request_pickup(p.queue_directory);
 }
 
 void Master::stop_all() {

@@ -87,6 +87,9 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
     return Error{"smtpd_forbid_bare_newline: \"" + fbn + "\": expected no, normalize or reject"};
   ctx->reject_bare_newline = fbn == "reject" || fbn == "yes";
   ctx->smtputf8 = p.smtputf8_enable;
+  if (!p.smtpd_delay_reject)
+    return Error{"smtpd_delay_reject = no is not supported yet: restrictions are evaluated at RCPT "
+                 "(Postfix's default, smtpd_delay_reject = yes)"};
   ctx->banner = p.smtpd_banner;
   auto tls = tls::ServerContext::make(p, service.entry.service);
   if (!tls) return tls.error();
