@@ -57,6 +57,7 @@ class Master {
   void reap();
   void reload();
   void refresh_smtpd();
+  Status check_smtpd_contexts(const config::Config& cfg) const;
   void watch_tls_files();
   void check_tls_files(std::time_t now);
   void stop_all();
@@ -184,6 +185,10 @@ void Master::reload() {
     return;
   }
   for (const auto& w : (*cfg)->warnings) log_.warning("{}", w);
+  if (auto s = check_smtpd_contexts(**cfg); !s) {
+    log_.error("reload: {}; keeping the running configuration", s.error().message);
+    return;
+  }
   if (auto s = bind_all(**cfg); !s) {
     log_.error("reload: {}; keeping the running configuration", s.error().message);
     return;
@@ -193,6 +198,17 @@ void Master::reload() {
   watch_tls_files();
   refresh_smtpd();
   if (queue_.pid > 0) ::kill(queue_.pid, SIGHUP);
+}
+
+// Everything a new smtpd will load (certificates and keys included) must load now, or
+// the running one stays: retiring it first would leave the port without a server.
+Status Master::check_smtpd_contexts(const config::Config& cfg) const {
+  auto shared = std::make_shared<const config::Config>(cfg);
+  for (const auto& s : cfg.services) {
+    if (s.entry.type != "inet" || s.entry.command != "smtpd") continue;
+    if (auto c = server::make_context(shared, s); !c) return c.error();
+  }
+  return ok_status();
 }
 
 // smtpd: a new process with the current snapshot; the old one finishes its sessions.
@@ -224,8 +240,13 @@ void Master::check_tls_files(std::time_t now) {
   for (size_t i = 0; i < tls_files_.size(); ++i) {
     auto st = tls::stamp_file(tls_files_[i]);
     if (st == tls_stamps_[i]) continue;
-    log_.info("{} changed: starting a new smtpd with it", tls_files_[i]);
     for (size_t j = 0; j < tls_files_.size(); ++j) tls_stamps_[j] = tls::stamp_file(tls_files_[j]);
+    if (auto st = check_smtpd_contexts(*cfg_); !st) {
+      log_.warning("{} changed but does not load ({}); the running smtpd keeps the old certificate",
+                   tls_files_[i], st.error().message);
+      return;
+    }
+    log_.info("{} changed: starting a new smtpd with it", tls_files_[i]);
     refresh_smtpd();
     return;
   }

@@ -68,9 +68,10 @@ class Backend {
   virtual bool allows_proxy() const = 0;
 
   // Checks one set of credentials collected by mechanism `mech`. `mech` and `c` must
-  // stay valid until the coroutine finishes (pass them from the awaiting frame).
+  // stay valid until the coroutine finishes (pass them from the awaiting frame); `peer`
+  // is taken by value, so a defaulted one cannot dangle.
   virtual asio::awaitable<AuthResult> verify(std::string_view mech, const Credentials& c,
-                                             const Peer& peer = {}) = 0;
+                                             Peer peer = {}) = 0;
 };
 
 // Builds the back end smtpd_sasl_type/smtpd_sasl_path describe:

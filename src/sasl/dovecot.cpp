@@ -296,7 +296,7 @@ asio::awaitable<AuthResult> DovecotBackend::run_login(const Credentials& c, cons
 }
 
 asio::awaitable<AuthResult> DovecotBackend::verify(std::string_view mech, const Credentials& c,
-                                                   const Peer& peer) {
+                                                   Peer peer) {
   (void)mech;  // credentials are mechanism-neutral here; PLAIN is preferred upstream
   // Like Postfix, try once more on a fresh connection when the old one turns out dead.
   for (int attempt = 0; attempt < 2; ++attempt) {

@@ -36,7 +36,7 @@ class DovecotBackend final : public Backend {
   asio::awaitable<void> prepare() override;
   bool allows_proxy() const override { return true; }
   asio::awaitable<AuthResult> verify(std::string_view mech, const Credentials& c,
-                                     const Peer& peer = {}) override;
+                                     Peer peer = {}) override;
 
   // Closes the connection (tests; and a reload that changed smtpd_sasl_path).
   void disconnect(const std::string& why);

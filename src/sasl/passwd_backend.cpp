@@ -82,7 +82,7 @@ AuthResult PasswdBackend::check(const Credentials& c) {
 asio::awaitable<AuthResult> PasswdBackend::check_on_pool(Credentials c) { co_return check(c); }
 
 asio::awaitable<AuthResult> PasswdBackend::verify(std::string_view mech, const Credentials& c,
-                                                  const Peer& peer) {
+                                                  Peer peer) {
   (void)mech;
   (void)peer;
   if (!c.authzid.empty() && c.authzid != c.authcid)

@@ -28,7 +28,7 @@ class PasswdBackend final : public Backend {
   std::vector<std::string> mechanisms() const override { return implemented_mechanisms(); }
   bool allows_proxy() const override { return false; }
   asio::awaitable<AuthResult> verify(std::string_view mech, const Credentials& c,
-                                     const Peer& peer = {}) override;
+                                     Peer peer = {}) override;
 
   // Malformed lines skipped in the current file (for tests and status output).
   size_t bad_lines() const;

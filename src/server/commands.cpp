@@ -284,9 +284,9 @@ Session::Outcome Session::on_bdat(std::string_view arg) {
 // STARTTLS (RFC 3207). After the handshake the session starts over: EHLO again.
 Session::Outcome Session::on_starttls(std::string_view arg) {
   if (!arg.empty()) return {syntax("Syntax: STARTTLS")};
-  if (tls_) return {bad_sequence("Error: TLS already active")};
-  if (!ctx_->tls || !ctx_->tls->enabled()) return {Reply{502, Status::bad_command, "Error: command not implemented"}};
-  if (state_ == State::mail || state_ == State::rcpt) return {bad_sequence("Error: MAIL transaction in progress")};
+  if (tls_) return {Reply{554, Status::bad_sequence, "Error: TLS already active"}};
+  if (!ctx_->tls || !ctx_->tls->enabled()) return {Reply{502, Status::bad_sequence, "Error: command not implemented"}};
+  // RFC 3207 does not forbid STARTTLS in a transaction; like Postfix, start over.
   reset_transaction();
   state_ = State::connected;
   client_.helo.clear();
@@ -299,6 +299,8 @@ Session::Outcome Session::on_auth(std::string_view arg) {
   auto as_reply = [](const sasl::Reply& r) {
     return Reply{r.code, Status::none, r.enhanced.empty() ? r.text : r.enhanced + " " + r.text};
   };
+  if (state_ == State::connected && p().smtpd_helo_required)
+    return {bad_sequence("Error: send HELO/EHLO first")};
   sasl::AuthGate gate{ctx_->sasl != nullptr, state_ == State::mail || state_ == State::rcpt,
                       p().smtpd_tls_auth_only, tls_ != nullptr, !client_.sasl_username.empty()};
   if (auto refused = sasl::check_auth_allowed(gate)) return {as_reply(*refused)};
@@ -373,7 +375,9 @@ Session::Outcome Session::dispatch(std::string_view line) {
   last_command_ = handled ? std::string(cmd.name) : "UNKNOWN";
   for (char& c : last_command_) c = char(std::toupper(static_cast<unsigned char>(c)));
   // DATA's and BDAT's counts are decided at the end of the content.
-  if (!o.start_data && !o.bdat && !o.auth) counts_.add(verb, o.reply.positive());
+  // STARTTLS counts once its handshake is over (run()).
+  if (!o.start_data && !o.bdat && !o.auth && !(cmd.verb == Verb::starttls && o.reply.positive()))
+    counts_.add(verb, o.reply.positive());
   // NOOP, VRFY, RSET and ETRN beyond smtpd_junk_command_limit count as errors.
   if (cmd.verb == Verb::noop || cmd.verb == Verb::vrfy || cmd.verb == Verb::rset || cmd.verb == Verb::etrn)
     if (++junk_ > p().smtpd_junk_command_limit) ++errors_;

@@ -371,7 +371,9 @@ asio::awaitable<void> Session::run() {
       in_.clear();  // CVE-2011-0411: nothing sent before the handshake may count after it
       in_pos_ = 0;
       co_await flush();
-      if (closed_ || !co_await start_tls()) break;
+      bool ok = !closed_ && co_await start_tls();
+      counts_.add("starttls", ok);
+      if (!ok) break;
       continue;
     }
     if (o.auth) co_await run_auth(std::move(*o.auth));
