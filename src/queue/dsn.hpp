@@ -34,7 +34,7 @@ struct DsnOptions {
 Message make_dsn(DsnKind kind, const Message& original, const std::vector<DsnRecipient>& rcpts,
                  const DsnOptions& opt);
 
-// The header section of a message (up to and including the blank line).
+// The header section of a message, without the blank line that ends it.
 std::string header_section(const std::string& content);
 
 }  // namespace tern::queue
