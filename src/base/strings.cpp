@@ -101,4 +101,11 @@ std::optional<long long> parse_int(std::string_view s) {
   return v;
 }
 
+int hex_digit(char c, bool upper_only) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (!upper_only && c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
 }  // namespace tern

@@ -25,4 +25,7 @@ std::string printable(std::string_view s, size_t max = 256);
 
 std::optional<long long> parse_int(std::string_view s);
 
+// The value of a hexadecimal digit, -1 for anything else (`upper_only`: RFC 3461 xtext).
+int hex_digit(char c, bool upper_only = false);
+
 }  // namespace tern

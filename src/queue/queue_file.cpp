@@ -82,14 +82,8 @@ Result<std::string> unescape_field(std::string_view s) {
       out.push_back(s[i]);
       continue;
     }
-    auto hex = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      return -1;
-    };
     if (i + 2 >= s.size()) return Error{"truncated %-escape"};
-    int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+    int hi = hex_digit(s[i + 1]), lo = hex_digit(s[i + 2]);
     if (hi < 0 || lo < 0) return Error{"bad %-escape"};
     out.push_back(char(hi * 16 + lo));
     i += 2;

@@ -117,11 +117,11 @@ asio::awaitable<bool> Session::start_tls() {
   co_return true;
 }
 
-// smtpd_tls_security_level = encrypt: only these commands before STARTTLS.
+// smtpd_tls_security_level = encrypt: only these commands before STARTTLS (Postfix's set).
 bool Session::tls_required_now(smtp::Verb v) const {
   if (tls_ || !ctx_->tls || !ctx_->tls->required()) return false;
   return !(v == smtp::Verb::ehlo || v == smtp::Verb::helo || v == smtp::Verb::starttls ||
-           v == smtp::Verb::noop || v == smtp::Verb::quit || v == smtp::Verb::rset);
+           v == smtp::Verb::noop || v == smtp::Verb::quit);
 }
 
 asio::awaitable<bool> Session::read_more() {

@@ -3,15 +3,9 @@
 
 #include <fmt/format.h>
 
-namespace tern::smtp {
+#include "base/strings.hpp"
 
-namespace {
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;  // RFC 3461: upper-case hex only
-}
-}  // namespace
+namespace tern::smtp {
 
 Result<std::string> decode_xtext(std::string_view s) {
   std::string out;
@@ -23,7 +17,7 @@ Result<std::string> decode_xtext(std::string_view s) {
       continue;
     }
     if (i + 2 >= s.size()) return Error{"truncated xtext escape"};
-    int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+    int hi = hex_digit(s[i + 1], true), lo = hex_digit(s[i + 2], true);  // RFC 3461: upper case
     if (hi < 0 || lo < 0) return Error{"bad xtext escape"};
     out.push_back(char(hi * 16 + lo));
     i += 2;
