@@ -15,11 +15,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (edit_main_cf(in, {{"x", "y"}}, "main.cf").ok()) __builtin_trap();
     return 0;
   }
-  std::vector<Edit> edits{{"fuzz_added", "value with spaces"}};
-  if (!p->empty()) {
-    edits.push_back({p->begin()->first, "replaced"});
-    if (p->size() > 1) edits.push_back({std::next(p->begin())->first, std::nullopt});
-  }
+  // Edits name distinct parameters (one edit per name: set, replace, remove).
+  std::vector<Edit> edits;
+  if (!p->count("fuzz_added")) edits.push_back({"fuzz_added", "value with spaces"});
+  for (auto it = p->begin(); it != p->end() && edits.size() < 3; ++it)
+    if (it->first != "fuzz_added")
+      edits.push_back({it->first, edits.size() < 2 ? std::optional<std::string>("replaced") : std::nullopt});
   auto edited = edit_main_cf(in, edits, "main.cf");
   if (!edited.ok()) __builtin_trap();
   auto again = parse_main_cf(*edited, "main.cf");

@@ -8,6 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 status=0
 for src in "$here"/fuzz_*.cpp; do
   name=$(basename "$src" .cpp)
+  [ -x "$build/bin/$name" ] || { echo "== $name: not built with libFuzzer here (see tests/fuzz/CMakeLists.txt)"; continue; }
   work=$(mktemp -d)
   cp -r "$here/corpus/$name/." "$work/" 2>/dev/null || true
   echo "== $name ($seconds s)"
