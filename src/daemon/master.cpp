@@ -22,6 +22,7 @@
 #include "daemon/queue_role.hpp"
 #include "daemon/role.hpp"
 #include "maps/passwd.hpp"
+#include "smtp/address.hpp"
 #include "server/context.hpp"
 #include "tls/policy.hpp"
 #include "tls/server_context.hpp"
@@ -57,7 +58,7 @@ class Master {
   void reap();
   void reload();
   void refresh_smtpd();
-  Status check_smtpd_contexts(const config::Config& cfg) const;
+  Status check_smtpd_contexts(const ConfigPtr& cfg) const;
   void watch_tls_files();
   void check_tls_files(std::time_t now);
   void stop_all();
@@ -185,7 +186,7 @@ void Master::reload() {
     return;
   }
   for (const auto& w : (*cfg)->warnings) log_.warning("{}", w);
-  if (auto s = check_smtpd_contexts(**cfg); !s) {
+  if (auto s = check_smtpd_contexts(*cfg); !s) {
     log_.error("reload: {}; keeping the running configuration", s.error().message);
     return;
   }
@@ -202,11 +203,10 @@ void Master::reload() {
 
 // Everything a new smtpd will load (certificates and keys included) must load now, or
 // the running one stays: retiring it first would leave the port without a server.
-Status Master::check_smtpd_contexts(const config::Config& cfg) const {
-  auto shared = std::make_shared<const config::Config>(cfg);
-  for (const auto& s : cfg.services) {
+Status Master::check_smtpd_contexts(const ConfigPtr& cfg) const {
+  for (const auto& s : cfg->services) {
     if (s.entry.type != "inet" || s.entry.command != "smtpd") continue;
-    if (auto c = server::make_context(shared, s); !c) return c.error();
+    if (auto c = server::make_context(cfg, s); !c) return c.error();
   }
   return ok_status();
 }
@@ -241,7 +241,7 @@ void Master::check_tls_files(std::time_t now) {
     auto st = tls::stamp_file(tls_files_[i]);
     if (st == tls_stamps_[i]) continue;
     for (size_t j = 0; j < tls_files_.size(); ++j) tls_stamps_[j] = tls::stamp_file(tls_files_[j]);
-    if (auto st = check_smtpd_contexts(*cfg_); !st) {
+    if (auto st = check_smtpd_contexts(cfg_); !st) {
       log_.warning("{} changed but does not load ({}); the running smtpd keeps the old certificate",
                    tls_files_[i], st.error().message);
       return;
@@ -259,14 +259,14 @@ void Master::software_notice(const char* role, pid_t pid, const std::string& how
   bool wanted = false;
   for (const auto& c : p.notify_classes) wanted |= c == "software";
   if (!wanted) return;
-  auto qualify = [&](const std::string& a) { return a.find('@') == std::string::npos ? a + "@" + p.myorigin : a; };
-  std::string to = qualify(p.error_notice_recipient);
+  std::string to = smtp::qualify_address(p.error_notice_recipient, p.myorigin);
   std::string content = "From: MAILER-DAEMON@" + p.myhostname + " (Mail Delivery System)\n" +
                         "To: " + to + "\nSubject: " + p.mail_name + " software problem: the " + role +
                         " role died\nAuto-Submitted: auto-generated\n\n" + "The " + role + " process (pid " +
                         std::to_string(pid) + ") of the mail system at " + p.myhostname + " ended: " + how +
                         ".\nThe master starts it again; see the mail log for what happened before.\n";
-  Message m = cli::local_message(qualify(p.double_bounce_sender), {to}, std::move(content));
+  Message m = cli::local_message(smtp::qualify_address(p.double_bounce_sender, p.myorigin), {to},
+                                 std::move(content));
   auto id = cli::write_maildrop(p.queue_directory, m, id_.drop ? id_.user : "");
   if (!id) {
     log_.warning("software problem notice not written: {}", id.error().message);

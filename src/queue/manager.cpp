@@ -29,10 +29,6 @@ bool is_local_client(const ClientInfo& c) {
   return loop4.contains(*ip) || loop6.contains(*ip);
 }
 
-std::string qualify(const std::string& addr, const std::string& origin) {
-  return addr.find('@') == std::string::npos ? addr + "@" + origin : addr;
-}
-
 size_t int_param(const config::Config& cfg, const std::string& name, size_t fallback) {
   auto v = parse_int(trim(cfg.raw_value(name)));
   return v && *v > 0 ? size_t(*v) : fallback;
@@ -79,11 +75,11 @@ Result<std::shared_ptr<const ManagerSettings>> make_settings(std::shared_ptr<con
   }
   s->myhostname = p.myhostname;
   s->myorigin = p.myorigin;
-  s->bounce_notice = qualify(p.bounce_notice_recipient, p.myorigin);
-  s->two_bounce_notice = qualify(p.two_bounce_notice_recipient, p.myorigin);
-  s->delay_notice = qualify(p.delay_notice_recipient, p.myorigin);
-  s->error_notice = qualify(p.error_notice_recipient, p.myorigin);
-  s->double_bounce_sender = qualify(p.double_bounce_sender, p.myorigin);
+  s->bounce_notice = smtp::qualify_address(p.bounce_notice_recipient, p.myorigin);
+  s->two_bounce_notice = smtp::qualify_address(p.two_bounce_notice_recipient, p.myorigin);
+  s->delay_notice = smtp::qualify_address(p.delay_notice_recipient, p.myorigin);
+  s->error_notice = smtp::qualify_address(p.error_notice_recipient, p.myorigin);
+  s->double_bounce_sender = smtp::qualify_address(p.double_bounce_sender, p.myorigin);
   s->active_limit = size_t(std::max<long long>(1, p.qmgr_message_active_limit));
   s->disable_verp_bounces = p.disable_verp_bounces;
   s->cfg = std::move(cfg);

@@ -51,9 +51,8 @@ Session::Outcome Session::on_helo(std::string_view arg, bool extended) {
   enter_state(State::greeted);
   if (!extended) return {Reply{250, Status::none, p().myhostname}};
   if (tls_) client_.protocol = "ESMTPS";
-  auto ip = IpAddress::parse(client_.addr);
   bool starttls = ctx_->tls && ctx_->tls->enabled() && !tls_;
-  bool verp = ip && ctx_->verp_allowed(*ip);  // Postfix offers XVERP only to allowed clients
+  bool verp = client_ip_ && ctx_->verp_allowed(*client_ip_);  // Postfix offers XVERP only to allowed clients
   std::vector<std::string> mechs;
   if (ctx_->sasl && (tls_ || !p().smtpd_tls_auth_only)) mechs = offered_mechanisms();
   if (!starttls && !verp && mechs.empty() && !tls_) return {smtp::ehlo_reply(p().myhostname, ctx_->ehlo_keywords)};
@@ -69,8 +68,6 @@ Session::Outcome Session::on_helo(std::string_view arg, bool extended) {
   if (verp) keywords.push_back("XVERP");
   return {smtp::ehlo_reply(p().myhostname, keywords)};
 }
-static Session::Outcome helo_entry(Session& s, std::string_view a) { return s.on_helo(a, false); }
-static Session::Outcome ehlo_entry(Session& s, std::string_view a) { return s.on_helo(a, true); }
 
 Session::Outcome Session::on_mail(std::string_view arg) {
   if (state_ == State::connected && p().smtpd_helo_required)
@@ -111,8 +108,7 @@ Session::Outcome Session::on_mail(std::string_view arg) {
       if (!id || id->empty() || id->size() > 100 || !envid.empty()) return {syntax("Bad ENVID parameter syntax")};
       envid = std::move(*id);
     } else if (k == "XVERP") {
-      auto ip = IpAddress::parse(client_.addr);
-      if (!ip || !ctx_->verp_allowed(*ip))
+      if (!client_ip_ || !ctx_->verp_allowed(*client_ip_))
         return {Reply{554, Status::not_authorized, "Access denied"}};  // Postfix's words
       verp = v.empty() ? p().default_verp_delimiters : v;
       if (auto st = route::check_verp_delimiters(verp, p().verp_delimiter_filter); !st)
@@ -341,7 +337,7 @@ Session::Outcome Session::on_unknown(std::string_view) {
 
 Session::Outcome Session::dispatch(std::string_view line) {
   static const CommandSpec kTable[] = {
-      {Verb::helo, nullptr}, {Verb::ehlo, nullptr},
+      {Verb::helo, &Session::on_helo_cmd}, {Verb::ehlo, &Session::on_ehlo_cmd},
       {Verb::mail, &Session::on_mail}, {Verb::rcpt, &Session::on_rcpt},
       {Verb::data, &Session::on_data}, {Verb::rset, &Session::on_rset},
       {Verb::noop, &Session::on_noop}, {Verb::quit, &Session::on_quit},
@@ -354,6 +350,14 @@ Session::Outcome Session::dispatch(std::string_view line) {
     return o;
   }
   auto cmd = smtp::parse_command(line);
+  // reject_unauth_pipelining: more input already waiting after a command the client had to
+  // wait for (any command without PIPELINING; DATA, HELO/EHLO, QUIT, STARTTLS, AUTH with it).
+  if (more_input_) {
+    Verb v = cmd.verb;
+    bool ends_group = v == Verb::data || v == Verb::ehlo || v == Verb::helo || v == Verb::quit ||
+                      v == Verb::starttls || v == Verb::auth;
+    if (client_.protocol != "ESMTP" || ends_group) pipelined_ahead_ = true;
+  }
   std::string verb(smtp::verb_name(cmd.verb));
   Outcome o{Reply{502, Status::bad_command, "Error: command not recognized"}};
   bool handled = false;
@@ -364,9 +368,7 @@ Session::Outcome Session::dispatch(std::string_view line) {
   for (const auto& spec : kTable) {
     if (handled || spec.verb != cmd.verb) continue;
     handled = true;
-    if (cmd.verb == Verb::helo) o = helo_entry(*this, cmd.arg);
-    else if (cmd.verb == Verb::ehlo) o = ehlo_entry(*this, cmd.arg);
-    else o = (this->*spec.handle)(cmd.arg);
+    o = (this->*spec.handle)(cmd.arg);
   }
   if (!handled) {
     verb = "unknown";

@@ -3,6 +3,7 @@
 
 #include "base/strings.hpp"
 #include "maps/lookup.hpp"
+#include "smtp/address.hpp"
 
 namespace tern::server {
 
@@ -112,9 +113,8 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
     ctx->notify_protocol |= c == "protocol";
     ctx->notify_resource |= c == "resource";
   }
-  auto qualify = [&](const std::string& a) { return a.find('@') == std::string::npos ? a + "@" + p.myorigin : a; };
-  ctx->error_notice_recipient = qualify(p.error_notice_recipient);
-  ctx->notice_sender = qualify(p.double_bounce_sender);
+  ctx->error_notice_recipient = smtp::qualify_address(p.error_notice_recipient, p.myorigin);
+  ctx->notice_sender = smtp::qualify_address(p.double_bounce_sender, p.myorigin);
   ctx->ehlo_keywords = {"PIPELINING"};
   ctx->ehlo_keywords.push_back(ctx->max_message_size ? "SIZE " + std::to_string(ctx->max_message_size)
                                                      : "SIZE");

@@ -24,20 +24,26 @@ constexpr size_t kReadChunk = 16384;
 constexpr size_t kMaxCommandLine = 4096;  // RFC 5321 allows 512; Postfix tolerates more
 }  // namespace
 
+std::string peer_address(const asio::ip::tcp::socket& sock) {
+  asio::error_code ec;
+  auto ep = sock.remote_endpoint(ec);
+  if (ec) return {};
+  auto addr = ep.address();
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+    addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+  return addr.to_string();
+}
+
 Session::Session(asio::ip::tcp::socket sock, std::shared_ptr<const SmtpdContext> ctx,
-                 QueueClient& queue)
+                 QueueClient& queue, std::string addr)
     : sock_(std::move(sock)), ctx_(std::move(ctx)), queue_(queue),
       log_("smtpd", ctx_->params->syslog_name), timer_(sock_.get_executor()) {
   asio::error_code ec;
+  client_.addr = addr.empty() ? peer_address(sock_) : std::move(addr);
   auto ep = sock_.remote_endpoint(ec);
-  if (!ec) {
-    auto addr = ep.address();
-    if (addr.is_v6() && addr.to_v6().is_v4_mapped())
-      addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
-    client_.addr = addr.to_string();
-    client_.port = ep.port();
-  }
-  if (auto ip = IpAddress::parse(client_.addr)) client_in_mynetworks_ = ctx_->in_mynetworks(*ip);
+  if (!ec) client_.port = ep.port();
+  client_ip_ = IpAddress::parse(client_.addr);
+  if (client_ip_) client_in_mynetworks_ = ctx_->in_mynetworks(*client_ip_);
   keep_transcript_ = ctx_->notify_policy || ctx_->notify_protocol || ctx_->notify_resource;
   sock_.set_option(asio::ip::tcp::no_delay(true), ec);
 }
@@ -195,9 +201,8 @@ asio::awaitable<smtp::Reply> Session::submit_message(std::string content, bool t
 asio::awaitable<void> Session::finish_data() {
   smtp::DataReader& d = *data_;
   smtp::Reply r;
-  auto ip = IpAddress::parse(client_.addr);
   bool bare_lf_refused = ctx_->reject_bare_newline && d.bare_lf() &&
-                         !(ip && SmtpdContext::in(ctx_->bare_newline_exclusions, *ip));
+                         !(client_ip_ && SmtpdContext::in(ctx_->bare_newline_exclusions, *client_ip_));
   if (bare_lf_refused) {
     // smtpd_forbid_bare_newline = reject: the message is refused and the session ends.
     r = {int(p().smtpd_forbid_bare_newline_reject_code), smtp::Status::bad_command, "Error: bare <LF> received"};
@@ -329,8 +334,7 @@ asio::awaitable<void> Session::run() {
     bool bare_lf = line.empty() || line.back() != '\r';
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (bare_lf && ctx_->reject_bare_newline) {
-      auto ip = IpAddress::parse(client_.addr);
-      if (!(ip && SmtpdContext::in(ctx_->bare_newline_exclusions, *ip))) {
+      if (!(client_ip_ && SmtpdContext::in(ctx_->bare_newline_exclusions, *client_ip_))) {
         smtp::Reply r{int(p().smtpd_forbid_bare_newline_reject_code), smtp::Status::bad_command,
                       "Error: bare <LF> received"};
         out_ += r.wire();
@@ -343,14 +347,7 @@ asio::awaitable<void> Session::run() {
       out_ += smtp::Reply{500, smtp::Status::bad_command, "Error: line too long"}.wire();
       continue;
     }
-    // reject_unauth_pipelining: more input already waiting after a command the client had to
-    // wait for (any command without PIPELINING; DATA, HELO/EHLO and QUIT with it).
-    if (in_pos_ < in_.size()) {
-      auto v = smtp::parse_command(line).verb;
-      bool ends_group = v == smtp::Verb::data || v == smtp::Verb::ehlo || v == smtp::Verb::helo ||
-                        v == smtp::Verb::quit || v == smtp::Verb::starttls || v == smtp::Verb::auth;
-      if (client_.protocol != "ESMTP" || ends_group) pipelined_ahead_ = true;
-    }
+    more_input_ = in_pos_ < in_.size();  // for reject_unauth_pipelining (dispatch)
     int errors_before = errors_;
     Outcome o = dispatch(line);
     if (keep_transcript_) note("In ", line);

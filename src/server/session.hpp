@@ -27,9 +27,14 @@
 
 namespace tern::server {
 
+// The client's address as Postfix prints it (IPv4-mapped IPv6 shown as IPv4); "" if unknown.
+std::string peer_address(const asio::ip::tcp::socket& sock);
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(asio::ip::tcp::socket sock, std::shared_ptr<const SmtpdContext> ctx, QueueClient& queue);
+  // `addr`: the client's address when the caller already has it ("" = ask the socket).
+  Session(asio::ip::tcp::socket sock, std::shared_ptr<const SmtpdContext> ctx, QueueClient& queue,
+          std::string addr = {});
   asio::awaitable<void> run();
 
   // What a command handler decides: the reply, and what the session does next.
@@ -49,6 +54,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Command handlers (commands.cpp). Public so tests can drive them without sockets.
   Outcome on_helo(std::string_view arg, bool extended);
+  Outcome on_helo_cmd(std::string_view arg) { return on_helo(arg, false); }
+  Outcome on_ehlo_cmd(std::string_view arg) { return on_helo(arg, true); }
   Outcome on_mail(std::string_view arg);
   Outcome on_rcpt(std::string_view arg);
   Outcome on_data(std::string_view arg);
@@ -96,7 +103,9 @@ class Session : public std::enable_shared_from_this<Session> {
   QueueClient& queue_;
   log::Logger log_;
   ClientInfo client_;
+  std::optional<IpAddress> client_ip_;  // parsed once; unset when unknown
   bool client_in_mynetworks_ = false;
+  bool more_input_ = false;  // input beyond the command being dispatched was already buffered
 
   State state_ = State::connected;
   std::string in_;          // received, not yet consumed

@@ -74,14 +74,9 @@ struct Smtpd {
         log.warning("accept: {}", ec.message());
         continue;
       }
-      asio::error_code ep_ec;
-      auto remote = s.remote_endpoint(ep_ec);
-      auto addr_obj = remote.address();
-      if (addr_obj.is_v6() && addr_obj.to_v6().is_v4_mapped())
-        addr_obj = asio::ip::make_address_v4(asio::ip::v4_mapped, addr_obj.to_v6());
-      std::string addr = ep_ec ? std::string() : addr_obj.to_string();
+      std::string addr = peer_address(s);
       if (!admit(s, *ctx, addr)) continue;
-      auto session = std::make_shared<Session>(std::move(s), ctx, queue);
+      auto session = std::make_shared<Session>(std::move(s), ctx, queue, addr);
       ++active;
       asio::co_spawn(io, [this, session, addr, service = ctx->service]() -> asio::awaitable<void> {
         co_await session->run();

@@ -54,6 +54,12 @@ SplitAddress split_address(std::string_view addr) {
   return {addr.substr(0, at), addr.substr(at + 1)};
 }
 
+std::string qualify_address(std::string_view addr, std::string_view domain) {
+  std::string out(addr);
+  if (out.find('@') == std::string::npos) out += "@" + std::string(domain);
+  return out;
+}
+
 Extension split_extension(std::string_view local, std::string_view delims, bool owner_request_special) {
   if (delims.empty()) return {local, {}, 0};
   // Postfix's owner_request_special: with '-' as a delimiter, "owner-list" and

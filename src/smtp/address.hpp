@@ -19,6 +19,9 @@ struct SplitAddress {
 };
 SplitAddress split_address(std::string_view addr);
 
+// "postmaster" -> "postmaster@domain"; an address with a domain is returned as is.
+std::string qualify_address(std::string_view addr, std::string_view domain);
+
 // "user+ext" -> {"user", "ext"} for the first delimiter character found in `delims`.
 struct Extension {
   std::string_view base;
