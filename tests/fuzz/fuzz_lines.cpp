@@ -1,6 +1,7 @@
 // The small line-oriented inputs Tern parses: xtext (DSN parameters), control-socket
 // requests, SASL client responses (PLAIN and LOGIN, base64), Dovecot auth-server lines
-// and TLS protocol lists. The first byte picks the parser, the rest is its input.
+// TLS protocol lists, the SASL password file, access-table answers and sendmail -t's
+// header parsing. The first byte picks the parser, the rest is its input.
 // Invariants: no crash; xtext and control requests that parse survive a round trip.
 #include <cstddef>
 #include <cstdint>
@@ -9,9 +10,12 @@
 #include <vector>
 
 #include "base/strings.hpp"
+#include "cli/submission.hpp"
+#include "policy/access.hpp"
 #include "queue/control.hpp"
 #include "sasl/dovecot_protocol.hpp"
 #include "sasl/mechanism.hpp"
+#include "sasl/passwd_file.hpp"
 #include "smtp/xtext.hpp"
 #include "tls/protocols.hpp"
 
@@ -19,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace tern;
   if (size == 0) return 0;
   std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 5) {
+  switch (data[0] % 8) {
     case 0:
       if (auto x = smtp::decode_xtext(in); x.ok()) {
         auto back = smtp::decode_xtext(smtp::encode_xtext(*x));
@@ -56,6 +60,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::vector<std::string> items;
       for (auto w : split_any(in, ", :")) items.emplace_back(w);
       (void)tls::parse_protocols(items, "smtpd_tls_protocols");
+      break;
+    }
+    case 5:
+      (void)sasl::parse_passwd(in, "sasl_passwd");
+      break;
+    case 6: {  // an access table's answer becomes a decision, never a crash
+      policy::Facts f;
+      auto d = policy::access_action(in, "<x@example.test>: Recipient address rejected: ", f);
+      if (d.verdict == policy::Verdict::reject && (d.reply.code < 400 || d.reply.code > 599)) __builtin_trap();
+      break;
+    }
+    case 7: {  // sendmail -t: recipients from the headers, Bcc removed
+      (void)cli::extract_recipients(in);
+      auto without = cli::remove_bcc(in);
+      (void)cli::split_message(without);
       break;
     }
   }
