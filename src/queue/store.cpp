@@ -80,13 +80,15 @@ class FileStore : public Store {
 
   Status move(const std::string& id, QueueName from, QueueName to, double next_attempt) override {
     std::string a = path(from, id), b = path(to, id);
-    if (::rename(a.c_str(), b.c_str()) != 0) return Error{a + ": rename: " + errno_text(errno)};
+    // The next attempt time goes on before the rename (which keeps it): nobody may see the
+    // file in deferred/ with a stale mtime and take it for due.
     if (next_attempt > 0) {
       timespec ts[2];
       ts[0].tv_sec = ts[1].tv_sec = time_t(next_attempt);
       ts[0].tv_nsec = ts[1].tv_nsec = 0;
-      ::utimensat(AT_FDCWD, b.c_str(), ts, 0);
+      ::utimensat(AT_FDCWD, a.c_str(), ts, 0);
     }
+    if (::rename(a.c_str(), b.c_str()) != 0) return Error{a + ": rename: " + errno_text(errno)};
     return ok_status();
   }
 
