@@ -20,6 +20,9 @@ class Lookup {
  public:
   virtual ~Lookup() = default;
   virtual Result<Found> find(std::string_view key) const = 0;
+  // Fixed-key tables (hash, texthash, inline, …) are asked the address forms of Postfix's
+  // lookup order one by one; pattern tables (regexp, pcre, cidr) see only whole keys.
+  virtual bool fixed_keys() const { return true; }
   const std::string& spec() const { return spec_; }
 
  protected:
