@@ -1,5 +1,6 @@
 // The master; see master.hpp.
 #include "daemon/master.hpp"
+#include "delivery/agent.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -410,7 +411,8 @@ int run_master(const MasterOptions& opt) {
   }
   for (const auto& w : (*cfg)->warnings) log.write(log::Level::warning, w);
   for (const auto& s : (*cfg)->services)
-    if (!(s.entry.type == "inet" && s.entry.command == "smtpd") && !kBuiltIn.count(s.entry.command))
+    if (!(s.entry.type == "inet" && s.entry.command == "smtpd") && !kBuiltIn.count(s.entry.command) &&
+        !(s.entry.type == "unix" && delivery::factory_for(s.entry.command)))
       log.info("{}:{}: service {} ({}) is not run by Tern yet", s.entry.file, s.entry.line,
                s.entry.service, s.entry.command);
   if (auto s = prepare_queue_directory(p, *id); !s) log.fatal("{}", s.error().message);

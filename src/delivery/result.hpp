@@ -11,6 +11,7 @@ struct DeliveryResult {
   std::string text;      // "delivered to maildir"
   std::string relay;     // "local", "none", "mx.example.net[192.0.2.1]:25"
   std::string recipient; // the final recipient (after aliases), for to=<…>
+  size_t index = 0;      // which envelope recipient this is the outcome for
 
   static DeliveryResult ok(std::string text, std::string relay, std::string rcpt) {
     return {sent, "2.0.0", std::move(text), std::move(relay), std::move(rcpt)};

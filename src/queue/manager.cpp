@@ -49,10 +49,10 @@ Result<std::shared_ptr<const ManagerSettings>> make_settings(std::shared_ptr<con
   auto s = std::make_shared<ManagerSettings>();
   auto resolver = route::AddressResolver::make(p);
   if (!resolver) return resolver.error();
-  auto local = delivery::LocalDelivery::make(p, {cfg->directory, p.local_passwd_file});
-  if (!local) return local.error();
+  auto agents = delivery::Agents::make(*cfg);
+  if (!agents) return agents.error();
   s->resolver = std::move(*resolver);
-  s->local = std::move(*local);
+  s->agents = std::move(*agents);
   s->backoff = {double(p.minimal_backoff_time.count()), double(p.maximal_backoff_time.count())};
   s->limits.default_concurrency = size_t(std::max<long long>(1, p.default_destination_concurrency_limit));
   s->limits.default_recipients = size_t(std::max<long long>(1, p.default_destination_recipient_limit));
@@ -150,19 +150,23 @@ void QueueManager::activate(std::shared_ptr<Message> m, QueueName where) {
   a.msg = m;
   a.where = where;
   a.activated = now_seconds();
-  std::map<std::string, std::pair<std::string, std::vector<size_t>>> by_dest;
+  struct Slot {
+    route::Route route;
+    std::vector<size_t> rcpts;
+  };
+  std::map<std::string, Slot> by_dest;
   for (size_t i = 0; i < e.recipients.size(); ++i) {
     const Recipient& r = e.recipients[i];
     if (r.state == RcptState::done || r.state == RcptState::bounced) continue;
     auto route = s.resolver.resolve(r.address);
     auto& slot = by_dest[destination_of(route)];
-    slot.first = route.transport;
-    slot.second.push_back(i);
+    slot.route = std::move(route);
+    slot.rcpts.push_back(i);
   }
-  for (const auto& [dest, tr] : by_dest) {
-    size_t per_job = s.limits.recipients_for(tr.first);
-    a.jobs_left += (tr.second.size() + per_job - 1) / per_job;
-    scheduler_.add(h, tr.first, dest, tr.second);
+  for (const auto& [dest, slot] : by_dest) {
+    size_t per_job = s.limits.recipients_for(slot.route.transport);
+    a.jobs_left += (slot.rcpts.size() + per_job - 1) / per_job;
+    scheduler_.add(h, slot.route.transport, slot.route.nexthop, dest, slot.rcpts);
   }
   if (a.jobs_left == 0) {
     finalize(h);
@@ -208,41 +212,55 @@ void QueueManager::pump() {
 QueueManager::JobResult QueueManager::run_job(const ManagerSettings& s, const Message& m,
                                               QueueName where, const Job& job, double activated) {
   JobResult out;
-  log::Logger local_log("local");
   const Envelope& e = m.envelope;
+  double start = now_seconds();
+  delivery::Outcome outcome;
+  const log::Logger* logger = &qmgr_;
+  if (const delivery::Agent* agent = s.agents.find(job.transport)) {
+    outcome = agent->deliver({m, job.recipients, job.transport, job.nexthop, activated});
+    logger = &agent_logger(job.transport);
+  } else {
+    outcome.destination_failed = true;
+    for (size_t idx : job.recipients) {
+      auto res = delivery::DeliveryResult::defer("4.3.0", s.agents.unavailable_reason(job.transport), "none",
+                                                 e.recipients[idx].address);
+      res.index = idx;
+      outcome.results.push_back(std::move(res));
+    }
+  }
+  double end = now_seconds();
+  out.destination_failed = outcome.destination_failed;
+  // Per envelope recipient, the outcome that counts: one recipient expanding to several
+  // (aliases) is deferred if any part deferred, else bounced if any bounced.
+  std::map<size_t, RcptResult> by_rcpt;
+  for (const auto& res : outcome.results) {
+    const Recipient& r = e.recipients.at(res.index);
+    maillog::Delivery d;
+    d.to = res.recipient;
+    d.orig_to = r.address;
+    d.relay = res.relay;
+    d.dsn = res.dsn;
+    d.text = res.text;
+    d.status = res.kind == res.sent ? "sent" : res.kind == res.deferred ? "deferred" : "bounced";
+    d.delays[0] = std::max(0.0, activated - e.arrival);
+    d.delays[1] = std::max(0.0, start - activated);
+    d.delays[3] = end - start;
+    d.delay = end - e.arrival;
+    maillog::delivery(*logger, e.queue_id, d);
+    auto [it, fresh] = by_rcpt.try_emplace(res.index, RcptResult{res.index, RcptState::done, "", "2.0.0", r.address});
+    RcptResult& rr = it->second;
+    if (res.kind == res.deferred) rr = {res.index, RcptState::deferred, res.text, res.dsn, res.recipient};
+    else if (res.kind == res.bounced && rr.state != RcptState::deferred)
+      rr = {res.index, RcptState::bounced, res.text, res.dsn, res.recipient};
+  }
   for (size_t idx : job.recipients) {
-    const Recipient& r = e.recipients[idx];
-    double start = now_seconds();
-    std::vector<delivery::DeliveryResult> results;
-    const log::Logger* logger = &local_log;
-    if (job.transport == "local") {
-      results = s.local.deliver(m, idx);
-    } else {
-      logger = &qmgr_;
-      out.destination_failed = true;
-      results.push_back(delivery::DeliveryResult::defer(
-          "4.3.0", "delivery to remote domains is not implemented yet", "none", r.address));
+    auto it = by_rcpt.find(idx);
+    if (it == by_rcpt.end()) {  // an agent that forgot a recipient: never lose it
+      qmgr_.warning("{}: transport {} gave no outcome for recipient {}", e.queue_id, job.transport, idx);
+      it = by_rcpt.emplace(idx, RcptResult{idx, RcptState::deferred, "delivery agent gave no outcome", "4.3.0",
+                                           e.recipients[idx].address}).first;
     }
-    double end = now_seconds();
-    RcptResult rr{idx, RcptState::done, "", "2.0.0", r.address};
-    for (const auto& res : results) {
-      maillog::Delivery d;
-      d.to = res.recipient;
-      d.orig_to = r.address;
-      d.relay = res.relay;
-      d.dsn = res.dsn;
-      d.text = res.text;
-      d.status = res.kind == res.sent ? "sent" : res.kind == res.deferred ? "deferred" : "bounced";
-      d.delays[0] = std::max(0.0, activated - e.arrival);
-      d.delays[1] = std::max(0.0, start - activated);
-      d.delays[3] = end - start;
-      d.delay = end - e.arrival;
-      maillog::delivery(*logger, e.queue_id, d);
-      // One recipient expanding to several (aliases): deferred beats bounced beats sent.
-      if (res.kind == res.deferred) rr = {idx, RcptState::deferred, res.text, res.dsn, res.recipient};
-      else if (res.kind == res.bounced && rr.state != RcptState::deferred)
-        rr = {idx, RcptState::bounced, res.text, res.dsn, res.recipient};
-    }
+    RcptResult& rr = it->second;
     // One recipient: removing the file records the success; otherwise append it now.
     if (e.recipients.size() > 1 || rr.state != RcptState::done)
       if (auto st = store_.record_outcome(e.queue_id, where, idx, rr.state, end, rr.reason, rr.dsn); !st)
@@ -250,6 +268,15 @@ QueueManager::JobResult QueueManager::run_job(const ManagerSettings& s, const Me
     out.rcpts.push_back(std::move(rr));
   }
   return out;
+}
+
+// Delivery lines are logged under the transport's name, as Postfix's agents log
+// ("postfix/smtp[…]", "postfix/local[…]").
+const log::Logger& QueueManager::agent_logger(const std::string& transport) {
+  std::lock_guard lock(loggers_mutex_);
+  auto& l = agent_loggers_[transport];
+  if (!l) l = std::make_unique<log::Logger>(transport);
+  return *l;
 }
 
 void QueueManager::job_done(const Job& job, JobResult r) {

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -22,7 +23,7 @@
 #include "base/log.hpp"
 #include "base/result.hpp"
 #include "config/config.hpp"
-#include "delivery/local.hpp"
+#include "delivery/agent.hpp"
 #include "message/envelope.hpp"
 #include "queue/dsn.hpp"
 #include "queue/scheduler.hpp"
@@ -35,7 +36,7 @@ namespace tern::queue {
 struct ManagerSettings {
   std::shared_ptr<const config::Config> cfg;
   route::AddressResolver resolver;
-  delivery::LocalDelivery local;
+  delivery::Agents agents;
   Backoff backoff;
   SchedulerLimits limits;
   double max_lifetime = 5 * 86400;
@@ -101,6 +102,7 @@ class QueueManager {
   JobResult run_job(const ManagerSettings& s, const Message& m, QueueName where, const Job& job,
                     double activated);
   void job_done(const Job& job, JobResult r);
+  const log::Logger& agent_logger(const std::string& transport);
   void defer_job(const Job& job, const std::string& reason);
   void finalize(uint64_t handle);
   void notify_sender(Active& a, DsnKind kind, const std::vector<size_t>& rcpts);
@@ -126,6 +128,8 @@ class QueueManager {
   std::map<std::string, std::string> dead_reason_;         // destination -> why it failed
   uint64_t next_handle_ = 1;
   size_t running_ = 0;
+  std::mutex loggers_mutex_;  // agent_loggers_ is filled from worker threads
+  std::map<std::string, std::unique_ptr<log::Logger>> agent_loggers_;
   log::Logger qmgr_{"qmgr"}, cleanup_{"cleanup"}, bounce_{"bounce"}, pickup_{"pickup"};
 };
 

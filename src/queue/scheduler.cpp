@@ -21,8 +21,8 @@ size_t SchedulerLimits::recipients_for(const std::string& transport) const {
   return std::max<size_t>(1, it == recipients.end() ? default_recipients : it->second);
 }
 
-void Scheduler::add(uint64_t message, const std::string& transport, const std::string& destination,
-                    const std::vector<size_t>& recipients) {
+void Scheduler::add(uint64_t message, const std::string& transport, const std::string& nexthop,
+                    const std::string& destination, const std::vector<size_t>& recipients) {
   Destination& d = dests_[destination];
   if (!d.in_turn) {
     turn_.push_back(destination);
@@ -30,7 +30,7 @@ void Scheduler::add(uint64_t message, const std::string& transport, const std::s
   }
   size_t per_job = limits_.recipients_for(transport);
   for (size_t i = 0; i < recipients.size(); i += per_job) {
-    Job j{message, destination, transport, {}};
+    Job j{message, destination, transport, nexthop, {}};
     j.recipients.assign(recipients.begin() + long(i),
                         recipients.begin() + long(std::min(recipients.size(), i + per_job)));
     d.waiting.push_back(std::move(j));

@@ -32,6 +32,7 @@ struct Job {
   uint64_t message = 0;             // the queue role's handle for the message
   std::string destination;          // "local:alice", "smtp:example.org"
   std::string transport;            // "local", "smtp"
+  std::string nexthop;              // "example.org", "[192.0.2.1]:25", "" for local
   std::vector<size_t> recipients;   // indices into the message's recipients
 };
 
@@ -51,8 +52,8 @@ class Scheduler {
   explicit Scheduler(SchedulerLimits limits) : limits_(std::move(limits)) {}
 
   // Queues one message's recipients for a destination, split by the recipient limit.
-  void add(uint64_t message, const std::string& transport, const std::string& destination,
-           const std::vector<size_t>& recipients);
+  void add(uint64_t message, const std::string& transport, const std::string& nexthop,
+           const std::string& destination, const std::vector<size_t>& recipients);
   // The next job that may run now, taking destinations in turn; nullopt when none may.
   std::optional<Job> next(double now);
   // A job ended. `destination_failed` throttles its destination until now + dead_time.

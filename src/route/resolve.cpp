@@ -63,6 +63,11 @@ bool AddressResolver::authorized_destination(std::string_view domain) const {
 namespace {
 // "transport:nexthop" → the transport part.
 std::string transport_of(const std::string& spec) { return spec.substr(0, spec.find(':')); }
+// "transport:nexthop" → the nexthop part, "" when there is none.
+std::string nexthop_of(const std::string& spec) {
+  auto colon = spec.find(':');
+  return colon == std::string::npos ? std::string() : spec.substr(colon + 1);
+}
 }  // namespace
 
 std::string AddressResolver::rewrite(std::string_view address) const {
@@ -97,8 +102,10 @@ Route AddressResolver::resolve(std::string_view original) const {
     case AddressClass::local: r.transport = transport_of(local_transport_); break;
     case AddressClass::relay: r.transport = transport_of(relay_transport_); r.nexthop = std::string(dom); break;
     case AddressClass::default_:
+      // default_transport's own nexthop wins over relayhost, which wins over the domain.
       r.transport = transport_of(default_transport_);
-      r.nexthop = relayhost_.empty() ? std::string(dom) : relayhost_;
+      r.nexthop = nexthop_of(default_transport_);
+      if (r.nexthop.empty()) r.nexthop = relayhost_.empty() ? std::string(dom) : relayhost_;
       break;
   }
   return r;

@@ -68,7 +68,13 @@ DEFAULT_MAIN_CF = [
     ("queue_directory", "spool"),
     ("maillog_file", "mail.log"),
     ("mail_owner", "nobody"),
+    # Mail for other domains stays in the queue (no test sends real mail): Postfix's
+    # retry(8) transport defers it with this reason. Tests of the SMTP client override it.
+    ("default_transport", "retry:4.4.1 " + "remote delivery is off in this test"),
 ]
+
+# The deferral reason mail to remote domains gets under the default test configuration.
+REMOTE_DEFERRED = "remote delivery is off in this test"
 
 PASSWD = ("alice:x:1000:1000:Alice:home/alice:/bin/sh\n"
           "bob:x:1001:1001:Bob:home/bob:/bin/sh\n")
@@ -77,6 +83,17 @@ PASSWD = ("alice:x:1000:1000:Alice:home/alice:/bin/sh\n"
 class TernError(AssertionError):
     """A harness step failed (start, wait, tool); the message carries the evidence."""
 
+
+# The delivery agents of Postfix's stock master.cf; test configurations append them.
+DELIVERY_SERVICES = (
+    "smtp unix - - n - - smtp\n"
+    "relay unix - - n - - smtp\n"
+    "lmtp unix - - n - - lmtp\n"
+    "local unix - n n - - local\n"
+    "virtual unix - n n - - virtual\n"
+    "error unix - - n - - error\n"
+    "retry unix - - n - - error\n"
+    "discard unix - - n - - discard\n")
 
 def _port_is_free(port):
     for addr in ("127.0.0.1", "127.0.0.2"):
@@ -174,7 +191,7 @@ class Tern:
                 "127.0.0.1:%d inet n - n - - smtpd\n"
                 "pickup unix n - n 60 1 pickup\n"
                 "cleanup unix n - n - 0 cleanup\n"
-                "qmgr unix n - n 300 1 qmgr\n" % self.port)
+                "qmgr unix n - n 300 1 qmgr\n" % self.port) + DELIVERY_SERVICES
 
     def write_config(self):
         self.write_file("main.cf", self.main_cf_text())

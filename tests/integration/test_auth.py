@@ -619,7 +619,7 @@ class AuthTest(TernTestCase):
             "  -o milter_macro_daemon_name=ORIGINATING\n"
             "pickup unix n - n 60 1 pickup\n"
             "cleanup unix n - n - 0 cleanup\n"
-            "qmgr unix n - n 300 1 qmgr\n" % (sub_port, subs_port))
+            "qmgr unix n - n 300 1 qmgr\n" % (sub_port, subs_port) + harness.DELIVERY_SERVICES)
 
     def submission_tern(self):
         d = self.start_dovecot()

@@ -352,9 +352,9 @@ class PipelineTest(TernTestCase):
         r = tern.swaks("x@remote.test", args=["--data", "@" + path])
         qid = harness.queue_id_from_swaks(r.stdout)
         self.assertQueueId(qid)
-        reason = "delivery to remote domains is not implemented yet"
+        reason = harness.REMOTE_DEFERRED
         tern.wait_for_log(r"^%s: to=<x@remote\.test>, relay=none, delay=[0-9.]+, "
-                          r"delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+, dsn=4\.3\.0, "
+                          r"delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+, dsn=4\.4\.1, "
                           r"status=deferred \(%s\)$" % (qid, re.escape(reason)),
                           since=tern.mark)
         self.assertTrue(harness.wait_until(
@@ -401,7 +401,7 @@ class PipelineTest(TernTestCase):
         qid = harness.queue_id_from_swaks(r.stdout)
         self.assertQueueId(qid)
         after = int(time.time())
-        reason = "delivery to remote domains is not implemented yet"
+        reason = harness.REMOTE_DEFERRED
         m = tern.wait_for_log(r"^%s: from=<sender@example\.org>, size=(\d+), nrcpt=1"
                               % qid, since=tern.mark)
         size = int(m.group(1))

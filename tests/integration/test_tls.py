@@ -199,7 +199,7 @@ class TlsTest(TernTestCase):
                 "  -o smtpd_tls_wrappermode=yes\n"
                 "pickup unix n - n 60 1 pickup\n"
                 "cleanup unix n - n - 0 cleanup\n"
-                "qmgr unix n - n 300 1 qmgr\n" % smtps_port)
+                "qmgr unix n - n 300 1 qmgr\n" % smtps_port + harness.DELIVERY_SERVICES)
 
     def test_swaks_tlsc_wrapper_mode(self):
         smtps = harness.free_port()

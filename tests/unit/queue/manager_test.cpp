@@ -24,6 +24,9 @@
 namespace tern::queue {
 namespace {
 
+// The test master.cf has no smtp delivery service, so remote mail is deferred with this.
+const std::string kNoSmtpService = "mail transport unavailable: no master.cf service named \"smtp\"";
+
 namespace fs = std::filesystem;
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
@@ -59,7 +62,7 @@ class Manager : public ::testing::Test {
     };
     dir.write("passwd", "alice:x:1000:1000:Alice:" + dir.file("home/alice") + ":/bin/sh\n" +
                             "bob:x:1001:1001:Bob:" + dir.file("home/bob") + ":/bin/sh\n");
-    dir.write("master.cf", "smtp inet n - n - - smtpd\nqmgr unix n - n 300 1 qmgr\n");
+    dir.write("master.cf", "smtp inet n - n - - smtpd\nqmgr unix n - n 300 1 qmgr\nlocal unix - n n - - local\n");
   }
 
   // Loads the configuration (params plus `extra`) and makes a manager over it.
@@ -490,7 +493,7 @@ TEST_F(Manager, RecipientLimitSplitsARemoteMessageIntoJobs) {
   ASSERT_EQ(pf.status, ParseStatus::ok);
   for (const auto& r : pf.message.envelope.recipients) {
     EXPECT_EQ(r.state, RcptState::deferred) << r.address;
-    EXPECT_EQ(r.reason, "delivery to remote domains is not implemented yet") << r.address;
+    EXPECT_EQ(r.reason, kNoSmtpService) << r.address;
   }
 }
 
@@ -514,7 +517,7 @@ TEST_F(Manager, RemoteRecipientIsDeferredWithItsReason) {
   ASSERT_EQ(pf.status, ParseStatus::ok) << pf.error;
   const Recipient& r = pf.message.envelope.recipients.at(0);
   EXPECT_EQ(r.state, RcptState::deferred);
-  EXPECT_EQ(r.reason, "delivery to remote domains is not implemented yet");
+  EXPECT_EQ(r.reason, kNoSmtpService);
   EXPECT_EQ(r.dsn, "4.3.0");
   EXPECT_FALSE(pf.message.envelope.delay_warned);
   EXPECT_TRUE(mailbox("alice").empty());  // no delay warning configured
@@ -577,7 +580,7 @@ TEST_F(Manager, ForcedExpireReturnsTheMessageToTheSender) {
   EXPECT_EQ(field(dsn, "Original-Recipient"), "rfc822;user@remote.test");
   EXPECT_TRUE(field(dsn, "Status").starts_with("4.")) << dsn;  // the deferral's status, as Postfix
   EXPECT_TRUE(contains(field(dsn, "Diagnostic-Code"), "message expired after")) << dsn;
-  EXPECT_TRUE(contains(field(dsn, "Diagnostic-Code"), "delivery to remote domains is not implemented yet")) << dsn;
+  EXPECT_TRUE(contains(field(dsn, "Diagnostic-Code"), kNoSmtpService)) << dsn;
   EXPECT_TRUE(contains(dsn, "The body of expire-me.")) << dsn;
   EXPECT_TRUE(queue_empty());
 }
@@ -690,7 +693,7 @@ TEST_F(Manager, DeferredToAThrottledDestinationWithoutTrying) {
   ParsedFile pf = store->load(b->envelope.queue_id, QueueName::deferred);
   ASSERT_EQ(pf.status, ParseStatus::ok);
   EXPECT_EQ(pf.message.envelope.recipients[0].state, RcptState::deferred);
-  EXPECT_EQ(pf.message.envelope.recipients[0].reason, "delivery to remote domains is not implemented yet");
+  EXPECT_EQ(pf.message.envelope.recipients[0].reason, kNoSmtpService);
   // Local mail is not held up by the dead remote destination.
   submit(message("alice@example.test", {Recipient{"bob@example.test"}}, "local-meanwhile"));
   EXPECT_EQ(mailbox("bob").size(), 1u);

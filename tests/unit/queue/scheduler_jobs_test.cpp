@@ -58,7 +58,7 @@ TEST(SchedulerLimitsFor, TransportValueElseDefaultNeverZero) {
 
 TEST(SchedulerJobs, RecipientLimitSplitsInOrder) {
   Scheduler s(limits(10, 3));
-  s.add(7, "smtp", "smtp:example.org", indices(8));
+  s.add(7, "smtp", "example.org", "smtp:example.org", indices(8));
   EXPECT_EQ(s.waiting(), 3u);
   auto jobs = drain(s, 0);
   ASSERT_EQ(jobs.size(), 3u);
@@ -78,8 +78,8 @@ TEST(SchedulerJobs, PerTransportRecipientLimitOverridesDefault) {
   SchedulerLimits l = limits(10, 50);
   l.recipients["local"] = 1;
   Scheduler s(l);
-  s.add(1, "local", "local:alice", {4, 5});
-  s.add(1, "smtp", "smtp:example.org", indices(5));
+  s.add(1, "local", "alice", "local:alice", {4, 5});
+  s.add(1, "smtp", "example.org", "smtp:example.org", indices(5));
   auto jobs = drain(s, 0);
   ASSERT_EQ(jobs.size(), 3u);
   size_t local_jobs = 0;
@@ -96,7 +96,7 @@ TEST(SchedulerJobs, PerTransportRecipientLimitOverridesDefault) {
 
 TEST(SchedulerJobs, ExactMultipleOfTheLimitMakesNoEmptyJob) {
   Scheduler s(limits(10, 2));
-  s.add(1, "smtp", "smtp:a", indices(4));
+  s.add(1, "smtp", "a", "smtp:a", indices(4));
   auto jobs = drain(s, 0);
   ASSERT_EQ(jobs.size(), 2u);
   for (const auto& j : jobs) EXPECT_EQ(j.recipients.size(), 2u);
@@ -104,7 +104,7 @@ TEST(SchedulerJobs, ExactMultipleOfTheLimitMakesNoEmptyJob) {
 
 TEST(SchedulerJobs, NoRecipientsNoJob) {
   Scheduler s(limits(10, 2));
-  s.add(1, "smtp", "smtp:a", {});
+  s.add(1, "smtp", "a", "smtp:a", {});
   EXPECT_EQ(s.waiting(), 0u);
   EXPECT_FALSE(s.next(0).has_value());
 }
@@ -115,7 +115,7 @@ TEST(SchedulerJobs, PerDestinationConcurrencyIsRespected) {
   SchedulerLimits l = limits(20, 1);
   l.concurrency["local"] = 2;
   Scheduler s(l);
-  for (uint64_t m = 1; m <= 5; ++m) s.add(m, "local", "local:alice", {0});
+  for (uint64_t m = 1; m <= 5; ++m) s.add(m, "local", "alice", "local:alice", {0});
   auto first = drain(s, 0);
   ASSERT_EQ(first.size(), 2u);
   EXPECT_EQ(first[0].message, 1u);
@@ -128,7 +128,7 @@ TEST(SchedulerJobs, PerDestinationConcurrencyIsRespected) {
 TEST(SchedulerJobs, FinishedFreesASlot) {
   SchedulerLimits l = limits(1, 1);
   Scheduler s(l);
-  for (uint64_t m = 1; m <= 3; ++m) s.add(m, "smtp", "smtp:example.org", {0});
+  for (uint64_t m = 1; m <= 3; ++m) s.add(m, "smtp", "example.org", "smtp:example.org", {0});
   auto a = s.next(0);
   ASSERT_TRUE(a);
   EXPECT_FALSE(s.next(0).has_value());
@@ -150,10 +150,10 @@ TEST(SchedulerJobs, FinishedFreesASlot) {
 
 TEST(SchedulerJobs, ConcurrencyIsPerDestinationNotPerTransport) {
   Scheduler s(limits(1, 10));
-  s.add(1, "smtp", "smtp:a.example", {0});
-  s.add(2, "smtp", "smtp:a.example", {0});
-  s.add(3, "smtp", "smtp:b.example", {0});
-  s.add(4, "smtp", "smtp:b.example", {0});
+  s.add(1, "smtp", "a.example", "smtp:a.example", {0});
+  s.add(2, "smtp", "a.example", "smtp:a.example", {0});
+  s.add(3, "smtp", "b.example", "smtp:b.example", {0});
+  s.add(4, "smtp", "b.example", "smtp:b.example", {0});
   auto jobs = drain(s, 0);
   ASSERT_EQ(jobs.size(), 2u);
   EXPECT_EQ(destinations(jobs), (std::vector<std::string>{"smtp:a.example", "smtp:b.example"}));
@@ -164,8 +164,8 @@ TEST(SchedulerJobs, ConcurrencyIsPerDestinationNotPerTransport) {
 TEST(SchedulerJobs, RoundRobinBetweenTwoDestinations) {
   Scheduler s(limits(100, 1));
   // A busy destination queued first must not starve a quiet one queued after it.
-  for (uint64_t m = 1; m <= 6; ++m) s.add(m, "smtp", "smtp:busy.example", {0});
-  s.add(10, "smtp", "smtp:quiet.example", {0, 1});
+  for (uint64_t m = 1; m <= 6; ++m) s.add(m, "smtp", "busy.example", "smtp:busy.example", {0});
+  s.add(10, "smtp", "quiet.example", "smtp:quiet.example", {0, 1});
   auto jobs = drain(s, 0);
   EXPECT_EQ(destinations(jobs),
             (std::vector<std::string>{"smtp:busy.example", "smtp:quiet.example", "smtp:busy.example",
@@ -175,8 +175,8 @@ TEST(SchedulerJobs, RoundRobinBetweenTwoDestinations) {
 
 TEST(SchedulerJobs, RoundRobinSkipsADestinationAtItsLimit) {
   Scheduler s(limits(1, 1));
-  s.add(1, "smtp", "smtp:a", {0, 1, 2});
-  s.add(2, "smtp", "smtp:b", {0, 1, 2});
+  s.add(1, "smtp", "a", "smtp:a", {0, 1, 2});
+  s.add(2, "smtp", "b", "smtp:b", {0, 1, 2});
   auto a1 = s.next(0);
   auto b1 = s.next(0);
   ASSERT_TRUE(a1 && b1);
@@ -199,11 +199,11 @@ TEST(SchedulerJobs, RoundRobinSkipsADestinationAtItsLimit) {
 
 TEST(SchedulerJobs, NewDestinationJoinsTheRotation) {
   Scheduler s(limits(100, 1));
-  s.add(1, "smtp", "smtp:a", {0, 1, 2, 3});
+  s.add(1, "smtp", "a", "smtp:a", {0, 1, 2, 3});
   auto first = s.next(0);
   ASSERT_TRUE(first);
   EXPECT_EQ(first->destination, "smtp:a");
-  s.add(2, "smtp", "smtp:b", {0, 1});
+  s.add(2, "smtp", "b", "smtp:b", {0, 1});
   auto rest = drain(s, 0);
   EXPECT_EQ(destinations(rest), (std::vector<std::string>{"smtp:a", "smtp:b", "smtp:a", "smtp:b", "smtp:a"}));
 }
@@ -212,8 +212,8 @@ TEST(SchedulerJobs, NewDestinationJoinsTheRotation) {
 
 TEST(SchedulerJobs, FailedDestinationIsThrottledAndItsJobsHandedBack) {
   Scheduler s(limits(1, 1, 60));
-  for (uint64_t m = 1; m <= 3; ++m) s.add(m, "smtp", "smtp:dead.example", {0});
-  s.add(9, "smtp", "smtp:alive.example", {0});
+  for (uint64_t m = 1; m <= 3; ++m) s.add(m, "smtp", "dead.example", "smtp:dead.example", {0});
+  s.add(9, "smtp", "alive.example", "smtp:alive.example", {0});
   auto d1 = s.next(100);
   ASSERT_TRUE(d1);
   EXPECT_EQ(d1->destination, "smtp:dead.example");
@@ -239,11 +239,11 @@ TEST(SchedulerJobs, FailedDestinationIsThrottledAndItsJobsHandedBack) {
 
 TEST(SchedulerJobs, ThrottledDestinationIsNotScheduledUntilDeadTimeEnds) {
   Scheduler s(limits(5, 1, 30));
-  s.add(1, "smtp", "smtp:x", {0});
+  s.add(1, "smtp", "x", "smtp:x", {0});
   auto j = s.next(0);
   ASSERT_TRUE(j);
   s.finished(*j, true, 0);
-  s.add(2, "smtp", "smtp:x", {0});
+  s.add(2, "smtp", "x", "smtp:x", {0});
   EXPECT_FALSE(s.next(10).has_value());
   EXPECT_FALSE(s.next(29.9).has_value());
   EXPECT_EQ(s.waiting(), 1u);
@@ -251,14 +251,14 @@ TEST(SchedulerJobs, ThrottledDestinationIsNotScheduledUntilDeadTimeEnds) {
   ASSERT_TRUE(later);
   EXPECT_EQ(later->message, 2u);
   // After dead time, take_throttled hands back nothing.
-  s.add(3, "smtp", "smtp:x", {0});
+  s.add(3, "smtp", "x", "smtp:x", {0});
   EXPECT_TRUE(s.take_throttled(30).empty());
 }
 
 TEST(SchedulerJobs, SuccessDoesNotThrottle) {
   Scheduler s(limits(1, 1));
-  s.add(1, "smtp", "smtp:x", {0});
-  s.add(2, "smtp", "smtp:x", {0});
+  s.add(1, "smtp", "x", "smtp:x", {0});
+  s.add(2, "smtp", "x", "smtp:x", {0});
   auto j = s.next(0);
   s.finished(*j, false, 0);
   EXPECT_FALSE(s.throttled("smtp:x", 0));
@@ -271,7 +271,7 @@ TEST(SchedulerJobs, FinishedForAnUnknownDestinationIsHarmless) {
   Job stray{1, "smtp:nowhere", "smtp", {0}};
   s.finished(stray, true, 0);
   EXPECT_EQ(s.running(), 0u);
-  s.add(2, "smtp", "smtp:x", {0});
+  s.add(2, "smtp", "x", "smtp:x", {0});
   EXPECT_TRUE(s.next(0).has_value());
 }
 
@@ -280,13 +280,13 @@ TEST(SchedulerJobs, FinishedForAnUnknownDestinationIsHarmless) {
 // empties its queue but leaves its place in the rotation; add() then gives it another).
 TEST(SchedulerJobs, RoundRobinStaysFairAfterAThrottledDestinationRecovers) {
   Scheduler s(limits(100, 1, 10));
-  s.add(1, "smtp", "smtp:x", {0, 1});
+  s.add(1, "smtp", "x", "smtp:x", {0, 1});
   auto j = s.next(0);
   ASSERT_TRUE(j);
   s.finished(*j, true, 0);
   ASSERT_EQ(s.take_throttled(0).size(), 1u);
-  s.add(2, "smtp", "smtp:x", {0, 1, 2});
-  s.add(3, "smtp", "smtp:y", {0, 1, 2});
+  s.add(2, "smtp", "x", "smtp:x", {0, 1, 2});
+  s.add(3, "smtp", "y", "smtp:y", {0, 1, 2});
   auto jobs = drain(s, 100);
   EXPECT_EQ(destinations(jobs),
             (std::vector<std::string>{"smtp:x", "smtp:y", "smtp:x", "smtp:y", "smtp:x", "smtp:y"}));
