@@ -3,6 +3,7 @@
 #include "base/strings.hpp"
 #include "delivery/agent.hpp"
 #include "delivery/local.hpp"
+#include "delivery/smtp/agent.hpp"
 #include "maps/lookup.hpp"
 
 namespace tern::delivery {
@@ -90,6 +91,7 @@ Result<std::unique_ptr<Agent>> make_local(const AgentContext& c) {
 AgentFactory factory_for(std::string_view command) {
   static const std::map<std::string_view, AgentFactory> known = {
       {"local", make_local}, {"error", make_error}, {"discard", make_discard},
+      {"smtp", make_smtp_agent}, {"lmtp", make_lmtp_agent},
   };
   auto it = known.find(command);
   return it == known.end() ? nullptr : it->second;

@@ -12,6 +12,9 @@ struct DeliveryResult {
   std::string relay;     // "local", "none", "mx.example.net[192.0.2.1]:25"
   std::string recipient; // the final recipient (after aliases), for to=<…>
   size_t index = 0;      // which envelope recipient this is the outcome for
+  // Seconds spent on connection setup (greeting, EHLO, TLS, AUTH) and on transmission, for
+  // delays=a/b/c/d; negative when the agent has no such split (then d is the whole time).
+  double setup = -1, transmit = -1;
 
   static DeliveryResult ok(std::string text, std::string relay, std::string rcpt) {
     return {sent, "2.0.0", std::move(text), std::move(relay), std::move(rcpt)};

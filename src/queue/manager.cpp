@@ -63,6 +63,9 @@ Result<std::shared_ptr<const ManagerSettings>> make_settings(std::shared_ptr<con
   }
   s->limits.concurrency["local"] = size_t(std::max<long long>(1, p.local_destination_concurrency_limit));
   s->limits.recipients["local"] = size_t(std::max<long long>(1, p.local_destination_recipient_limit));
+  // Deliveries block their worker (an SMTP job waits on the network), so the pool follows
+  // Postfix's per-service process limit, within what one queue role sensibly runs.
+  s->workers = size_t(std::clamp<long long>(p.default_process_limit, 2, 32));
   s->limits.dead_time = double(std::max<long long>(1, p.queue_run_delay.count()));
   s->max_lifetime = double(p.maximal_queue_lifetime.count());
   s->bounce_lifetime = double(p.bounce_queue_lifetime.count());
@@ -245,6 +248,10 @@ QueueManager::JobResult QueueManager::run_job(const ManagerSettings& s, const Me
     d.delays[0] = std::max(0.0, activated - e.arrival);
     d.delays[1] = std::max(0.0, start - activated);
     d.delays[3] = end - start;
+    if (res.setup >= 0) {
+      d.delays[2] = res.setup;
+      d.delays[3] = std::max(0.0, res.transmit);
+    }
     d.delay = end - e.arrival;
     maillog::delivery(*logger, e.queue_id, d);
     auto [it, fresh] = by_rcpt.try_emplace(res.index, RcptResult{res.index, RcptState::done, "", "2.0.0", r.address});

@@ -1,0 +1,21 @@
+// The smtp and lmtp delivery agents (master.cf commands "smtp" and "lmtp") behind the
+// delivery::Agent interface. A job's recipients go to its nexthop: the addresses the
+// HostResolver gives are tried in order within smtp_mx_address_limit and
+// smtp_mx_session_limit; recipients a server deferred move on to the next one; the last
+// outcome per recipient is reported with relay=host[addr]:port and its delays.
+//
+// SECURITY: talks to remote SMTP/LMTP servers (untrusted input: replies are parsed with
+// limits and quoted printable-only in logs) and reads the TLS, CA and password tables named
+// in its parameters. It never resolves names through the system resolver.
+#pragma once
+#include <memory>
+
+#include "base/result.hpp"
+#include "delivery/agent.hpp"
+
+namespace tern::delivery {
+
+Result<std::unique_ptr<Agent>> make_smtp_agent(const AgentContext& c);
+Result<std::unique_ptr<Agent>> make_lmtp_agent(const AgentContext& c);
+
+}  // namespace tern::delivery

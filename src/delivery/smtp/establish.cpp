@@ -1,0 +1,110 @@
+// Establisher; see establish.hpp.
+#include "delivery/smtp/establish.hpp"
+
+#include "base/strings.hpp"
+
+namespace tern::delivery::smtp {
+
+namespace {
+
+std::string bracketed(const IpAddress& a) { return a.to_string(); }
+
+}  // namespace
+
+Setup Establisher::open(std::unique_ptr<Channel> ch, std::string peer, std::string relay) const {
+  Setup out;
+  auto c = std::make_unique<Connection>();
+  c->channel = std::move(ch);
+  c->session = std::make_unique<Session>(*c->channel, s_.dialogue, std::move(peer));
+  c->relay = relay;
+  if (auto err = c->session->open()) {
+    out.failure = {SetupFailure::session, *err, relay};
+    return out;
+  }
+  out.conn = std::move(c);
+  return out;
+}
+
+Setup Establisher::unix_socket(const Target& t) const {
+  std::string path = t.nexthop.path;
+  if (!path.starts_with('/')) path = s_.queue_directory + "/" + path;
+  std::string relay = s_.myhostname + "[" + t.nexthop.path + "]";
+  auto conn = SocketChannel::connect_unix(path, s_.dialogue.t.connect);
+  if (!conn.channel)
+    return {nullptr, {SetupFailure::connect, {"4.4.1", "connect to " + relay + ": " + conn.status.detail}, "none"}};
+  return open(std::move(conn.channel), relay, relay);
+}
+
+Setup Establisher::inet(const Target& t, const HostAddress& host) const {
+  Setup s = inet_once(t, host, true);
+  if (s.conn || !s.failure.retry_plain) return s;
+  log_.info("{}: TLS handshake failed; trying again without TLS", s.failure.relay);
+  return inet_once(t, host, false);
+}
+
+Setup Establisher::inet_once(const Target& t, const HostAddress& host, bool allow_tls) const {
+  std::string peer = host.host + "[" + bracketed(host.addr) + "]";
+  std::string relay = peer + ":" + std::to_string(t.nexthop.port);
+  auto conn = SocketChannel::connect_inet(host.addr, t.nexthop.port, s_.dialogue.t.connect);
+  if (!conn.channel)
+    return {nullptr, {SetupFailure::connect, {"4.4.1", "connect to " + relay + ": " + conn.status.detail}, "none"}};
+  Setup s = open(std::move(conn.channel), peer, relay);
+  if (!s.conn) {
+    // A 5xx greeting means "not this server" when smtp_skip_5xx_greeting is set.
+    if (s_.skip_5xx_greeting && s.failure.error.permanent()) s.failure.error.dsn[0] = '4';
+    return s;
+  }
+  Connection& c = *s.conn;
+  if (allow_tls && t.tls.level != TlsLevel::none) {
+    bool plaintext_retry = false;
+    if (auto err = start_tls(c, t, host, &plaintext_retry)) {
+      c.session->quit();
+      return {nullptr, {SetupFailure::session, *err, relay, plaintext_retry}};
+    }
+  }
+  if (auto err = authenticate(c, t, host.host)) {
+    c.session->quit();
+    return {nullptr, {SetupFailure::session, *err, relay}};
+  }
+  return s;
+}
+
+std::optional<SessionError> Establisher::start_tls(Connection& c, const Target& t, const HostAddress& host,
+                                                   bool* plaintext_retry) const {
+  Session& sess = *c.session;
+  if (!sess.features().starttls) {
+    if (t.tls.required()) return SessionError{"4.7.4", "TLS is required, but was not offered by host " + sess.peer()};
+    return std::nullopt;
+  }
+  if (auto err = sess.starttls()) {
+    if (t.tls.required() || sess.state() == State::broken) return err;
+    return std::nullopt;  // "may": the server declined STARTTLS; go on in plaintext
+  }
+  TlsTarget target{t.nexthop.host, host.host, c.relay};
+  TlsResult r = tls_->handshake(*c.channel, t.tls, target, deadline_in(s_.dialogue.t.starttls));
+  if (!r.summary.empty()) log_.info("{}", r.summary);
+  if (!r.ok) {
+    if (r.handshake_failed && !t.tls.required()) *plaintext_retry = true;
+    log_.info("{}: {}", c.relay, r.error);
+    return SessionError{r.dsn, r.error + (r.handshake_failed ? "" : " for host " + c.relay)};
+  }
+  c.tls = true;
+  return sess.hello();
+}
+
+std::optional<SessionError> Establisher::authenticate(Connection& c, const Target& t,
+                                                      const std::string& hostname) const {
+  if (!s_.sasl || !sasl_ || c.session->features().auth.empty()) return std::nullopt;
+  auto creds = sasl_->lookup(t.nexthop_text, t.nexthop, hostname);
+  if (!creds) return SessionError{"4.7.0", creds.error().message};
+  if (!*creds) return std::nullopt;
+  auto plan = plan_auth(c.session->features().auth, sasl_->filter(), sasl_->options(c.tls), **creds);
+  if (!plan)
+    return SessionError{"4.7.0", "SASL authentication failed: cannot authenticate to server " + c.session->peer() +
+                                     ": " + plan.error().message};
+  auto err = c.session->auth(plan->mechanism, plan->initial, plan->responses);
+  if (err && sasl_->soft_bounce() && err->permanent()) err->dsn[0] = '4';
+  return err;
+}
+
+}  // namespace tern::delivery::smtp

@@ -1,0 +1,71 @@
+// The smtp client's TLS: one OpenSSL client context per agent (CA file/path, client
+// certificate), per-connection protocol and cipher settings from the effective TlsPolicy,
+// the handshake over a Channel, the peer check Postfix makes at each level (Untrusted,
+// Trusted: the chain verifies; Verified: it also matches a required name — hostname at
+// "verify", nexthop/dot-nexthop at "secure" by default), the log line
+//   Verified TLS connection established to mx.example.net[192.0.2.1]:25: TLSv1.3 with
+//   cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519 server-signature
+//   RSA-PSS (2048 bits) server-digest SHA256
+// and an in-memory session cache per (nexthop, host) so reconnects resume.
+#pragma once
+#include <openssl/ssl.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "config/params.hpp"
+#include "delivery/smtp/channel.hpp"
+#include "delivery/smtp/tls_policy.hpp"
+
+namespace tern::delivery::smtp {
+
+// Who the handshake is with, for name checks, the cache and the log.
+struct TlsTarget {
+  std::string nexthop;   // the nexthop domain or host (no brackets or port)
+  std::string hostname;  // the server's host name
+  std::string peer;      // "host[addr]:port"
+};
+
+struct TlsResult {
+  bool ok = false;
+  std::string dsn = "4.7.5";
+  std::string error;     // why the session may not go on under this policy
+  bool handshake_failed = false;  // (for "may": retry in plaintext)
+  bool trusted = false, verified = false;
+  std::string summary;   // the log line
+};
+
+class TlsClient {
+ public:
+  static Result<std::unique_ptr<TlsClient>> make(const config::Params& p);
+  ~TlsClient();
+
+  // The level in force when no table entry applies.
+  const TlsPolicy& default_policy() const { return default_; }
+  // The names a certificate must match under `pol` for `t`.
+  std::vector<std::string> match_names(const TlsPolicy& pol, const TlsTarget& t) const;
+  // Handshake and peer check on `ch` (STARTTLS already accepted).
+  TlsResult handshake(Channel& ch, const TlsPolicy& pol, const TlsTarget& t, Deadline d);
+
+ private:
+  TlsClient() = default;
+  static int new_session(SSL* ssl, SSL_SESSION* sess);
+  void remember(const std::string& key, SSL_SESSION* sess);
+  Status configure(SSL* ssl, const TlsPolicy& pol) const;
+
+  const config::Params* params_ = nullptr;
+  SSL_CTX* ctx_ = nullptr;
+  TlsPolicy default_;
+  std::vector<std::string> verify_match_, secure_match_;
+  std::mutex mu_;
+  std::map<std::string, SSL_SESSION*> sessions_;
+};
+
+// Postfix's client summary line (without the peer's certificate details).
+std::string client_summary(const SSL* ssl, std::string_view trust, std::string_view peer);
+
+}  // namespace tern::delivery::smtp

@@ -1,0 +1,44 @@
+// The smtp client's TLS policy: Postfix's levels (none, may, encrypt, dane, dane-only,
+// fingerprint, verify, secure), the default from smtp_tls_security_level (or the legacy
+// smtp_enforce_tls / smtp_use_tls), and per-destination entries from smtp_tls_policy_maps
+//   [mx.example.net]:587   encrypt protocols=>=TLSv1.2
+//   example.org            secure match=example.org:.example.org ciphers=high
+// parsed into TlsPolicy. Parsing is pure; the table lookup order is in lookup_keys().
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.hpp"
+#include "delivery/smtp/nexthop.hpp"
+
+namespace tern::delivery::smtp {
+
+enum class TlsLevel { none, may, encrypt, dane, dane_only, fingerprint, verify, secure };
+
+std::string_view level_name(TlsLevel l);
+std::optional<TlsLevel> parse_level(std::string_view text);
+
+struct TlsPolicy {
+  TlsLevel level = TlsLevel::none;
+  std::vector<std::string> match;               // verify/secure names; empty = the default
+  std::optional<std::vector<std::string>> protocols;  // protocols= (":" separated)
+  std::optional<std::string> ciphers;           // ciphers= grade
+  std::vector<std::string> exclude;             // exclude= ciphers
+  std::optional<std::string> servername;        // servername=
+  bool from_table = false;
+
+  bool required() const { return level >= TlsLevel::encrypt; }
+  bool needs_verification() const { return level == TlsLevel::verify || level == TlsLevel::secure; }
+};
+
+// One policy table value: a level, then name=value attributes. Errors name the problem.
+Result<TlsPolicy> parse_policy_entry(std::string_view value);
+
+// Keys looked up in smtp_tls_policy_maps for a nexthop, most specific first: the nexthop as
+// written ("[mx.example.net]:587", "example.org"), then for a domain its parent domains as
+// ".example.org" (Postfix's parent_domain_matches_subdomains style lookups).
+std::vector<std::string> lookup_keys(std::string_view nexthop_text, const Nexthop& n);
+
+}  // namespace tern::delivery::smtp
