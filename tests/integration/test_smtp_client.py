@@ -121,6 +121,43 @@ class SmtpSinkTest(ClientCase):
         self.assertIn("MX lookup is not implemented yet (needs the DNS resolver)", m.group("text"))
         self.assertEqual(m.group("dsn"), "4.4.3")
 
+    def test_fallback_relay_after_a_dead_host(self):
+        sink = self.sink()
+        dead = harness.free_port()
+        a = self.start_tern(main_cf=relay_params(dead, smtp_fallback_relay="[127.0.0.1]:%d" % sink.port))
+        self.send(a, ["one@remote.test"])
+        m = self.delivery(a, "one@remote.test", "sent")
+        self.assertEqual(m.group("relay"), "127.0.0.1[127.0.0.1]:%d" % sink.port)
+        a.wait_for_log(r"^connect to 127\.0\.0\.1\[127\.0\.0\.1\]:%d: Connection refused$" % dead, since=a.mark)
+
+    def test_recipient_deferred_by_one_server_goes_to_the_next(self):
+        first = self.sink("-r RCPT")
+        second = self.sink()
+        a = self.start_tern(main_cf=relay_params(first.port, smtp_fallback_relay="[127.0.0.1]:%d" % second.port))
+        self.send(a, ["one@remote.test"])
+        m = self.delivery(a, "one@remote.test", "sent")
+        self.assertEqual(m.group("relay"), "127.0.0.1[127.0.0.1]:%d" % second.port)
+        self.assertEqual(first.dumps(), [])
+
+    def test_8bit_body_is_downgraded_for_a_server_without_8bitmime(self):
+        sink = self.sink("-8")
+        a = self.start_tern(main_cf=relay_params(sink.port))
+        token = uuid.uuid4().hex[:12]
+        msg = make_message(token, sender=SENDER, to="one@remote.test", extra_body="gr\u00fc\u00dfe\n")
+        s = a.smtp()
+        try:
+            s.sendmail(SENDER, ["one@remote.test"], msg.replace("\n", "\r\n").encode("utf-8"),
+                       mail_options=["BODY=8BITMIME"])
+        finally:
+            s.quit()
+        self.delivery(a, "one@remote.test", "sent")
+        self.assertTrue(harness.wait_until(lambda: len(sink.dumps()) == 1, 10))
+        dump = sink.dumps()[0]
+        self.assertIn(b"Content-Transfer-Encoding: quoted-printable", dump)
+        self.assertIn(b"gr=C3=BC=C3=9Fe", dump)
+        self.assertNotIn(b"BODY=8BITMIME", dump)
+        self.assertFalse(any(c & 0x80 for c in dump))
+
     def test_lmtp_over_a_unix_socket(self):
         a = self.new_tern(main_cf={"default_transport": "lmtp:unix:private/sink-lmtp"})
         os.makedirs(a.path("spool", "private"), exist_ok=True)
@@ -186,7 +223,9 @@ class TernToTernTest(ClientCase):
         self.assertEqual(len(connects), 1, connects)
 
 
-class TlsTest(ClientCase):
+class TlsCase(ClientCase):
+    """Certificates from a test CA made here with the openssl CLI, and a TLS far end."""
+
     def setUp(self):
         self.pki_dir = tempfile.mkdtemp(prefix="tern-pki-")
         os.chmod(self.pki_dir, 0o755)
@@ -239,6 +278,9 @@ class TlsTest(ClientCase):
         a.wait_for_log(r"^%s TLS connection established to localhost\[127\.0\.0\.1\]:%d: TLSv1\.[23] "
                        r"with cipher \S+ \(\d+/\d+ bits\)" % (trust, port), since=a.mark)
 
+
+
+class TlsTest(TlsCase):
     def test_may_with_a_good_certificate(self):
         cert, key = self.pki.issue("good", hostname="localhost")
         b = self.tls_far_end(cert, key)
@@ -313,6 +355,49 @@ class TlsTest(ClientCase):
         self.send(a, ["alice@b.test"])
         self.delivery(a, "alice@b.test", "sent")
         self.established(a, "Verified", b.port)
+
+
+class RequireTlsTest(TlsCase):
+    def send_requiretls(self, a):
+        import smtplib
+        import ssl
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        s = a.smtp()
+        s._host = harness.MYHOSTNAME  # smtplib's SNI name (harness connects by address)
+        try:
+            s.starttls(context=ctx)
+            s.ehlo("client.test")
+            msg = make_message(uuid.uuid4().hex[:12], sender=SENDER, to="alice@b.test")
+            s.sendmail(SENDER, ["alice@b.test"], msg.replace("\n", "\r\n").encode(),
+                       mail_options=["REQUIRETLS"])
+        finally:
+            s.quit()
+
+    def tls_client(self, b, level):
+        cert, key = self.pki.issue("a", hostname=harness.MYHOSTNAME)
+        return self.client(b, level, smtpd_tls_security_level="may", smtpd_tls_cert_file=cert,
+                           smtpd_tls_key_file=key)
+
+    def test_requiretls_bounces_under_opportunistic_tls(self):
+        cert, key = self.pki.issue("good", hostname="localhost")
+        b = self.tls_far_end(cert, key)
+        a = self.tls_client(b, "may")
+        self.send_requiretls(a)
+        m = self.delivery(a, "alice@b.test", "bounced")
+        self.assertEqual(m.group("dsn"), "5.7.30")
+        self.assertIn("REQUIRETLS support required", m.group("text"))
+        self.assertEqual(b.maildir_files("alice"), [])
+
+    def test_requiretls_leaves_over_verified_tls(self):
+        cert, key = self.pki.issue("good", hostname="localhost")
+        b = self.tls_far_end(cert, key)
+        a = self.tls_client(b, "verify")
+        self.send_requiretls(a)
+        self.delivery(a, "alice@b.test", "sent")
+        self.established(a, "Verified", b.port)
+        b.wait_for_maildir("alice", 1)
 
 
 class SaslTest(ClientCase):

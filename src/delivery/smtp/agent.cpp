@@ -3,6 +3,7 @@
 #include "delivery/smtp/agent.hpp"
 
 #include <algorithm>
+#include <deque>
 
 #include "base/log.hpp"
 #include "base/strings.hpp"
@@ -15,6 +16,8 @@ namespace {
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+std::optional<SessionError> policy_refusal(const TlsPolicy& pol, const Request& r);
+
 class SmtpAgent : public Agent {
  public:
   static Result<std::unique_ptr<Agent>> make(const AgentContext& c, bool lmtp);
@@ -26,6 +29,11 @@ class SmtpAgent : public Agent {
     std::string relay = "none";
     bool done = false;
   };
+  struct Destination {  // a nexthop with its TLS policy
+    std::string text;
+    Nexthop nexthop;
+    TlsPolicy tls;
+  };
   struct Attempt {  // shared state of one deliver() call
     const Request& r;
     std::vector<Final> finals;
@@ -35,6 +43,8 @@ class SmtpAgent : public Agent {
   };
 
   Result<TlsPolicy> policy_for(std::string_view nexthop_text, const Nexthop& n) const;
+  Result<Destination> destination(std::string_view text) const;
+  std::optional<SessionError> plan(const Request& r, std::deque<Destination>& out) const;
   // Recipients (positions in r.rcpts) still without a final outcome.
   static std::vector<size_t> open_positions(const Attempt& a);
   static void settle_all(Attempt& a, const SessionError& e, const std::string& relay, bool final);
@@ -163,72 +173,106 @@ Outcome SmtpAgent::finish(Attempt& a, bool destination_failed) const {
   return out;
 }
 
+// Why this job cannot leave under its TLS policy at all, or nullopt.
+std::optional<SessionError> policy_refusal(const TlsPolicy& pol, const Request& r) {
+  if (pol.level == TlsLevel::dane || pol.level == TlsLevel::dane_only || pol.level == TlsLevel::fingerprint)
+    return SessionError{"4.7.5", "TLS security level " + std::string(level_name(pol.level)) + " for " + r.nexthop +
+                                     " is not supported yet (DANE needs the DNS resolver)"};
+  if (r.message.envelope.requiretls && !pol.needs_verification())
+    return SessionError{"5.7.30", "REQUIRETLS support required, but the TLS policy for " + r.nexthop + " is " +
+                                      std::string(level_name(pol.level)) + ", not verify or secure"};
+  return std::nullopt;
+}
+
+Result<SmtpAgent::Destination> SmtpAgent::destination(std::string_view text) const {
+  auto n = parse_nexthop(text, s_.default_port, s_.lmtp);
+  if (!n) return n.error();
+  auto pol = policy_for(text, *n);
+  if (!pol) return pol.error();
+  return Destination{std::string(text), std::move(*n), std::move(*pol)};
+}
+
+// The destinations to try in order: the job's nexthop, then smtp_fallback_relay.
+std::optional<SessionError> SmtpAgent::plan(const Request& r, std::deque<Destination>& out) const {
+  auto main = destination(r.nexthop);
+  if (!main) return SessionError{"4.3.5", "bad nexthop for transport " + service_ + ": " + main.error().message};
+  if (auto refusal = policy_refusal(main->tls, r)) return refusal;
+  out.push_back(std::move(*main));
+  for (const auto& text : s_.fallback_relays) {
+    auto d = destination(text);
+    if (!d) {
+      log_.warning("smtp_fallback_relay: {}", d.error().message);
+      continue;
+    }
+    if (d->nexthop.key() == out.front().nexthop.key() || policy_refusal(d->tls, r)) continue;
+    out.push_back(std::move(*d));
+  }
+  return std::nullopt;
+}
+
 Outcome SmtpAgent::deliver(const Request& r) const {
   Attempt a{r, std::vector<Final>(r.rcpts.size())};
-  auto n = parse_nexthop(r.nexthop, s_.default_port, s_.lmtp);
-  if (!n) {
-    settle_all(a, {"4.3.5", "bad nexthop for transport " + service_ + ": " + n.error().message}, "none", true);
+  std::deque<Destination> dests;
+  if (auto err = plan(r, dests)) {
+    settle_all(a, *err, "none", true);
     return finish(a, false);
   }
-  auto pol = policy_for(r.nexthop, *n);
-  if (!pol) {
-    settle_all(a, {"4.3.0", pol.error().message}, "none", true);
-    return finish(a, false);
-  }
-  if (pol->level == TlsLevel::dane || pol->level == TlsLevel::dane_only || pol->level == TlsLevel::fingerprint) {
-    settle_all(a, {"4.7.5", "TLS security level " + std::string(level_name(pol->level)) + " for " + r.nexthop +
-                                " is not supported yet (DANE needs the DNS resolver)"},
-               "none", true);
-    return finish(a, false);
-  }
-  if (r.message.envelope.requiretls && !pol->needs_verification()) {
-    settle_all(a, {"5.7.30", "REQUIRETLS support required, but the TLS policy for " + r.nexthop + " is " +
-                                 std::string(level_name(pol->level)) + ", not verify or secure"},
-               "none", true);
-    return finish(a, false);
-  }
-  std::string key = n->key();
-  bool reusable_tls = pol->level == TlsLevel::none || s_.tls_connection_reuse;
-  Establisher est(s_, tls_.get(), sasl_.get(), log_);
-  Target target{*n, r.nexthop, *pol};
-  auto use = [&](std::unique_ptr<Connection> c, bool last) {
-    a.any_session = true;
-    run(a, *c, last);
-    if (s_.cache_on_demand && (!c->tls || reusable_tls)) cache_->put(key, std::move(c));
+  const Destination& first = dests.front();
+  std::string key = first.nexthop.key();
+  auto keep = [&](std::unique_ptr<Connection> c, const Destination& d) {
+    bool tls_ok = d.tls.level == TlsLevel::none || s_.tls_connection_reuse;
+    if (s_.cache_on_demand && (!c->tls || tls_ok)) cache_->put(d.nexthop.key(), std::move(c));
     else c->session->quit();
   };
   if (auto c = cache_->take(key)) {
     if (!c->session->rset()) {
       a.setup = seconds_since(a.start);
-      use(std::move(c), false);
+      a.any_session = true;
+      run(a, *c, false);
+      keep(std::move(c), first);
       if (open_positions(a).empty()) return finish(a, false);
     }
   }
-  std::vector<HostAddress> hosts;
-  if (n->kind == Nexthop::inet) {
-    Resolution res;
-    hosts = addresses(*n, &res);
-    if (hosts.empty()) {
-      std::string why = res.error.empty() ? "no address of " + n->host + " is usable under inet_protocols" : res.error;
-      settle_all(a, {res.dsn.empty() ? "4.4.3" : res.dsn, why}, "none", true);
-      return finish(a, false);
+  // Every (destination, address) pair, in order.
+  std::vector<std::pair<const Destination*, std::optional<HostAddress>>> tries;
+  SessionError unresolved;
+  for (const Destination& d : dests) {
+    if (d.nexthop.kind == Nexthop::unix_socket) {
+      tries.emplace_back(&d, std::nullopt);
+      continue;
     }
+    Resolution res;
+    auto hosts = addresses(d.nexthop, &res);
+    if (hosts.empty() && unresolved.text.empty())
+      unresolved = {res.dsn.empty() ? "4.4.3" : res.dsn,
+                    res.error.empty() ? "no address of " + d.nexthop.host + " is usable under inet_protocols" : res.error};
+    for (auto& h : hosts) tries.emplace_back(&d, h);
   }
-  size_t sessions = 0, tries = n->kind == Nexthop::inet ? hosts.size() : 1;
-  for (size_t i = 0; i < tries && !open_positions(a).empty(); ++i) {
-    bool last = i + 1 == tries || (s_.mx_session_limit > 0 && sessions + 1 >= s_.mx_session_limit);
-    Setup st = n->kind == Nexthop::inet ? est.inet(target, hosts[i]) : est.unix_socket(target);
+  if (tries.empty()) {
+    settle_all(a, unresolved, "none", true);
+    return finish(a, false);
+  }
+  Establisher est(s_, tls_.get(), sasl_.get(), log_);
+  size_t sessions = 0;
+  for (size_t i = 0; i < tries.size() && !open_positions(a).empty(); ++i) {
+    const Destination& d = *tries[i].first;
+    Target target{d.nexthop, d.text, d.tls};
+    Setup st = tries[i].second ? est.inet(target, *tries[i].second) : est.unix_socket(target);
+    bool limit = s_.mx_session_limit > 0 && sessions + 1 >= s_.mx_session_limit;
     if (!st.conn) {
       if (st.failure.kind == SetupFailure::session) ++sessions;
       log_.info("{}", st.failure.error.text);
-      bool final = i + 1 == tries || (s_.mx_session_limit > 0 && sessions >= s_.mx_session_limit);
+      bool final = i + 1 == tries.size() || (st.failure.kind == SetupFailure::session && limit);
       settle_all(a, st.failure.error, st.failure.relay, final);
       if (final) break;
       continue;
     }
     ++sessions;
     a.setup = seconds_since(a.start);
-    use(std::move(st.conn), last);
+    a.any_session = true;
+    bool last = i + 1 == tries.size() || limit;
+    run(a, *st.conn, last);
+    keep(std::move(st.conn), d);
     if (last) break;
   }
   return finish(a, !a.any_session);

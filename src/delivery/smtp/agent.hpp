@@ -1,7 +1,8 @@
 // The smtp and lmtp delivery agents (master.cf commands "smtp" and "lmtp") behind the
 // delivery::Agent interface. A job's recipients go to its nexthop: the addresses the
 // HostResolver gives are tried in order within smtp_mx_address_limit and
-// smtp_mx_session_limit; recipients a server deferred move on to the next one; the last
+// smtp_mx_session_limit, then those of smtp_fallback_relay; recipients a server deferred
+// move on to the next one; the last
 // outcome per recipient is reported with relay=host[addr]:port and its delays.
 //
 // SECURITY: talks to remote SMTP/LMTP servers (untrusted input: replies are parsed with

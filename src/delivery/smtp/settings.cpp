@@ -47,6 +47,7 @@ Result<ClientSettings> client_settings(const config::Params& p, bool lmtp) {
     s.cache_on_demand = p.smtp_connection_cache_on_demand;
     s.reuse_time_limit = p.smtp_connection_reuse_time_limit;
     s.sasl = p.smtp_sasl_auth_enable;
+    for (std::string_view r : split_any(p.smtp_fallback_relay, ", \t\r\n")) s.fallback_relays.emplace_back(r);
   }
   s.mx_address_limit = size_t(std::max<long long>(0, p.smtp_mx_address_limit));
   s.mx_session_limit = size_t(std::max<long long>(0, p.smtp_mx_session_limit));

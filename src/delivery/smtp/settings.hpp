@@ -4,6 +4,7 @@
 #pragma once
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "base/result.hpp"
 #include "config/params.hpp"
@@ -25,6 +26,7 @@ struct ClientSettings {
   std::chrono::seconds cache_time_limit{2}, reuse_time_limit{300};
   size_t reuse_count_limit = 0;  // 0 = unlimited
   bool sasl = false;
+  std::vector<std::string> fallback_relays;  // smtp_fallback_relay, tried after the nexthop's hosts
   std::string queue_directory;   // LMTP unix: paths are relative to it
   std::string myhostname;
   std::string hosts_file = "/etc/hosts";
