@@ -270,7 +270,7 @@ class TlsCase(ClientCase):
 
     def client(self, b, level, **extra):
         params = relay_params(b.port, host="localhost", smtp_tls_security_level=level,
-                              smtp_tls_CAfile=self.pki.ca_cert)
+                              smtp_tls_CAfile=self.pki.ca_cert, smtp_tls_loglevel="2")
         params.update(extra)
         return self.start_tern(main_cf=params)
 
@@ -342,11 +342,49 @@ class TlsTest(TlsCase):
             self.assertEqual(m.group("dsn"), "4.7.5")
             self.established(a, "Untrusted", b.port)  # the handshake worked; the check refused
 
+    def test_second_connection_resumes_the_tls_session(self):
+        cert, key = self.pki.issue("good", hostname="localhost")
+        b = self.tls_far_end(cert, key)
+        a = self.client(b, "verify")
+        self.send(a, ["alice@b.test"])
+        self.delivery(a, "alice@b.test", "sent")
+        self.send(a, ["bob@b.test"])
+        self.delivery(a, "bob@b.test", "sent")
+        a.wait_for_log(r"^localhost\[127\.0\.0\.1\]:%d: Reusing old session$" % b.port, since=a.mark)
+
+    def test_summary_needs_smtp_tls_loglevel(self):
+        cert, key = self.pki.issue("good", hostname="localhost")
+        b = self.tls_far_end(cert, key)
+        a = self.client(b, "may", smtp_tls_loglevel="0")
+        self.send(a, ["alice@b.test"])
+        self.delivery(a, "alice@b.test", "sent")
+        self.assertFalse([l for l in a.log_lines(since=a.mark) if "TLS connection established" in l])
+        self.assertIn(b"with ESMTPS", b.wait_for_maildir("alice", 1)[0])
+
+    def test_secure_matches_the_nexthop_by_default(self):
+        cert, key = self.pki.issue("good", hostname="localhost")
+        b = self.tls_far_end(cert, key)
+        a = self.client(b, "secure")
+        self.send(a, ["alice@b.test"])
+        self.delivery(a, "alice@b.test", "sent")
+        self.established(a, "Verified", b.port)
+
+    def test_client_certificate(self):
+        cert, key = self.pki.issue("good", hostname="localhost")
+        b = self.tls_far_end(cert, key, smtpd_tls_ask_ccert="yes", smtpd_tls_CAfile=self.pki.ca_cert,
+                             smtpd_tls_received_header="yes")
+        ccert, ckey = self.pki.issue("client", hostname="client.a.test")
+        a = self.client(b, "encrypt", smtp_tls_cert_file=ccert, smtp_tls_key_file=ckey)
+        self.send(a, ["alice@b.test"])
+        self.delivery(a, "alice@b.test", "sent")
+        got = b.wait_for_maildir("alice", 1)[0]
+        self.assertIn(b'(Client CN "client.a.test", Issuer "Tern Test CA" (verified OK))', got)
+
     def test_policy_table_entry_wins(self):
         cert, key = self.pki.issue("good", hostname="localhost")
         b = self.tls_far_end(cert, key)
         a = self.new_tern(main_cf=relay_params(b.port, host="localhost", smtp_tls_security_level="none",
-                                               smtp_tls_CAfile=self.pki.ca_cert,
+                                               smtp_tls_CAfile=self.pki.ca_cert, smtp_tls_loglevel="1",
                                                smtp_tls_policy_maps="texthash:tls_policy"))
         a.write_file("tls_policy", "[localhost]:%d secure match=localhost protocols=>=TLSv1.2\n" % b.port)
         a.start()

@@ -82,7 +82,8 @@ std::optional<SessionError> Establisher::start_tls(Connection& c, const Target& 
   }
   TlsTarget target{t.nexthop.host, host.host, c.relay};
   TlsResult r = tls_->handshake(*c.channel, t.tls, target, deadline_in(s_.dialogue.t.starttls));
-  if (!r.summary.empty()) log_.info("{}", r.summary);
+  if (r.reused && tls_->loglevel() >= 2) log_.info("{}: Reusing old session", c.relay);
+  if (!r.summary.empty() && tls_->loglevel() >= 1) log_.info("{}", r.summary);
   if (!r.ok) {
     if (r.handshake_failed && !t.tls.required()) *plaintext_retry = true;
     log_.info("{}: {}", c.relay, r.error);

@@ -168,6 +168,7 @@ TlsResult TlsClient::handshake(Channel& ch, const TlsPolicy& pol, const TlsTarge
   SSL* s = const_cast<SSL*>(ch.tls());
   X509* peer = SSL_get0_peer_certificate(s);
   r.trusted = peer && SSL_get_verify_result(s) == X509_V_OK;
+  r.reused = SSL_session_reused(s) == 1;
   if (r.trusted)
     for (const auto& name : match_names(pol, t))
       if (!name.empty() && X509_check_host(peer, name.c_str(), name.size(), 0, nullptr) == 1) r.verified = true;

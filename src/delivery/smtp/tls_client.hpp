@@ -6,7 +6,8 @@
 //   Verified TLS connection established to mx.example.net[192.0.2.1]:25: TLSv1.3 with
 //   cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519 server-signature
 //   RSA-PSS (2048 bits) server-digest SHA256
-// and an in-memory session cache per (nexthop, host) so reconnects resume.
+// (logged at smtp_tls_loglevel >= 1, as in Postfix) and an in-memory session cache per
+// (nexthop, host, level) so reconnects resume.
 #pragma once
 #include <openssl/ssl.h>
 
@@ -36,6 +37,7 @@ struct TlsResult {
   std::string error;     // why the session may not go on under this policy
   bool handshake_failed = false;  // (for "may": retry in plaintext)
   bool trusted = false, verified = false;
+  bool reused = false;            // the handshake resumed a cached session
   std::string summary;   // the log line
 };
 
@@ -46,6 +48,8 @@ class TlsClient {
 
   // The level in force when no table entry applies.
   const TlsPolicy& default_policy() const { return default_; }
+  // smtp_tls_loglevel: 1 logs the summary line, 2 also session cache activity.
+  long long loglevel() const { return params_->smtp_tls_loglevel; }
   // The names a certificate must match under `pol` for `t`.
   std::vector<std::string> match_names(const TlsPolicy& pol, const TlsTarget& t) const;
   // Handshake and peer check on `ch` (STARTTLS already accepted).
