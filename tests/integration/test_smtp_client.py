@@ -478,6 +478,38 @@ class SaslTest(ClientCase):
                                           r"said: 535 5\.7\.8 ")
         self.assertEqual(m.group("dsn")[0], "4")
 
+    def test_auth_over_tls_with_the_tls_options(self):
+        from test_auth import sha512_crypt
+        pki_dir = tempfile.mkdtemp(prefix="tern-pki-")
+        os.chmod(pki_dir, 0o755)
+        self.addCleanup(shutil.rmtree, pki_dir, True)
+        pki = TestPki(pki_dir)
+        cert, key = pki.issue("good", hostname="localhost")
+        b = self.new_tern(main_cf={"myhostname": "mx.b.test", "mydomain": "b.test",
+                                   "mydestination": "localhost, b.test", "mynetworks": "192.0.2.0/24",
+                                   "smtpd_tls_security_level": "may", "smtpd_tls_cert_file": cert,
+                                   "smtpd_tls_key_file": key, "smtpd_tls_auth_only": "yes",
+                                   "smtpd_sasl_auth_enable": "yes", "smtpd_sasl_type": "tern",
+                                   "smtpd_sasl_path": "sasl_passwd",
+                                   "smtpd_relay_restrictions": "permit_sasl_authenticated, reject"})
+        b.write_file("sasl_passwd", "relayuser:%s\n" % sha512_crypt("s3cret"))
+        b.start()
+        b.wait_for_log(r"^disconnect from ")
+        b.mark = b.log_mark()
+        # Postfix's defaults forbid plaintext mechanisms even under TLS; the usual setting
+        # smtp_sasl_tls_security_options = noanonymous allows them there only.
+        a = self.new_tern(main_cf=relay_params(b.port, host="localhost", smtp_tls_security_level="encrypt",
+                                               smtp_sasl_auth_enable="yes",
+                                               smtp_sasl_password_maps="texthash:relay_passwd",
+                                               smtp_sasl_tls_security_options="noanonymous"))
+        a.write_file("relay_passwd", "[localhost]:%d relayuser:s3cret\n" % b.port)
+        a.start()
+        a.wait_for_log(r"^disconnect from ")
+        a.mark = a.log_mark()
+        self.send(a, ["alice@b.test"])
+        self.delivery(a, "alice@b.test", "sent")
+        b.wait_for_log(r"sasl_method=PLAIN, sasl_username=relayuser$", since=b.mark)
+
     def test_no_plaintext_password_without_tls(self):
         b = self.auth_far_end()
         a = self.new_tern(main_cf=relay_params(b.port, smtp_sasl_auth_enable="yes",

@@ -28,6 +28,7 @@ struct DialogueSettings {
   bool never_ehlo = false;
   std::vector<std::string> discard_ehlo;  // keywords to ignore (lower case)
   bool mime_downgrade = true;             // 8-bit body to a peer without 8BITMIME: convert
+  size_t line_length_limit = 998;         // smtp_line_length_limit, 0 = none
   Timeouts t;
 };
 

@@ -31,6 +31,7 @@ Result<ClientSettings> client_settings(const config::Params& p, bool lmtp) {
   d.never_ehlo = p.smtp_never_send_ehlo;
   for (const auto& k : p.smtp_discard_ehlo_keywords) d.discard_ehlo.push_back(lower(k));
   d.mime_downgrade = !p.disable_mime_output_conversion;
+  d.line_length_limit = size_t(std::max<long long>(0, p.smtp_line_length_limit));
   Timeouts& t = d.t;
   if (lmtp) {
     t = {p.lmtp_connect_timeout, p.lmtp_lhlo_timeout, p.lmtp_mail_timeout, p.lmtp_rcpt_timeout,

@@ -151,7 +151,7 @@ std::vector<RcptOutcome> Transaction::run() {
   const Features& f = s_.features();
   const auto& t = s_.s_.t;
   Converted body = prepare_body(m_, f.eightbitmime, s_.s_.mime_downgrade);
-  std::string payload = data_payload(body.content);
+  std::string payload = data_payload(body.content, s_.s_.line_length_limit);
   if (!check_limits(payload)) return out_;
   accepted_.assign(rcpts_.size(), false);
   bool pipe = f.pipelining;

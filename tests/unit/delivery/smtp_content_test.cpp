@@ -13,6 +13,12 @@ TEST(SmtpContent, CrlfAndDotStuffing) {
   EXPECT_EQ(data_payload(".\n"), "..\r\n.\r\n");
 }
 
+TEST(SmtpContent, LongLinesAreFoldedAtTheLimit) {
+  EXPECT_EQ(data_payload("abcdefgh\nxy\n", 3), "abc\r\n def\r\n gh\r\nxy\r\n.\r\n");
+  EXPECT_EQ(data_payload(".abcd\n", 3), "..ab\r\n cd\r\n.\r\n");
+  EXPECT_EQ(data_payload(std::string(998, 'x') + "\n", 998), std::string(998, 'x') + "\r\n.\r\n");
+}
+
 TEST(SmtpContent, QuotedPrintable) {
   EXPECT_EQ(quoted_printable("caf\xc3\xa9 = ok \nend\t\n"), "caf=C3=A9 =3D ok=20\nend=09\n");
   std::string longline(100, 'x');
