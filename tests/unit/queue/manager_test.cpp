@@ -59,6 +59,8 @@ class Manager : public ::testing::Test {
         {"recipient_delimiter", "+"},
         {"queue_directory", dir.file("spool")},
         {"mail_owner", "nobody"},
+        // The worker pool follows default_process_limit; two keeps the scheduling tests small.
+        {"default_process_limit", "2"},
     };
     dir.write("passwd", "alice:x:1000:1000:Alice:" + dir.file("home/alice") + ":/bin/sh\n" +
                             "bob:x:1001:1001:Bob:" + dir.file("home/bob") + ":/bin/sh\n");
@@ -462,6 +464,15 @@ TEST_F(Manager, WorkerCountBoundsRunningDeliveries) {
   EXPECT_EQ(mailbox("alice").size(), 3u);
   EXPECT_EQ(mailbox("bob").size(), 1u);
   EXPECT_TRUE(queue_empty());
+}
+
+TEST_F(Manager, WorkerPoolFollowsDefaultProcessLimitWithinBounds) {
+  start({{"default_process_limit", "7"}});
+  EXPECT_EQ(settings->workers, 7u);
+  start({{"default_process_limit", "100"}});
+  EXPECT_EQ(settings->workers, 32u);
+  start({{"default_process_limit", "1"}});
+  EXPECT_EQ(settings->workers, 2u);
 }
 
 TEST_F(Manager, ActiveLimitKeepsTheRestOnDiskUntilThereIsRoom) {
