@@ -20,7 +20,8 @@ std::optional<SessionError> policy_refusal(const TlsPolicy& pol, const Request& 
 
 class SmtpAgent : public Agent {
  public:
-  static Result<std::unique_ptr<Agent>> make(const AgentContext& c, bool lmtp);
+  static Result<std::unique_ptr<Agent>> make(const AgentContext& c, bool lmtp,
+                                             std::shared_ptr<const HostResolver> resolver);
   Outcome deliver(const Request& r) const override;
 
  private:
@@ -56,14 +57,15 @@ class SmtpAgent : public Agent {
   ClientSettings s_;
   std::string service_;
   log::Logger log_{"smtp"};
-  std::unique_ptr<HostResolver> resolver_;
+  std::shared_ptr<const HostResolver> resolver_;
   std::unique_ptr<TlsClient> tls_;
   std::unique_ptr<SaslClient> sasl_;
   std::vector<std::shared_ptr<const maps::Lookup>> policy_maps_;
   std::unique_ptr<ConnectionCache> cache_;  // last: its connections may hold TLS sessions of tls_
 };
 
-Result<std::unique_ptr<Agent>> SmtpAgent::make(const AgentContext& c, bool lmtp) {
+Result<std::unique_ptr<Agent>> SmtpAgent::make(const AgentContext& c, bool lmtp,
+                                               std::shared_ptr<const HostResolver> resolver) {
   const config::Params& p = c.service.params;
   std::unique_ptr<SmtpAgent> a(new SmtpAgent);
   auto s = client_settings(p, lmtp);
@@ -71,7 +73,7 @@ Result<std::unique_ptr<Agent>> SmtpAgent::make(const AgentContext& c, bool lmtp)
   a->s_ = std::move(*s);
   a->service_ = c.service.entry.service;
   a->log_ = log::Logger(a->service_);
-  a->resolver_ = std::make_unique<HostsFileResolver>(a->s_.hosts_file);
+  a->resolver_ = resolver ? std::move(resolver) : std::make_shared<HostsFileResolver>(a->s_.hosts_file);
   auto tls = TlsClient::make(p);
   if (!tls) return tls.error();
   a->tls_ = std::move(*tls);
@@ -284,7 +286,11 @@ Outcome SmtpAgent::deliver(const Request& r) const {
 
 namespace tern::delivery {
 
-Result<std::unique_ptr<Agent>> make_smtp_agent(const AgentContext& c) { return smtp::SmtpAgent::make(c, false); }
-Result<std::unique_ptr<Agent>> make_lmtp_agent(const AgentContext& c) { return smtp::SmtpAgent::make(c, true); }
+Result<std::unique_ptr<Agent>> make_smtp_agent(const AgentContext& c) { return smtp::SmtpAgent::make(c, false, nullptr); }
+Result<std::unique_ptr<Agent>> make_lmtp_agent(const AgentContext& c) { return smtp::SmtpAgent::make(c, true, nullptr); }
+Result<std::unique_ptr<Agent>> make_client_agent(const AgentContext& c, bool lmtp,
+                                                 std::shared_ptr<const smtp::HostResolver> resolver) {
+  return smtp::SmtpAgent::make(c, lmtp, std::move(resolver));
+}
 
 }  // namespace tern::delivery

@@ -16,7 +16,15 @@
 
 namespace tern::delivery {
 
+namespace smtp {
+class HostResolver;
+}
+
 Result<std::unique_ptr<Agent>> make_smtp_agent(const AgentContext& c);
 Result<std::unique_ptr<Agent>> make_lmtp_agent(const AgentContext& c);
+// The same with another HostResolver than /etc/hosts: where the DNS resolver plugs in, and
+// the seam the agent's unit tests use.
+Result<std::unique_ptr<Agent>> make_client_agent(const AgentContext& c, bool lmtp,
+                                                 std::shared_ptr<const smtp::HostResolver> resolver);
 
 }  // namespace tern::delivery
