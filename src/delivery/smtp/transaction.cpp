@@ -35,6 +35,7 @@ class Transaction {
   void decide(size_t i, const ServerReply& r, std::string_view command);
   void decide(size_t i, DeliveryResult::Kind kind, std::string dsn, std::string text);
   bool check_limits(std::string_view payload);
+  bool needs_utf8() const;
   // Reads one reply; on failure marks every open recipient and returns nullopt.
   std::optional<ServerReply> reply(std::chrono::seconds limit, std::string_view stage);
   bool send(std::string_view bytes, std::chrono::seconds limit, std::string_view stage);
@@ -132,12 +133,24 @@ bool Transaction::check_limits(std::string_view payload) {
                             std::to_string(f.size_limit) + " of server " + s_.peer()});
     return false;
   }
-  if (m_.envelope.smtputf8 && !f.smtputf8) {
+  if (m_.envelope.smtputf8 && !f.smtputf8 && needs_utf8()) {
     fail_open({"5.6.7", "SMTPUTF8 is required, but was not offered by host " + s_.peer()});
     return false;
   }
   (void)payload;
   return true;
+}
+
+// Postfix bounces SMTPUTF8 mail for a server without SMTPUTF8 only when the envelope or
+// the headers really hold UTF-8; all-ASCII mail goes out without the parameter.
+bool Transaction::needs_utf8() const {
+  const Envelope& e = m_.envelope;
+  if (has_8bit(e.sender)) return true;
+  for (size_t i : rcpts_)
+    if (has_8bit(e.recipients.at(i).address)) return true;
+  std::string_view c = m_.content;
+  auto end = c.find("\n\n");
+  return has_8bit(c.substr(0, end == std::string_view::npos ? c.size() : end));
 }
 
 std::vector<size_t> Transaction::accepted() const {

@@ -158,9 +158,22 @@ TEST_F(SmtpSession, Smtputf8MailToServerWithoutItBounces) {
   start("250-peer.example\r\n250 PIPELINING");
   Message m = message({"b@example.net"});
   m.envelope.smtputf8 = true;
+  m.envelope.recipients[0].address = "j\xc3\xb6rg@example.net";
   auto out = send(m);
   EXPECT_EQ(out[0].kind, DeliveryResult::bounced);
   EXPECT_EQ(out[0].dsn, "5.6.7");
+  EXPECT_EQ(out[0].text, "SMTPUTF8 is required, but was not offered by host peer.example[127.0.0.1]");
+}
+
+TEST_F(SmtpSession, AsciiSmtputf8MailGoesOutWithoutTheParameter) {
+  start("250-peer.example\r\n250 PIPELINING");
+  Message m = message({"b@example.net"});
+  m.envelope.smtputf8 = true;
+  m.content = "Subject: plain\n\nbody with \xc3\xa9 in it\n";  // 8-bit body, ASCII headers
+  peer.script("DATA", {"354 go"});
+  auto out = send(m);
+  EXPECT_EQ(out[0].kind, DeliveryResult::sent);
+  EXPECT_EQ(peer.commands[1], "MAIL FROM:<alice@example.org>");
 }
 
 TEST_F(SmtpSession, DsnParametersGoOutWhenOffered) {
