@@ -380,6 +380,28 @@ class TlsTest(TlsCase):
         got = b.wait_for_maildir("alice", 1)[0]
         self.assertIn(b'(Client CN "client.a.test", Issuer "Tern Test CA" (verified OK))', got)
 
+    def test_wrapper_mode_to_an_smtps_port(self):
+        cert, key = self.pki.issue("good", hostname="localhost")
+        smtps = harness.free_port()
+        master = ("127.0.0.1:PORT inet n - n - - smtpd\n"
+                  "127.0.0.1:%d inet n - n - - smtpd\n"
+                  "  -o smtpd_tls_wrappermode=yes\n"
+                  "pickup unix n - n 60 1 pickup\n"
+                  "cleanup unix n - n - 0 cleanup\n"
+                  "qmgr unix n - n 300 1 qmgr\n" % smtps + harness.DELIVERY_SERVICES)
+        b = self.start_tern(main_cf={"myhostname": "mx.b.test", "mydomain": "b.test",
+                                     "mydestination": "localhost, b.test", "smtpd_tls_security_level": "may",
+                                     "smtpd_tls_cert_file": cert, "smtpd_tls_key_file": key},
+                            master_cf=master)
+        params = relay_params(smtps, host="localhost", smtp_tls_security_level="verify",
+                              smtp_tls_wrappermode="yes", smtp_tls_CAfile=self.pki.ca_cert,
+                              smtp_tls_loglevel="1")
+        a = self.start_tern(main_cf=params)
+        self.send(a, ["alice@b.test"])
+        self.delivery(a, "alice@b.test", "sent")
+        self.established(a, "Verified", smtps)
+        self.assertIn(b"with ESMTPS", b.wait_for_maildir("alice", 1)[0])
+
     def test_policy_table_entry_wins(self):
         cert, key = self.pki.issue("good", hostname="localhost")
         b = self.tls_far_end(cert, key)

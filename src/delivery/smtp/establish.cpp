@@ -11,12 +11,20 @@ std::string bracketed(const IpAddress& a) { return a.to_string(); }
 
 }  // namespace
 
-Setup Establisher::open(std::unique_ptr<Channel> ch, std::string peer, std::string relay) const {
+Setup Establisher::open(std::unique_ptr<Channel> ch, std::string peer, std::string relay,
+                        const TlsStep* wrapper) const {
   Setup out;
   auto c = std::make_unique<Connection>();
   c->channel = std::move(ch);
   c->session = std::make_unique<Session>(*c->channel, s_.dialogue, std::move(peer));
   c->relay = relay;
+  if (wrapper) {  // smtp_tls_wrappermode: TLS from connect, the greeting comes encrypted
+    bool ignored = false;
+    if (auto err = handshake(*c, wrapper->target, wrapper->host, &ignored)) {
+      out.failure = {SetupFailure::session, *err, relay};
+      return out;
+    }
+  }
   if (auto err = c->session->open()) {
     out.failure = {SetupFailure::session, *err, relay};
     return out;
@@ -32,7 +40,7 @@ Setup Establisher::unix_socket(const Target& t) const {
   auto conn = SocketChannel::connect_unix(path, s_.dialogue.t.connect);
   if (!conn.channel)
     return {nullptr, {SetupFailure::connect, {"4.4.1", "connect to " + relay + ": " + conn.status.detail}, "none"}};
-  return open(std::move(conn.channel), relay, relay);
+  return open(std::move(conn.channel), relay, relay, nullptr);
 }
 
 Setup Establisher::inet(const Target& t, const HostAddress& host) const {
@@ -48,14 +56,16 @@ Setup Establisher::inet_once(const Target& t, const HostAddress& host, bool allo
   auto conn = SocketChannel::connect_inet(host.addr, t.nexthop.port, s_.dialogue.t.connect);
   if (!conn.channel)
     return {nullptr, {SetupFailure::connect, {"4.4.1", "connect to " + relay + ": " + conn.status.detail}, "none"}};
-  Setup s = open(std::move(conn.channel), peer, relay);
+  bool wrapper = allow_tls && s_.tls_wrappermode && t.tls.level != TlsLevel::none;
+  TlsStep step{t, host};
+  Setup s = open(std::move(conn.channel), peer, relay, wrapper ? &step : nullptr);
   if (!s.conn) {
     // A 5xx greeting means "not this server" when smtp_skip_5xx_greeting is set.
     if (s_.skip_5xx_greeting && s.failure.error.permanent()) s.failure.error.dsn[0] = '4';
     return s;
   }
   Connection& c = *s.conn;
-  if (allow_tls && t.tls.level != TlsLevel::none) {
+  if (allow_tls && !wrapper && t.tls.level != TlsLevel::none) {
     bool plaintext_retry = false;
     if (auto err = start_tls(c, t, host, &plaintext_retry)) {
       c.session->quit();
@@ -80,6 +90,12 @@ std::optional<SessionError> Establisher::start_tls(Connection& c, const Target& 
     if (t.tls.required() || sess.state() == State::broken) return err;
     return std::nullopt;  // "may": the server declined STARTTLS; go on in plaintext
   }
+  if (auto err = handshake(c, t, host, plaintext_retry)) return err;
+  return sess.hello();
+}
+
+std::optional<SessionError> Establisher::handshake(Connection& c, const Target& t, const HostAddress& host,
+                                                   bool* plaintext_retry) const {
   TlsTarget target{t.nexthop.host, host.host, c.relay};
   TlsResult r = tls_->handshake(*c.channel, t.tls, target, deadline_in(s_.dialogue.t.starttls));
   if (r.reused && tls_->loglevel() >= 2) log_.info("{}: Reusing old session", c.relay);
@@ -90,7 +106,7 @@ std::optional<SessionError> Establisher::start_tls(Connection& c, const Target& 
     return SessionError{r.dsn, r.error + (r.handshake_failed ? "" : " for host " + c.relay)};
   }
   c.tls = true;
-  return sess.hello();
+  return std::nullopt;
 }
 
 std::optional<SessionError> Establisher::authenticate(Connection& c, const Target& t,

@@ -1,5 +1,5 @@
 // Setting up one session to one server address: connect (with smtp_connect_timeout),
-// greeting and EHLO/LHLO, STARTTLS under the TLS policy (at "may" a failed handshake is
+// TLS at once under smtp_tls_wrappermode, greeting and EHLO/LHLO, STARTTLS under the TLS policy (at "may" a failed handshake is
 // retried once in plaintext, as Postfix does), then AUTH when smtp_sasl_auth_enable and the
 // password table has credentials for the server. The result is a ready Connection or the
 // reason it is not, classified so the agent knows whether to try another address.
@@ -43,7 +43,15 @@ class Establisher {
   Setup unix_socket(const Target& t) const;
 
  private:
-  Setup open(std::unique_ptr<Channel> ch, std::string peer, std::string relay) const;
+  struct TlsStep {
+    const Target& target;
+    const HostAddress& host;
+  };
+  // Greeting and EHLO; with `wrapper`, the TLS handshake first (smtp_tls_wrappermode).
+  Setup open(std::unique_ptr<Channel> ch, std::string peer, std::string relay, const TlsStep* wrapper) const;
+  // The handshake and peer check under the target's policy, logged as Postfix does.
+  std::optional<SessionError> handshake(Connection& c, const Target& t, const HostAddress& host,
+                                        bool* plaintext_retry) const;
   // STARTTLS per policy; plaintext_retry is set when "may" should try again without TLS.
   std::optional<SessionError> start_tls(Connection& c, const Target& t, const HostAddress& host,
                                         bool* plaintext_retry) const;

@@ -48,6 +48,7 @@ Result<ClientSettings> client_settings(const config::Params& p, bool lmtp) {
     s.cache_on_demand = p.smtp_connection_cache_on_demand;
     s.reuse_time_limit = p.smtp_connection_reuse_time_limit;
     s.sasl = p.smtp_sasl_auth_enable;
+    s.tls_wrappermode = p.smtp_tls_wrappermode;
     for (std::string_view r : split_any(p.smtp_fallback_relay, ", \t\r\n")) s.fallback_relays.emplace_back(r);
   }
   s.mx_address_limit = size_t(std::max<long long>(0, p.smtp_mx_address_limit));

@@ -23,6 +23,7 @@ struct ClientSettings {
   bool skip_5xx_greeting = true;
   bool cache_on_demand = true;
   bool tls_connection_reuse = false;
+  bool tls_wrappermode = false;  // smtp_tls_wrappermode: TLS from connect (port 465)
   std::chrono::seconds cache_time_limit{2}, reuse_time_limit{300};
   size_t reuse_count_limit = 0;  // 0 = unlimited
   bool sasl = false;
