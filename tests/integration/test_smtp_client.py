@@ -209,6 +209,13 @@ class TernToTernTest(ClientCase):
         self.assertEqual(got.count(b"\nReceived: ") + got.startswith(b"Received: "), 2)
         self.assertEqual(b.wait_for_maildir("bob", 1)[0], b.maildir_messages("bob")[0])
 
+    def test_bind_address(self):
+        b = self.far_end()
+        a = self.start_tern(main_cf=relay_params(b.port, smtp_bind_address="127.0.0.2"))
+        self.send(a, ["alice@b.test"])
+        self.delivery(a, "alice@b.test", "sent")
+        b.wait_for_log(r"^connect from unknown\[127\.0\.0\.2\]$", since=b.mark)
+
     def test_connection_reuse(self):
         b = self.far_end()
         a = self.start_tern(main_cf=relay_params(b.port, smtp_connection_cache_on_demand="yes",
@@ -351,6 +358,15 @@ class TlsTest(TlsCase):
         self.send(a, ["bob@b.test"])
         self.delivery(a, "bob@b.test", "sent")
         a.wait_for_log(r"^localhost\[127\.0\.0\.1\]:%d: Reusing old session$" % b.port, since=a.mark)
+
+    def test_starttls_offer_noted_at_level_none(self):
+        cert, key = self.pki.issue("good", hostname="localhost")
+        b = self.tls_far_end(cert, key)
+        a = self.client(b, "none", smtp_tls_note_starttls_offer="yes")
+        self.send(a, ["alice@b.test"])
+        self.delivery(a, "alice@b.test", "sent")
+        a.wait_for_log(r"^Host offered STARTTLS: \[localhost\]$", since=a.mark)
+        self.assertIn(b"with ESMTP ", b.wait_for_maildir("alice", 1)[0])
 
     def test_summary_needs_smtp_tls_loglevel(self):
         cert, key = self.pki.issue("good", hostname="localhost")

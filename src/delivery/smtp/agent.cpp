@@ -258,7 +258,7 @@ Outcome SmtpAgent::deliver(const Request& r) const {
   size_t sessions = 0;
   for (size_t i = 0; i < tries.size() && !open_positions(a).empty(); ++i) {
     const Destination& d = *tries[i].first;
-    Target target{d.nexthop, d.text, d.tls};
+    Target target{d.nexthop, d.text, d.tls, r.message.envelope.sender};
     Setup st = tries[i].second ? est.inet(target, *tries[i].second) : est.unix_socket(target);
     bool limit = s_.mx_session_limit > 0 && sessions + 1 >= s_.mx_session_limit;
     if (!st.conn) {

@@ -61,24 +61,42 @@ SocketChannel::Connected SocketChannel::finish_connect(int fd, int rc, std::chro
   return c;
 }
 
-SocketChannel::Connected SocketChannel::connect_inet(const IpAddress& addr, int port, std::chrono::seconds timeout) {
-  sockaddr_storage ss{};
-  socklen_t len;
+namespace {
+
+socklen_t to_sockaddr(const IpAddress& addr, int port, sockaddr_storage& ss) {
+  ss = {};
   if (addr.v6) {
     auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
     s6->sin6_family = AF_INET6;
     s6->sin6_port = htons(uint16_t(port));
     std::memcpy(&s6->sin6_addr, addr.bytes.data(), 16);
-    len = sizeof *s6;
-  } else {
-    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons(uint16_t(port));
-    std::memcpy(&s4->sin_addr, addr.bytes.data(), 4);
-    len = sizeof *s4;
+    return sizeof *s6;
   }
+  auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
+  s4->sin_family = AF_INET;
+  s4->sin_port = htons(uint16_t(port));
+  std::memcpy(&s4->sin_addr, addr.bytes.data(), 4);
+  return sizeof *s4;
+}
+
+}  // namespace
+
+SocketChannel::Connected SocketChannel::connect_inet(const IpAddress& addr, int port, std::chrono::seconds timeout,
+                                                     const std::optional<IpAddress>& source) {
+  sockaddr_storage ss;
+  socklen_t len = to_sockaddr(addr, port, ss);
   int fd = make_socket(ss.ss_family);
   if (fd < 0) return {nullptr, sys_error(errno)};
+  if (source && source->v6 == addr.v6) {
+    sockaddr_storage local;
+    socklen_t llen = to_sockaddr(*source, 0, local);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&local), llen) != 0) {
+      IoStatus st = sys_error(errno);
+      ::close(fd);
+      st.detail = "bind " + source->to_string() + ": " + st.detail;
+      return {nullptr, st};
+    }
+  }
   int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&ss), len);
   return finish_connect(fd, rc, timeout);
 }

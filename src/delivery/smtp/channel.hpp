@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -42,8 +43,10 @@ class SocketChannel : public Channel {
     std::unique_ptr<SocketChannel> channel;  // null on failure
     IoStatus status;
   };
-  // `timeout` 0 means the system's own connect limit.
-  static Connected connect_inet(const IpAddress& addr, int port, std::chrono::seconds timeout);
+  // `timeout` 0 means the system's own connect limit; `source` (smtp_bind_address[6]) is
+  // bound first when given.
+  static Connected connect_inet(const IpAddress& addr, int port, std::chrono::seconds timeout,
+                                const std::optional<IpAddress>& source = std::nullopt);
   static Connected connect_unix(const std::string& path, std::chrono::seconds timeout);
 
   ~SocketChannel() override;

@@ -53,7 +53,8 @@ Setup Establisher::inet(const Target& t, const HostAddress& host) const {
 Setup Establisher::inet_once(const Target& t, const HostAddress& host, bool allow_tls) const {
   std::string peer = host.host + "[" + bracketed(host.addr) + "]";
   std::string relay = peer + ":" + std::to_string(t.nexthop.port);
-  auto conn = SocketChannel::connect_inet(host.addr, t.nexthop.port, s_.dialogue.t.connect);
+  auto conn = SocketChannel::connect_inet(host.addr, t.nexthop.port, s_.dialogue.t.connect,
+                                         host.addr.v6 ? s_.bind_address6 : s_.bind_address);
   if (!conn.channel)
     return {nullptr, {SetupFailure::connect, {"4.4.1", "connect to " + relay + ": " + conn.status.detail}, "none"}};
   bool wrapper = allow_tls && s_.tls_wrappermode && t.tls.level != TlsLevel::none;
@@ -65,6 +66,8 @@ Setup Establisher::inet_once(const Target& t, const HostAddress& host, bool allo
     return s;
   }
   Connection& c = *s.conn;
+  if (t.tls.level == TlsLevel::none && s_.note_starttls_offer && c.session->features().starttls)
+    log_.info("Host offered STARTTLS: [{}]", host.host);
   if (allow_tls && !wrapper && t.tls.level != TlsLevel::none) {
     bool plaintext_retry = false;
     if (auto err = start_tls(c, t, host, &plaintext_retry)) {
@@ -112,7 +115,7 @@ std::optional<SessionError> Establisher::handshake(Connection& c, const Target& 
 std::optional<SessionError> Establisher::authenticate(Connection& c, const Target& t,
                                                       const std::string& hostname) const {
   if (!s_.sasl || !sasl_ || c.session->features().auth.empty()) return std::nullopt;
-  auto creds = sasl_->lookup(t.nexthop_text, t.nexthop, hostname);
+  auto creds = sasl_->lookup(t.nexthop_text, t.nexthop, hostname, s_.sender_dependent_auth ? t.sender : "");
   if (!creds) return SessionError{"4.7.0", creds.error().message};
   if (!*creds) return std::nullopt;
   auto plan = plan_auth(c.session->features().auth, sasl_->filter(), sasl_->options(c.tls), **creds);

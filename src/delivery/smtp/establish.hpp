@@ -20,6 +20,7 @@ struct Target {
   const Nexthop& nexthop;
   std::string_view nexthop_text;  // as the route gave it (policy and password lookups)
   const TlsPolicy& tls;
+  std::string_view sender = {};   // for smtp_sender_dependent_authentication
 };
 
 struct SetupFailure {

@@ -62,9 +62,12 @@ Result<std::unique_ptr<SaslClient>> SaslClient::make(const config::Params& p, co
 }
 
 Result<std::optional<SaslCredentials>> SaslClient::lookup(std::string_view nexthop_text, const Nexthop& n,
-                                                          std::string_view hostname) const {
-  std::vector<std::string> keys = {lower(trim(nexthop_text)), n.key(), std::string(hostname),
-                                   "[" + std::string(hostname) + "]:" + std::to_string(n.port), n.host};
+                                                          std::string_view hostname, std::string_view sender) const {
+  std::vector<std::string> keys;
+  if (!sender.empty()) keys.push_back(lower(sender));
+  for (std::string k : {lower(trim(nexthop_text)), n.key(), std::string(hostname),
+                        "[" + std::string(hostname) + "]:" + std::to_string(n.port), n.host})
+    keys.push_back(std::move(k));
   for (const auto& key : keys) {
     for (const auto& m : maps_) {
       auto v = m->find(key);

@@ -40,10 +40,11 @@ class SaslClient {
  public:
   static Result<std::unique_ptr<SaslClient>> make(const config::Params& p, const std::string& config_dir);
 
-  // Credentials for this server: the nexthop as written, its [host]:port form, then the
-  // server's host name. nullopt: no entry (the session goes on without AUTH).
+  // Credentials for this server: the sender address when given
+  // (smtp_sender_dependent_authentication), then the nexthop as written, its [host]:port
+  // form, then the server's host name. nullopt: no entry (the session goes on without AUTH).
   Result<std::optional<SaslCredentials>> lookup(std::string_view nexthop_text, const Nexthop& n,
-                                                std::string_view hostname) const;
+                                                std::string_view hostname, std::string_view sender = "") const;
   const SaslOptions& options(bool tls) const { return tls ? tls_opts_ : plain_opts_; }
   const std::vector<std::string>& filter() const { return filter_; }
   bool soft_bounce() const { return soft_bounce_; }

@@ -1,6 +1,8 @@
 // client_settings(); see settings.hpp.
 #include "delivery/smtp/settings.hpp"
 
+#include <tuple>
+
 #include "base/strings.hpp"
 
 namespace tern::delivery::smtp {
@@ -49,6 +51,16 @@ Result<ClientSettings> client_settings(const config::Params& p, bool lmtp) {
     s.reuse_time_limit = p.smtp_connection_reuse_time_limit;
     s.sasl = p.smtp_sasl_auth_enable;
     s.tls_wrappermode = p.smtp_tls_wrappermode;
+    s.note_starttls_offer = p.smtp_tls_note_starttls_offer;
+    s.sender_dependent_auth = p.smtp_sender_dependent_authentication;
+    for (auto [text, out, v6, name] : {std::tuple{&p.smtp_bind_address, &s.bind_address, false, "smtp_bind_address"},
+                                       std::tuple{&p.smtp_bind_address6, &s.bind_address6, true, "smtp_bind_address6"}}) {
+      std::string_view v = trim(*text);
+      if (v.empty()) continue;
+      auto ip = IpAddress::parse(v);
+      if (!ip || ip->v6 != v6) return Error{std::string(name) + ": not an IPv" + (v6 ? "6" : "4") + " address: \"" + *text + "\""};
+      *out = *ip;
+    }
     for (std::string_view r : split_any(p.smtp_fallback_relay, ", \t\r\n")) s.fallback_relays.emplace_back(r);
   }
   s.mx_address_limit = size_t(std::max<long long>(0, p.smtp_mx_address_limit));

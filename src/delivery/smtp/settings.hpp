@@ -3,9 +3,11 @@
 // Postfix where the one program reads either family by its name.
 #pragma once
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "base/net.hpp"
 #include "base/result.hpp"
 #include "config/params.hpp"
 #include "delivery/smtp/session.hpp"
@@ -27,7 +29,10 @@ struct ClientSettings {
   std::chrono::seconds cache_time_limit{2}, reuse_time_limit{300};
   size_t reuse_count_limit = 0;  // 0 = unlimited
   bool sasl = false;
-  std::vector<std::string> fallback_relays;  // smtp_fallback_relay, tried after the nexthop's hosts
+  std::vector<std::string> fallback_relays;
+  std::optional<IpAddress> bind_address, bind_address6;  // smtp_bind_address[6]
+  bool note_starttls_offer = false;                     // smtp_tls_note_starttls_offer
+  bool sender_dependent_auth = false;                   // smtp_sender_dependent_authentication  // smtp_fallback_relay, tried after the nexthop's hosts
   std::string queue_directory;   // LMTP unix: paths are relative to it
   std::string myhostname;
   std::string hosts_file = "/etc/hosts";

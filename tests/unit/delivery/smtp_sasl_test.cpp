@@ -65,6 +65,20 @@ TEST(SmtpSasl, LookupOrder) {
   EXPECT_FALSE(*found);
 }
 
+TEST(SmtpSasl, SenderDependentLookupComesFirst) {
+  config::Params p;
+  p.smtp_sasl_password_maps = {"inline:{ boss@example.test=boss:1, [relay.example]:587=a:1 }"};
+  auto c = SaslClient::make(p, "/nonexistent");
+  ASSERT_TRUE(c);
+  auto n = parse_nexthop("[relay.example]:587", "smtp", false);
+  auto found = (*c)->lookup("[relay.example]:587", *n, "relay.example", "Boss@example.test");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->user, "boss");
+  found = (*c)->lookup("[relay.example]:587", *n, "relay.example", "other@example.test");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->user, "a");
+}
+
 TEST(SmtpSasl, AuthExchanges) {
   testing::ScriptedPeer peer;
   peer.script("EHLO", {"250-peer\r\n250 AUTH PLAIN LOGIN"});
