@@ -62,8 +62,11 @@ class DovecotLmtp(Peer):
     and sets quotas. Mail lands in DIR/home/<user>/Maildir/new."""
     script = "dovecot-lmtp.sh"
 
-    def __init__(self, users=""):
-        super().__init__({"LMTP_USERS": users} if users else {})
+    def __init__(self, users="", tls=False):
+        env = {"LMTP_USERS": users} if users else {}
+        if tls:
+            env["LMTP_TLS"] = "1"  # STARTTLS with a fresh self-signed certificate
+        super().__init__(env)
 
     def messages(self, user):
         out = []

@@ -580,6 +580,26 @@ class DovecotLmtpTest(ClientCase):
         self.assertEqual(len(got), 1)
         self.assertIn(("message %s" % token).encode(), got[0])
 
+    def test_starttls_with_lmtp_tls_parameters(self):
+        d = DovecotLmtp(tls=True)
+        self.addCleanup(d.stop)
+        a = self.start_tern(main_cf={"default_transport": "lmtp:inet:127.0.0.1:%d" % d.port,
+                                     "lmtp_tls_security_level": "encrypt", "lmtp_tls_loglevel": "1"})
+        self.send(a, ["alice@remote.test"])
+        self.delivery(a, "alice@remote.test", "sent")
+        a.wait_for_log(r"^Untrusted TLS connection established to 127\.0\.0\.1\[127\.0\.0\.1\]:%d: TLSv1\.[23] "
+                       % d.port, since=a.mark)
+        self.assertEqual(len(d.messages("alice")), 1)
+
+    def test_lmtp_verify_fails_on_the_self_signed_certificate(self):
+        d = DovecotLmtp(tls=True)
+        self.addCleanup(d.stop)
+        a = self.start_tern(main_cf={"default_transport": "lmtp:inet:127.0.0.1:%d" % d.port,
+                                     "lmtp_tls_security_level": "verify"})
+        self.send(a, ["alice@remote.test"])
+        m = self.delivery(a, "alice@remote.test", "deferred")
+        self.assertEqual(m.group("text"), "Server certificate not trusted for host 127.0.0.1[127.0.0.1]:%d" % d.port)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -74,20 +74,18 @@ Result<std::unique_ptr<Agent>> SmtpAgent::make(const AgentContext& c, bool lmtp,
   a->service_ = c.service.entry.service;
   a->log_ = log::Logger(a->service_);
   a->resolver_ = resolver ? std::move(resolver) : std::make_shared<HostsFileResolver>(a->s_.hosts_file);
-  auto tls = TlsClient::make(p);
+  auto tls = TlsClient::make(p, tls_params(p, lmtp));
   if (!tls) return tls.error();
   a->tls_ = std::move(*tls);
-  if (!lmtp) {
-    auto sasl = SaslClient::make(p, c.cfg.directory);
-    if (!sasl) return sasl.error();
-    a->sasl_ = std::move(*sasl);
-    maps::OpenContext ctx;
-    ctx.config_dir = c.cfg.directory;
-    for (const auto& spec : p.smtp_tls_policy_maps) {
-      auto m = maps::open_map(spec, ctx);
-      if (!m) return Error{"smtp_tls_policy_maps: " + m.error().message};
-      a->policy_maps_.push_back(std::move(*m));
-    }
+  auto sasl = SaslClient::make(sasl_params(p, lmtp), c.cfg.directory);
+  if (!sasl) return sasl.error();
+  a->sasl_ = std::move(*sasl);
+  maps::OpenContext ctx;
+  ctx.config_dir = c.cfg.directory;
+  for (const auto& spec : a->tls_->params().policy_maps) {
+    auto m = maps::open_map(spec, ctx);
+    if (!m) return Error{std::string(lmtp ? "lmtp" : "smtp") + "_tls_policy_maps: " + m.error().message};
+    a->policy_maps_.push_back(std::move(*m));
   }
   ConnectionCache::Limits limits;
   limits.idle = a->s_.cache_time_limit;
@@ -98,14 +96,14 @@ Result<std::unique_ptr<Agent>> SmtpAgent::make(const AgentContext& c, bool lmtp,
 }
 
 Result<TlsPolicy> SmtpAgent::policy_for(std::string_view nexthop_text, const Nexthop& n) const {
-  if (s_.lmtp) return TlsPolicy{};  // lmtp_tls_* is not supported yet: LMTP runs in plaintext
+  if (n.kind == Nexthop::unix_socket) return TlsPolicy{};  // no TLS over a local socket
   for (const auto& key : lookup_keys(nexthop_text, n))
     for (const auto& m : policy_maps_) {
       auto v = m->find(key);
-      if (!v) return Error{"smtp_tls_policy_maps " + m->spec() + ": " + v.error().message};
+      if (!v) return Error{"TLS policy table " + m->spec() + ": " + v.error().message};
       if (!*v) continue;
       auto pol = parse_policy_entry(**v);
-      if (!pol) return Error{"smtp_tls_policy_maps " + m->spec() + ", entry for " + key + ": " + pol.error().message};
+      if (!pol) return Error{"TLS policy table " + m->spec() + ", entry for " + key + ": " + pol.error().message};
       return *pol;
     }
   return tls_->default_policy();

@@ -41,23 +41,23 @@ Result<SaslPlan> plan_auth(const std::vector<std::string>& offered, const std::v
   return Error{"no mechanism available"};
 }
 
-Result<std::unique_ptr<SaslClient>> SaslClient::make(const config::Params& p, const std::string& config_dir) {
+Result<std::unique_ptr<SaslClient>> SaslClient::make(const SaslParams& p, const std::string& config_dir) {
   auto c = std::make_unique<SaslClient>();
   maps::OpenContext ctx;
   ctx.config_dir = config_dir;
-  for (const auto& spec : p.smtp_sasl_password_maps) {
+  for (const auto& spec : p.password_maps) {
     auto m = maps::open_map(spec, ctx);
-    if (!m) return Error{"smtp_sasl_password_maps: " + m.error().message};
+    if (!m) return Error{p.prefix + "_sasl_password_maps: " + m.error().message};
     c->maps_.push_back(std::move(*m));
   }
-  auto plain = parse_sasl_options(p.smtp_sasl_security_options, "smtp_sasl_security_options");
+  auto plain = parse_sasl_options(p.security_options, p.prefix + "_sasl_security_options");
   if (!plain) return plain.error();
-  auto tls = parse_sasl_options(p.smtp_sasl_tls_security_options, "smtp_sasl_tls_security_options");
+  auto tls = parse_sasl_options(p.tls_security_options, p.prefix + "_sasl_tls_security_options");
   if (!tls) return tls.error();
   c->plain_opts_ = *plain;
   c->tls_opts_ = *tls;
-  c->filter_ = p.smtp_sasl_mechanism_filter;
-  c->soft_bounce_ = p.smtp_sasl_auth_soft_bounce;
+  c->filter_ = p.mechanism_filter;
+  c->soft_bounce_ = p.soft_bounce;
   return c;
 }
 
@@ -71,7 +71,7 @@ Result<std::optional<SaslCredentials>> SaslClient::lookup(std::string_view nexth
   for (const auto& key : keys) {
     for (const auto& m : maps_) {
       auto v = m->find(key);
-      if (!v) return Error{"smtp_sasl_password_maps " + m->spec() + ": " + v.error().message};
+      if (!v) return Error{"SASL password table " + m->spec() + ": " + v.error().message};
       if (!*v) continue;
       std::string_view val = trim(**v);
       auto colon = val.find(':');

@@ -11,6 +11,7 @@
 
 #include "base/result.hpp"
 #include "config/config.hpp"
+#include "delivery/smtp/family.hpp"
 #include "delivery/smtp/nexthop.hpp"
 #include "maps/lookup.hpp"
 
@@ -38,7 +39,7 @@ Result<SaslPlan> plan_auth(const std::vector<std::string>& offered, const std::v
 
 class SaslClient {
  public:
-  static Result<std::unique_ptr<SaslClient>> make(const config::Params& p, const std::string& config_dir);
+  static Result<std::unique_ptr<SaslClient>> make(const SaslParams& p, const std::string& config_dir);
 
   // Credentials for this server: the sender address when given
   // (smtp_sender_dependent_authentication), then the nexthop as written, its [host]:port

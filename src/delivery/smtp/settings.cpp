@@ -38,10 +38,11 @@ Result<ClientSettings> client_settings(const config::Params& p, bool lmtp) {
   if (lmtp) {
     t = {p.lmtp_connect_timeout, p.lmtp_lhlo_timeout, p.lmtp_mail_timeout, p.lmtp_rcpt_timeout,
          p.lmtp_data_init_timeout, p.lmtp_data_xfer_timeout, p.lmtp_data_done_timeout, p.lmtp_quit_timeout,
-         p.lmtp_rset_timeout, p.smtp_starttls_timeout};
+         p.lmtp_rset_timeout, p.lmtp_starttls_timeout};
     s.default_port = p.lmtp_tcp_port;
     s.cache_on_demand = p.lmtp_connection_cache_on_demand;
     s.reuse_time_limit = p.lmtp_connection_reuse_time_limit;
+    s.sasl = p.lmtp_sasl_auth_enable;
   } else {
     t = {p.smtp_connect_timeout, p.smtp_helo_timeout, p.smtp_mail_timeout, p.smtp_rcpt_timeout,
          p.smtp_data_init_timeout, p.smtp_data_xfer_timeout, p.smtp_data_done_timeout, p.smtp_quit_timeout,

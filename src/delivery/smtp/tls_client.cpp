@@ -27,11 +27,11 @@ int client_index() {
   return idx;
 }
 
-Result<TlsLevel> default_level(const config::Params& p) {
-  std::string v(trim(p.smtp_tls_security_level));
-  if (v.empty()) return p.smtp_enforce_tls ? TlsLevel::encrypt : p.smtp_use_tls ? TlsLevel::may : TlsLevel::none;
+Result<TlsLevel> default_level(const TlsParams& t) {
+  std::string v(trim(t.security_level));
+  if (v.empty()) return t.enforce_tls ? TlsLevel::encrypt : t.use_tls ? TlsLevel::may : TlsLevel::none;
   auto l = parse_level(v);
-  if (!l) return Error{"smtp_tls_security_level: invalid value \"" + v + "\""};
+  if (!l) return Error{t.prefix + "_tls_security_level: invalid value \"" + v + "\""};
   return *l;
 }
 
@@ -45,42 +45,44 @@ std::string expand_match(const std::string& m, const TlsTarget& t) {
 
 }  // namespace
 
-Result<std::unique_ptr<TlsClient>> TlsClient::make(const config::Params& p) {
+Result<std::unique_ptr<TlsClient>> TlsClient::make(const config::Params& p, TlsParams tp) {
   std::unique_ptr<TlsClient> c(new TlsClient);
   c->params_ = &p;
-  auto level = default_level(p);
+  c->tp_ = std::move(tp);
+  const TlsParams& t = c->tp_;
+  auto level = default_level(t);
   if (!level) return level.error();
   c->default_.level = *level;
-  for (const auto& m : p.smtp_tls_verify_cert_match) c->verify_match_.push_back(lower(m));
-  for (const auto& m : p.smtp_tls_secure_cert_match) c->secure_match_.push_back(lower(m));
-  // Check the protocol lists and grades now, so a typo is a startup error.
-  for (auto [list, name] : {std::pair{&p.smtp_tls_protocols, "smtp_tls_protocols"},
-                            std::pair{&p.smtp_tls_mandatory_protocols, "smtp_tls_mandatory_protocols"}})
-    if (auto r = tls::parse_protocols(*list, name); !r) return r.error();
+  for (const auto& m : t.verify_cert_match) c->verify_match_.push_back(lower(m));
+  for (const auto& m : t.secure_cert_match) c->secure_match_.push_back(lower(m));
+  // Check the protocol lists now, so a typo is a startup error.
+  for (auto [list, name] : {std::pair{&t.protocols, "_tls_protocols"}, std::pair{&t.mandatory_protocols, "_tls_mandatory_protocols"}})
+    if (auto r = tls::parse_protocols(*list, t.prefix + name); !r) return r.error();
   c->ctx_ = SSL_CTX_new(TLS_client_method());
   if (!c->ctx_) return Error{tls::ssl_errors("SSL_CTX_new failed")};
   SSL_CTX_set_verify(c->ctx_, SSL_VERIFY_NONE, nullptr);  // checked after the handshake
-  SSL_CTX_set_verify_depth(c->ctx_, int(p.smtp_tls_scert_verifydepth));
-  std::string cafile(trim(p.smtp_tls_CAfile)), capath(trim(p.smtp_tls_CApath));
+  SSL_CTX_set_verify_depth(c->ctx_, int(t.verify_depth));
+  std::string cafile(trim(t.ca_file)), capath(trim(t.ca_path));
   if (!cafile.empty() || !capath.empty()) {
     if (SSL_CTX_load_verify_locations(c->ctx_, cafile.empty() ? nullptr : cafile.c_str(),
                                       capath.empty() ? nullptr : capath.c_str()) != 1)
-      return Error{"smtp_tls_CAfile/smtp_tls_CApath: " + tls::ssl_errors("cannot load CA certificates")};
+      return Error{t.prefix + "_tls_CAfile/" + t.prefix + "_tls_CApath: " + tls::ssl_errors("cannot load CA certificates")};
   } else {
     SSL_CTX_set_default_verify_paths(c->ctx_);
   }
-  std::string cert(trim(p.smtp_tls_cert_file)), key(trim(p.smtp_tls_key_file));
+  std::string cert(trim(t.cert_file)), key(trim(t.key_file));
   if (!cert.empty()) {
     if (key.empty()) key = cert;
     if (SSL_CTX_use_certificate_chain_file(c->ctx_, cert.c_str()) != 1 ||
         SSL_CTX_use_PrivateKey_file(c->ctx_, key.c_str(), SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_check_private_key(c->ctx_) != 1)
-      return Error{"smtp_tls_cert_file/smtp_tls_key_file: " + tls::ssl_errors("cannot load the client certificate")};
+      return Error{t.prefix + "_tls_cert_file/" + t.prefix + "_tls_key_file: " +
+                   tls::ssl_errors("cannot load the client certificate")};
   }
-  if (p.smtp_tls_session_cache_timeout.count() > 0) {
+  if (t.session_cache_timeout.count() > 0) {
     SSL_CTX_set_session_cache_mode(c->ctx_, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
     SSL_CTX_sess_set_new_cb(c->ctx_, &TlsClient::new_session);
-    SSL_CTX_set_timeout(c->ctx_, long(p.smtp_tls_session_cache_timeout.count()));
+    SSL_CTX_set_timeout(c->ctx_, long(t.session_cache_timeout.count()));
   }
   return c;
 }
@@ -115,20 +117,20 @@ std::vector<std::string> TlsClient::match_names(const TlsPolicy& pol, const TlsT
 }
 
 Status TlsClient::configure(SSL* ssl, const TlsPolicy& pol) const {
-  const config::Params& p = *params_;
+  const TlsParams& t = tp_;
   bool m = pol.required();
-  auto prot = tls::parse_protocols(pol.protocols ? *pol.protocols : m ? p.smtp_tls_mandatory_protocols : p.smtp_tls_protocols,
-                                   pol.protocols ? "protocols=" : m ? "smtp_tls_mandatory_protocols" : "smtp_tls_protocols");
+  auto prot = tls::parse_protocols(pol.protocols ? *pol.protocols : m ? t.mandatory_protocols : t.protocols,
+                                   pol.protocols ? "protocols=" : t.prefix + (m ? "_tls_mandatory_protocols" : "_tls_protocols"));
   if (!prot) return prot.error();
   if (prot->min_version) SSL_set_min_proto_version(ssl, prot->min_version);
   if (prot->max_version) SSL_set_max_proto_version(ssl, prot->max_version);
   SSL_set_options(ssl, prot->disable_options);
-  std::string grade_text = pol.ciphers ? *pol.ciphers : m ? p.smtp_tls_mandatory_ciphers : p.smtp_tls_ciphers;
-  auto grade = tls::parse_grade(grade_text, "smtp_tls_ciphers", nullptr);
+  std::string grade_text = pol.ciphers ? *pol.ciphers : m ? t.mandatory_ciphers : t.ciphers;
+  auto grade = tls::parse_grade(grade_text, t.prefix + "_tls_ciphers", nullptr);
   if (!grade) return grade.error();
-  std::vector<std::string> excl = m ? p.smtp_tls_mandatory_exclude_ciphers : p.smtp_tls_exclude_ciphers;
+  std::vector<std::string> excl = m ? t.mandatory_exclude_ciphers : t.exclude_ciphers;
   excl.insert(excl.end(), pol.exclude.begin(), pol.exclude.end());
-  auto list = tls::cipher_list(*grade, p, excl, "smtp_tls_exclude_ciphers");
+  auto list = tls::cipher_list(*grade, *params_, excl, t.prefix + "_tls_exclude_ciphers");
   if (!list) return list.error();
   if (SSL_set_cipher_list(ssl, list->c_str()) != 1) return Error{tls::ssl_errors("bad cipher list")};
   return ok_status();
@@ -147,7 +149,7 @@ TlsResult TlsClient::handshake(Channel& ch, const TlsPolicy& pol, const TlsTarge
     return r;
   }
   std::string sni = pol.servername ? (*pol.servername == "hostname" ? t.hostname : *pol.servername)
-                                   : std::string(trim(params_->smtp_tls_servername));
+                                   : std::string(trim(tp_.servername));
   if (sni == "hostname") sni = t.hostname;
   if (sni == "nexthop") sni = t.nexthop;
   if (!sni.empty()) SSL_set_tlsext_host_name(ssl, sni.c_str());

@@ -20,6 +20,7 @@
 #include "base/result.hpp"
 #include "config/params.hpp"
 #include "delivery/smtp/channel.hpp"
+#include "delivery/smtp/family.hpp"
 #include "delivery/smtp/tls_policy.hpp"
 
 namespace tern::delivery::smtp {
@@ -43,13 +44,15 @@ struct TlsResult {
 
 class TlsClient {
  public:
-  static Result<std::unique_ptr<TlsClient>> make(const config::Params& p);
+  // `p` supplies the cipher grade lists (tls_*_cipherlist); `tp` the smtp_ or lmtp_ family.
+  static Result<std::unique_ptr<TlsClient>> make(const config::Params& p, TlsParams tp);
   ~TlsClient();
 
   // The level in force when no table entry applies.
   const TlsPolicy& default_policy() const { return default_; }
-  // smtp_tls_loglevel: 1 logs the summary line, 2 also session cache activity.
-  long long loglevel() const { return params_->smtp_tls_loglevel; }
+  // smtp_tls_loglevel (lmtp_tls_loglevel): 1 logs the summary line, 2 also session cache activity.
+  long long loglevel() const { return tp_.loglevel; }
+  const TlsParams& params() const { return tp_; }
   // The names a certificate must match under `pol` for `t`.
   std::vector<std::string> match_names(const TlsPolicy& pol, const TlsTarget& t) const;
   // Handshake and peer check on `ch` (STARTTLS already accepted).
@@ -62,6 +65,7 @@ class TlsClient {
   Status configure(SSL* ssl, const TlsPolicy& pol) const;
 
   const config::Params* params_ = nullptr;
+  TlsParams tp_;
   SSL_CTX* ctx_ = nullptr;
   TlsPolicy default_;
   std::vector<std::string> verify_match_, secure_match_;

@@ -45,7 +45,7 @@ TEST(SmtpSasl, MechanismChoice) {
 TEST(SmtpSasl, LookupOrder) {
   config::Params p;
   p.smtp_sasl_password_maps = {"inline:{ [relay.example]:587=a:1, relay.example=b:2, mx.example=c:3:x }"};
-  auto c = SaslClient::make(p, "/nonexistent");
+  auto c = SaslClient::make(sasl_params(p, false), "/nonexistent");
   ASSERT_TRUE(c) << c.error().message;
   auto n = parse_nexthop("[relay.example]:587", "smtp", false);
   auto found = (*c)->lookup("[relay.example]:587", *n, "relay.example");
@@ -68,7 +68,7 @@ TEST(SmtpSasl, LookupOrder) {
 TEST(SmtpSasl, SenderDependentLookupComesFirst) {
   config::Params p;
   p.smtp_sasl_password_maps = {"inline:{ boss@example.test=boss:1, [relay.example]:587=a:1 }"};
-  auto c = SaslClient::make(p, "/nonexistent");
+  auto c = SaslClient::make(sasl_params(p, false), "/nonexistent");
   ASSERT_TRUE(c);
   auto n = parse_nexthop("[relay.example]:587", "smtp", false);
   auto found = (*c)->lookup("[relay.example]:587", *n, "relay.example", "Boss@example.test");
