@@ -194,8 +194,10 @@ Result<SmtpAgent::Destination> SmtpAgent::destination(std::string_view text) con
 
 // The destinations to try in order: the job's nexthop, then smtp_fallback_relay.
 std::optional<SessionError> SmtpAgent::plan(const Request& r, std::deque<Destination>& out) const {
-  auto main = destination(r.nexthop);
-  if (!main) return SessionError{"4.3.5", "bad nexthop for transport " + service_ + ": " + main.error().message};
+  auto n = parse_nexthop(r.nexthop, s_.default_port, s_.lmtp);
+  if (!n) return SessionError{"4.3.5", "bad nexthop for transport " + service_ + ": " + n.error().message};
+  auto main = destination(r.nexthop);  // parses again; now only the policy lookup can fail
+  if (!main) return SessionError{"4.3.0", main.error().message};
   if (auto refusal = policy_refusal(main->tls, r)) return refusal;
   out.push_back(std::move(*main));
   for (const auto& text : s_.fallback_relays) {

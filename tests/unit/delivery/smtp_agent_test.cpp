@@ -101,6 +101,32 @@ TEST_F(SmtpAgent, IdleConnectionIsReusedForTheNextJob) {
   EXPECT_EQ(server.messages(), 2);
 }
 
+TEST_F(SmtpAgent, ConfigurationErrorsNameTheParameter) {
+  for (auto [line, want] : {std::pair{"smtp_tls_security_level = sometimes\n", "smtp_tls_security_level: invalid value"},
+                            std::pair{"smtp_tls_protocols = TLSv9\n", "smtp_tls_protocols"},
+                            std::pair{"smtp_sasl_security_options = nonsense\n", "smtp_sasl_security_options"},
+                            std::pair{"smtp_bind_address = ::1\n", "smtp_bind_address: not an IPv4 address"}}) {
+    dir.write("main.cf", std::string("inet_protocols = ipv4\n") + line);
+    dir.write("master.cf", "smtp unix - - n - - smtp\n");
+    auto c = config::load(config::LoadOptions{dir.path()});
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    auto a = make_client_agent({**c, (*c)->services.at(0)}, false, nullptr);
+    ASSERT_FALSE(a.ok()) << line;
+    EXPECT_NE(a.error().message.find(want), std::string::npos) << a.error().message;
+  }
+}
+
+TEST_F(SmtpAgent, MalformedPolicyTableEntryDefers) {
+  testing::LoopbackServer server;
+  auto a = agent({"127.0.0.1"}, "smtp_tls_policy_maps = inline:{ example.net=sometimes }\n");
+  Outcome out = a->deliver({msg, {0}, "smtp", "example.net"});
+  EXPECT_EQ(out.results[0].kind, DeliveryResult::deferred);
+  EXPECT_EQ(out.results[0].dsn, "4.3.0");
+  EXPECT_NE(out.results[0].text.find("invalid TLS security level \"sometimes\""), std::string::npos)
+      << out.results[0].text;
+  EXPECT_EQ(server.connections(), 0);
+}
+
 TEST_F(SmtpAgent, BadNexthopDefers) {
   auto a = agent({"127.0.0.1"});
   Outcome out = a->deliver({msg, {0}, "smtp", "[unclosed"});
