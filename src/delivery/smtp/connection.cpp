@@ -5,6 +5,11 @@
 
 namespace tern::delivery::smtp {
 
+namespace {
+// Closing an idle connection must not hold up shutdown or a reload behind a silent peer.
+constexpr std::chrono::seconds kIdleQuit{5};
+}  // namespace
+
 ConnectionCache::ConnectionCache(Limits l) : limits_(l) {}
 
 ConnectionCache::~ConnectionCache() {
@@ -14,7 +19,7 @@ ConnectionCache::~ConnectionCache() {
   }
   cv_.notify_all();
   if (reaper_.joinable()) reaper_.join();
-  for (auto& [k, c] : idle_) c->session->quit();
+  for (auto& [k, c] : idle_) c->session->quit(kIdleQuit);
 }
 
 bool ConnectionCache::reusable(const Connection& c, Clock::time_point now) const {
@@ -45,7 +50,7 @@ void ConnectionCache::put(const std::string& key, std::unique_ptr<Connection> c)
     if (!reaper_.joinable()) reaper_ = std::thread([this] { reap(); });
   }
   cv_.notify_all();
-  if (evicted) evicted->session->quit();
+  if (evicted) evicted->session->quit(kIdleQuit);
 }
 
 std::unique_ptr<Connection> ConnectionCache::take(const std::string& key) {
@@ -82,7 +87,7 @@ void ConnectionCache::reap() {
     }
     if (expired.empty()) continue;
     lock.unlock();
-    for (auto& c : expired) c->session->quit();
+    for (auto& c : expired) c->session->quit(kIdleQuit);
     expired.clear();
     lock.lock();
   }

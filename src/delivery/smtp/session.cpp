@@ -209,10 +209,10 @@ std::optional<SessionError> Session::rset() {
   return std::nullopt;
 }
 
-void Session::quit() {
+void Session::quit(std::chrono::seconds limit) {
   if (state_ == State::broken || state_ == State::closed) return;
   SessionError ignored;
-  command("QUIT", s_.t.quit, "QUIT", &ignored);
+  command("QUIT", std::min(limit, s_.t.quit), "QUIT", &ignored);
   enter(State::closed);
 }
 

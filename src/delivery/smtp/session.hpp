@@ -74,7 +74,8 @@ class Session {
   // element of `rcpts`, in order.
   std::vector<RcptOutcome> transact(const Message& m, const std::vector<size_t>& rcpts);
   std::optional<SessionError> rset();
-  void quit();
+  // QUIT within smtp_quit_timeout, or `limit` when shorter (closing idle cached sessions).
+  void quit(std::chrono::seconds limit = std::chrono::seconds::max());
 
   const Features& features() const { return features_; }
   State state() const { return state_; }
