@@ -67,6 +67,16 @@ Result<MapList> MapList::open(const std::vector<std::string>& specs, const OpenC
   return list;
 }
 
+Result<std::optional<MapList::Hit>> MapList::lookup(std::string_view key, bool fixed_only) const {
+  for (const auto& m : maps_) {
+    if (fixed_only && !m->fixed_keys()) continue;
+    auto r = m->find(key);
+    if (!r) return r.error();
+    if (*r) return std::optional<Hit>(Hit{std::move(**r), m.get()});
+  }
+  return std::optional<Hit>();
+}
+
 Result<Found> MapList::find(std::string_view key) const {
   for (const auto& m : maps_) {
     auto r = m->find(key);

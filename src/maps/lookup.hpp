@@ -43,8 +43,15 @@ Result<std::unique_ptr<Lookup>> open_map(std::string_view spec, const OpenContex
 // A list of tables searched in order (alias_maps, local_recipient_maps, …).
 class MapList {
  public:
+  struct Hit {
+    std::string value;
+    const Lookup* table;  // which table answered (its spec() for traces and logs)
+  };
   static Result<MapList> open(const std::vector<std::string>& specs, const OpenContext& ctx);
   Result<Found> find(std::string_view key) const;
+  // The first table that knows `key`; with `fixed_only`, pattern tables are skipped (the
+  // partial-address keys of Postfix's lookup order are for fixed-key tables only).
+  Result<std::optional<Hit>> lookup(std::string_view key, bool fixed_only = false) const;
   bool empty() const { return maps_.empty(); }
 
  private:
