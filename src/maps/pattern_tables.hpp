@@ -1,4 +1,5 @@
-// Opening the pattern table types (regexp_table(5), pcre_table(5), cidr_table(5)). Internal to
+// Opening the pattern and composite table types (regexp_table(5), pcre_table(5),
+// cidr_table(5), unionmap:/pipemap: from DATABASE_README). Internal to
 // maps/: callers use open_map(). The parse_* functions take the source text directly and
 // are exposed for tests and fuzzing; `file` names it in messages.
 #pragma once
@@ -20,5 +21,11 @@ Result<std::unique_ptr<Lookup>> open_pcre(std::string_view spec, std::string_vie
                                           const OpenContext& ctx);
 Result<std::unique_ptr<Lookup>> open_cidr(std::string_view spec, std::string_view name,
                                           const OpenContext& ctx);
+
+// unionmap:{type:name, …} and pipemap:{type:name, …}; `name` is the braced list.
+Result<std::unique_ptr<Lookup>> open_unionmap(std::string_view spec, std::string_view name,
+                                              const OpenContext& ctx);
+Result<std::unique_ptr<Lookup>> open_pipemap(std::string_view spec, std::string_view name,
+                                             const OpenContext& ctx);
 
 }  // namespace tern::maps
