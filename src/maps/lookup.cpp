@@ -54,13 +54,14 @@ Result<std::unique_ptr<Lookup>> open_map(std::string_view spec, const OpenContex
   if (type == "cidr") return open_cidr(s, name, ctx);
   if (type == "unionmap") return open_unionmap(s, name, ctx);
   if (type == "pipemap") return open_pipemap(s, name, ctx);
+  if (type == "sqlite") return open_sqlite(s, name, ctx);
   if (type == "unix") {
     if (name != "passwd.byname")
       return Error{"table \"" + s + "\": only unix:passwd.byname is supported"};
     return open_passwd(s, ctx.local_passwd_file, ctx.snapshot_passwd);
   }
   return Error{"table \"" + printable(spec, 80) + "\": lookup table type \"" + type +
-               "\" is not supported yet (available: inline, static, texthash, regexp, pcre, cidr, unionmap, pipemap, unix, fail)"};
+               "\" is not supported yet (available: inline, static, texthash, regexp, pcre, cidr, unionmap, pipemap, sqlite, unix, fail)"};
 }
 
 Result<MapList> MapList::open(const std::vector<std::string>& specs, const OpenContext& ctx) {

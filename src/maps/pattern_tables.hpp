@@ -1,5 +1,5 @@
 // Opening the pattern and composite table types (regexp_table(5), pcre_table(5),
-// cidr_table(5), unionmap:/pipemap: from DATABASE_README). Internal to
+// cidr_table(5), unionmap:/pipemap: from DATABASE_README, sqlite_table(5)). Internal to
 // maps/: callers use open_map(). The parse_* functions take the source text directly and
 // are exposed for tests and fuzzing; `file` names it in messages.
 #pragma once
@@ -27,5 +27,9 @@ Result<std::unique_ptr<Lookup>> open_unionmap(std::string_view spec, std::string
                                               const OpenContext& ctx);
 Result<std::unique_ptr<Lookup>> open_pipemap(std::string_view spec, std::string_view name,
                                              const OpenContext& ctx);
+
+// sqlite:/path/to/file.cf
+Result<std::unique_ptr<Lookup>> open_sqlite(std::string_view spec, std::string_view name,
+                                            const OpenContext& ctx);
 
 }  // namespace tern::maps
