@@ -61,7 +61,8 @@ Result<std::unique_ptr<Lookup>> open_map(std::string_view spec, const OpenContex
     return open_passwd(s, ctx.local_passwd_file, ctx.snapshot_passwd);
   }
   return Error{"table \"" + printable(spec, 80) + "\": lookup table type \"" + type +
-               "\" is not supported yet (available: inline, static, texthash, regexp, pcre, cidr, unionmap, pipemap, sqlite, unix, fail)"};
+               "\" is not supported yet (available: inline, static, texthash, regexp, pcre, "
+               "cidr, unionmap, pipemap, sqlite, unix, fail)"};
 }
 
 Result<MapList> MapList::open(const std::vector<std::string>& specs, const OpenContext& ctx) {

@@ -33,6 +33,12 @@ TEST(PcreTable, PerlSyntaxSubstitutionAndFirstMatch) {
   EXPECT_FALSE(t->fixed_keys());
 }
 
+TEST(PcreTable, EmptyKeys) {
+  auto t = table("/^$/  empty\n");
+  EXPECT_EQ(lookup(t.get(), std::string_view()), "empty");
+  EXPECT_EQ(lookup(t.get(), ""), "empty");
+}
+
 TEST(PcreTable, DefaultsAreCaselessAndDotall) {
   auto t = table("/^a.b$/  hit\n");
   EXPECT_EQ(lookup(t.get(), "A\nB"), "hit");

@@ -116,6 +116,7 @@ TEST(RegexpTable, BadLinesNameFileLineAndProblem) {
   EXPECT_EQ(error("/(a)/ $2\n"),
             "/etc/t:1: out of range replacement index \"2\": the pattern has 1 group(s)");
   EXPECT_EQ(error("/(a)/ $x\n"), "/etc/t:1: bad replacement syntax: non-numeric replacement index \"x\"");
+  EXPECT_EQ(error("/(a)/ $1st\n"), "/etc/t:1: bad replacement syntax: non-numeric replacement index \"1st\"");
   EXPECT_EQ(error("/(a)/ $0\n"), "/etc/t:1: bad replacement syntax: out-of-range replacement index \"0\"");
   EXPECT_EQ(error("/(a)/ ${1\n"), "/etc/t:1: bad replacement syntax: truncated macro reference");
   EXPECT_EQ(error("/(a)/ cost $ 5\n"), "/etc/t:1: bad replacement syntax: empty macro name after '$'");
