@@ -82,10 +82,10 @@ TEST(ProxyMap, OpensTheNamedTable) {
 TEST(OpenMap, UnsupportedTypesAreClearErrors) {
   EXPECT_EQ(open_err("hash:/etc/aliases"),
             "table \"hash:/etc/aliases\": lookup table type \"hash\" is not supported yet "
-            "(available: inline, static, texthash, unix, fail)");
-  EXPECT_EQ(open_err("PCRE:/etc/x"),
-            "table \"PCRE:/etc/x\": lookup table type \"pcre\" is not supported yet "
-            "(available: inline, static, texthash, unix, fail)");
+            "(available: inline, static, texthash, regexp, pcre, cidr, unionmap, pipemap, sqlite, unix, fail)");
+  EXPECT_EQ(open_err("LDAP:/etc/x"),
+            "table \"LDAP:/etc/x\": lookup table type \"ldap\" is not supported yet "
+            "(available: inline, static, texthash, regexp, pcre, cidr, unionmap, pipemap, sqlite, unix, fail)");
   EXPECT_EQ(open_err("no-type-here"), "table \"no-type-here\": expected type:name");
   EXPECT_EQ(open_err("unix:group.byname"), "table \"unix:group.byname\": only unix:passwd.byname is supported");
 }
