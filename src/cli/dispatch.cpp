@@ -43,6 +43,7 @@ constexpr Entry kSub[] = {
     {"send", sendmail_main, "submit a message from stdin (sendmail)"},
     {"shape", qshape_main, "queue age by domain (qshape)"},
     {"reload", reload_main, "make the running ternd re-read its configuration"},
+    {"route", route_main, "show how an address is rewritten and routed, step by step"},
 };
 
 int usage() {
