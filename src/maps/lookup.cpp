@@ -3,6 +3,7 @@
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
+#include "maps/index.hpp"
 #include "maps/tables.hpp"
 
 namespace tern::maps {
@@ -48,13 +49,14 @@ Result<std::unique_ptr<Lookup>> open_map(std::string_view spec, const OpenContex
   if (type == "static") return std::unique_ptr<Lookup>(new StaticMap(s, std::string(unbrace(name))));
   if (type == "fail") return std::unique_ptr<Lookup>(new FailMap(s));
   if (type == "texthash") return open_texthash(s, resolve_path(ctx.config_dir, name));
+  if (auto it = index_type(type)) return open_index(s, *it, resolve_path(ctx.config_dir, name));
   if (type == "unix") {
     if (name != "passwd.byname")
       return Error{"table \"" + s + "\": only unix:passwd.byname is supported"};
     return open_passwd(s, ctx.local_passwd_file, ctx.snapshot_passwd);
   }
   return Error{"table \"" + printable(spec, 80) + "\": lookup table type \"" + type +
-               "\" is not supported yet (available: inline, static, texthash, unix, fail)"};
+               "\" is not supported yet (available: hash, btree, lmdb, inline, static, texthash, unix, fail)"};
 }
 
 Result<MapList> MapList::open(const std::vector<std::string>& specs, const OpenContext& ctx) {
