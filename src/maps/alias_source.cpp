@@ -65,7 +65,7 @@ std::string squeeze(std::string_view item) {
     if (space) out += ' ';
     space = false;
     out += c;
-    if (quoted && c == '\\' && i + 1 < item.size()) out += item[++i];
+    if (c == '\\' && i + 1 < item.size()) out += item[++i];  // an escaped blank stays
     else if (c == '"') quoted = !quoted;
   }
   return out;

@@ -95,6 +95,17 @@ TEST(AliasSource, ValueItemsKeepQuotesCommentsAndAngles) {
   EXPECT_EQ(e[1].value, "c, , d");
 }
 
+TEST(AliasSource, EscapedBlankIsKeptSoTheValueIsStable) {
+  // Found by fuzz_aliases: dropping the blank after a backslash turned "x\ ," into
+  // "x\,", which no longer splits when read again.
+  auto e = parse_ok("a: x\\ ,y\n", kAliases);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].value, "x\\ , y");
+  auto again = split_alias_line("a: " + e[0].value);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->second, e[0].value);
+}
+
 TEST(AliasSource, MalformedLines) {
   EXPECT_EQ(parse_err("ok: v\nnocolon value\n", kAliases),
             "/etc/tern/src:2: need name:value pair: \"nocolon value\"");
