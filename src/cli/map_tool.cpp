@@ -64,7 +64,8 @@ Result<std::vector<std::unique_ptr<maps::Lookup>>> open_tables(const MapTool& t,
     Result<std::unique_ptr<maps::Lookup>> m = Error{};
     if (auto type = maps::index_type(tg.type))
       m = maps::open_index(tg.spec, *type, resolve_path(t.config_dir, tg.name),
-                           {t.fold, std::chrono::milliseconds(1000), t.name});
+                           {t.fold, std::chrono::milliseconds(1000),
+                            [name = t.name](const std::string& w) { warning_msg(name, w); }});
     else
       m = maps::open_map(tg.spec, maps::OpenContext{t.config_dir, "", false});
     if (!m) return m.error();

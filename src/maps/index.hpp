@@ -10,6 +10,7 @@
 // notices the rename (see IndexOptions::recheck), then switches to the new one.
 #pragma once
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,7 +41,9 @@ struct IndexOptions {
   bool fold_keys = true;  // lookups fold the key to lower case (postmap -f turns it off)
   // How often a lookup may stat() the index to notice a rebuild (zero: every lookup).
   std::chrono::milliseconds recheck{1000};
-  std::string log_service = "maps";  // names the process in the "older than" warning
+  // Where warnings go ("database X is older than source file Y"); unset: the mail log
+  // as service "maps". The tools print them as "postmap: warning: …".
+  std::function<void(const std::string&)> warn;
 };
 
 // Opens the index of `source` read-only. A missing index is an error that says to run

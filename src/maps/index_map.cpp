@@ -28,6 +28,11 @@ bool newer(const struct timespec& a, const struct timespec& b) {
   return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a.tv_nsec > b.tv_nsec;
 }
 
+void warn(const IndexOptions& o, const std::string& text) {
+  if (o.warn) o.warn(text);
+  else log::Logger("maps").warning("{}", text);
+}
+
 // One opened index file: its environment, the reusable read transaction, its identity.
 struct Handle {
   lmdb::Env env;
@@ -76,7 +81,7 @@ class IndexMap : public Lookup {
     if (::stat(path_.c_str(), &st) != 0 || same_file(st, h_->st)) return;
     auto fresh = open(spec(), path_, source_, opts_);
     if (fresh) h_ = std::move(*fresh);
-    else log::Logger(opts_.log_service).warning("{} (still using the previous version)", fresh.error().message);
+    else warn(opts_, fresh.error().message + " (still using the previous version)");
   }
 
   std::string path_, source_;
@@ -107,7 +112,7 @@ Result<std::unique_ptr<Handle>> IndexMap::open(const std::string& spec, const st
   mdb_txn_reset(h->txn);
   struct stat src {};
   if (::stat(source.c_str(), &src) == 0 && newer(src.st_mtim, h->st.st_mtim))
-    log::Logger(opts.log_service).warning("database {} is older than source file {}", path, source);
+    warn(opts, "database " + path + " is older than source file " + source);
   return h;
 }
 
