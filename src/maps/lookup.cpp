@@ -3,6 +3,7 @@
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
+#include "maps/index.hpp"
 #include "maps/pattern_tables.hpp"
 #include "maps/tables.hpp"
 
@@ -49,6 +50,7 @@ Result<std::unique_ptr<Lookup>> open_map(std::string_view spec, const OpenContex
   if (type == "static") return std::unique_ptr<Lookup>(new StaticMap(s, std::string(unbrace(name))));
   if (type == "fail") return std::unique_ptr<Lookup>(new FailMap(s));
   if (type == "texthash") return open_texthash(s, resolve_path(ctx.config_dir, name));
+  if (auto it = index_type(type)) return open_index(s, *it, resolve_path(ctx.config_dir, name));
   if (type == "regexp") return open_regexp(s, name, ctx);
   if (type == "pcre") return open_pcre(s, name, ctx);
   if (type == "cidr") return open_cidr(s, name, ctx);
@@ -61,7 +63,7 @@ Result<std::unique_ptr<Lookup>> open_map(std::string_view spec, const OpenContex
     return open_passwd(s, ctx.local_passwd_file, ctx.snapshot_passwd);
   }
   return Error{"table \"" + printable(spec, 80) + "\": lookup table type \"" + type +
-               "\" is not supported yet (available: inline, static, texthash, regexp, pcre, "
+               "\" is not supported yet (available: hash, btree, lmdb, inline, static, texthash, regexp, pcre, "
                "cidr, unionmap, pipemap, sqlite, unix, fail)"};
 }
 

@@ -1,9 +1,10 @@
 // Lookup tables as Postfix names them, "type:name". A table answers a key with a value,
 // with "not found", or with an error (a table that cannot be read now: the caller defers).
-// Types today: inline:{…}, static:…, texthash:/path, regexp:/path, pcre:/path, cidr:/path
-// (or their inline "{ {rule}, … }" forms), unionmap:{…}, pipemap:{…}, sqlite:/path.cf,
-// unix:passwd.byname, fail:…. hash:/lmdb: and friends arrive with the routing issue; until
-// then naming them is a clear configuration error, never a silent empty table.
+// Types today: hash:/path, btree:/path, lmdb:/path (indexes postmap builds, see
+// maps/index.hpp), inline:{…}, static:…, texthash:/path, regexp:/path, pcre:/path,
+// cidr:/path (or their inline "{ {rule}, … }" forms), unionmap:{…}, pipemap:{…},
+// sqlite:/path.cf, unix:passwd.byname, fail:…. Other types are a clear configuration
+// error, never a silent empty table.
 #pragma once
 #include <memory>
 #include <optional>
