@@ -81,17 +81,17 @@ Result<std::string> DomainList::matching_entry(std::string_view domain) const {
   for (const auto& e : entries_) {
     bool hit = false;
     if (e.table) {
-      // The domain itself, then (for parent-matching lists) each parent, as Postfix's
-      // match_list looks up tables.
+      // The domain itself, then each parent as Postfix's match_list looks up fixed
+      // tables: "parent" for parent-matching lists, else ".parent".
       std::string_view key = d;
       while (!hit) {
         auto r = e.table->find(key);
         if (!r) return Error{"domain lookup in " + e.name + ": " + r.error().message};
         if (*r) { hit = true; break; }
-        if (!subdomains_ || !e.table->fixed_keys()) break;
-        auto dot = key.find('.');
+        if (!e.table->fixed_keys()) break;
+        auto dot = key.find('.', subdomains_ ? 0 : 1);
         if (dot == std::string_view::npos) break;
-        key = key.substr(dot + 1);
+        key = key.substr(subdomains_ ? dot + 1 : dot);
       }
     } else if (e.name.front() == '.') {
       hit = is_sub(std::string_view(e.name).substr(1));
