@@ -197,12 +197,15 @@ Result<std::optional<std::string>> AddressResolver::sender_lookup(const maps::Ma
   if (sender.empty()) {
     auto hit = maps.lookup(null_key, true);
     if (!hit) return hit.error();
-    return *hit ? std::optional<std::string>((*hit)->value) : std::optional<std::string>();
+    if (!*hit || iequals((*hit)->value, "DUNNO")) return std::optional<std::string>();
+    return std::optional<std::string>((*hit)->value);
   }
   AddressLookupOptions opt{delimiters_, nullptr, true};
   auto m = find_address(maps, sender, opt);
   if (!m) return m.error();
-  return *m ? std::optional<std::string>((*m)->value) : std::optional<std::string>();
+  // DUNNO ends the search without overriding the global setting (postconf(5)).
+  if (!*m || iequals((*m)->value, "DUNNO")) return std::optional<std::string>();
+  return std::optional<std::string>((*m)->value);
 }
 
 Result<Route> AddressResolver::resolve(std::string_view original, std::string_view sender, Trace* t) const {
@@ -243,12 +246,19 @@ Result<Route> AddressResolver::resolve(std::string_view original, std::string_vi
     }
   }
   trace(t, "{} class transport: \"{}:{}\"", class_name(r.cls), spec.transport, spec.nexthop);
-  auto tm = transport_lookup(r.recipient, t);
-  if (!tm) return tm.error();
-  if (*tm) {
-    auto over = TransportSpec::parse(**tm);
-    if (!over.transport.empty()) spec.transport = over.transport;
-    if (!over.nexthop.empty() || over.transport == "error" || over.transport == "retry") spec.nexthop = over.nexthop;
+  // Postfix's resolve.c: transport_maps do not override the virtual alias class's
+  // error:User unknown; a transport without a nexthop resets the nexthop to the domain.
+  if (r.cls != AddressClass::virtual_alias) {
+    auto tm = transport_lookup(r.recipient, t);
+    if (!tm) return tm.error();
+    if (*tm) {
+      auto over = TransportSpec::parse(**tm);
+      if (!over.transport.empty()) spec.transport = over.transport;
+      if (!over.nexthop.empty() || over.transport == "error" || over.transport == "retry")
+        spec.nexthop = over.nexthop;
+      else if (!over.transport.empty())
+        spec.nexthop = domain;
+    }
   }
   r.transport = spec.transport;
   r.nexthop = spec.nexthop;
