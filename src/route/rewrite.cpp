@@ -21,6 +21,15 @@ const log::Logger& cleanup_log() {
   return l;
 }
 
+// A result "@otherdomain, ..." names the same user (without the extension the key
+// dropped) in otherdomain, as Postfix's mail_addr_map does; other results are unchanged.
+std::string with_user(const AddressMatch& m, std::string_view address) {
+  if (m.value.empty() || m.value.front() != '@') return m.value;
+  std::string_view local = smtp::split_address(address).local;
+  if (!m.unmatched_extension.empty()) local.remove_suffix(m.unmatched_extension.size() + 1);
+  return std::string(local) + m.value;
+}
+
 }  // namespace
 
 Result<Rewriter> Rewriter::make(const config::Params& p, const maps::OpenContext& ctx) {
@@ -87,10 +96,7 @@ Result<std::string> Rewriter::map11(const Canonical& c, const std::string& addre
   auto m = find_address(*c.maps, address, opt);
   if (!m) return Error{std::string(c.name) + ": " + m.error().message};
   if (!*m) return address;
-  std::string out = (*m)->value;
-  if (!out.empty() && out.front() == '@')  // "@old @new": the domain changes, the user stays
-    out = std::string(smtp::split_address(address).local) + out;
-  out = qualify(out);
+  std::string out = qualify(with_user(**m, address));  // "@old @new": the user stays
   if (propagate_canonical_ && !(*m)->unmatched_extension.empty())
     out = add_extension(out, (*m)->delimiter, (*m)->unmatched_extension);
   trace(t, "{}: {} matched \"{}\": \"{}\" -> \"{}\"", c.name, (*m)->table, (*m)->key, address, out);
@@ -143,15 +149,15 @@ Result<std::string> Rewriter::canonical_recipient(std::string_view address, Trac
 Result<std::vector<std::string>> Rewriter::recipient(std::string_view address, Trace* t) const {
   auto a = canonical_recipient(address, t);
   if (!a) return a.error();
-  std::vector<std::string> out, path;
-  if (auto s = expand(*a, 0, path, out, t); !s) return s.error();
+  std::vector<std::string> out, path, kept;
+  if (auto s = expand(*a, 0, path, kept, out, t); !s) return s.error();
   return out;
 }
 
 // One level of virtual alias expansion. `path` holds the addresses being expanded above
 // this one: meeting one again is a loop.
 Status Rewriter::expand(const std::string& address, int depth, std::vector<std::string>& path,
-                        std::vector<std::string>& out, Trace* t) const {
+                        std::vector<std::string>& kept, std::vector<std::string>& out, Trace* t) const {
   auto final_address = [&](const std::string& a) -> Status {
     for (const auto& o : out)
       if (iequals(o, a)) return ok_status();
@@ -164,6 +170,9 @@ Status Rewriter::expand(const std::string& address, int depth, std::vector<std::
     return ok_status();
   };
   if (virtual_alias_->empty()) return final_address(address);
+  // An address that expanded into itself stays final wherever it is met again.
+  for (const auto& k : kept)
+    if (iequals(k, address)) return final_address(address);
   if (size_t(depth) >= recursion_limit_) {
     cleanup_log().warning("unreasonable virtual_alias_maps map nesting for {} -- message not accepted",
                           printable(address));
@@ -180,7 +189,8 @@ Status Rewriter::expand(const std::string& address, int depth, std::vector<std::
   if (!*m) return final_address(address);
   trace(t, "virtual_alias_maps: {} matched \"{}\": \"{}\" -> \"{}\"", (*m)->table, (*m)->key, address, (*m)->value);
   path.push_back(address);
-  for (const auto& target : split_list((*m)->value)) {
+  std::vector<std::string> targets;
+  for (const auto& target : split_list(with_user(**m, address))) {
     std::string next = qualify(target);
     if (propagate_virtual_ && !(*m)->unmatched_extension.empty())
       next = add_extension(next, (*m)->delimiter, (*m)->unmatched_extension);
@@ -189,7 +199,11 @@ Status Rewriter::expand(const std::string& address, int depth, std::vector<std::
       return Error{"virtual alias result longer than virtual_alias_address_length_limit"};
     }
     // "a@x -> a@x, b@y": an address that names itself is final (Postfix's self-reference).
-    Status s = iequals(next, address) ? final_address(next) : expand(next, depth + 1, path, out, t);
+    if (iequals(next, address)) kept.push_back(address);
+    targets.push_back(std::move(next));
+  }
+  for (const auto& next : targets) {
+    Status s = iequals(next, address) ? final_address(next) : expand(next, depth + 1, path, kept, out, t);
     if (!s) return s;
   }
   path.pop_back();

@@ -45,7 +45,7 @@ class Rewriter {
   Result<std::string> map11(const Canonical& c, const std::string& address, Trace* t) const;
   std::string masquerade(const std::string& address, Trace* t) const;
   Status expand(const std::string& address, int depth, std::vector<std::string>& path,
-                std::vector<std::string>& out, Trace* t) const;
+                std::vector<std::string>& kept, std::vector<std::string>& out, Trace* t) const;
 
   AddressResolver resolver_;
   std::string myorigin_, mydomain_, delimiters_;
