@@ -39,11 +39,15 @@ Result<AddressResolver> AddressResolver::make(const config::Params& p) {
   for (const auto& n : p.parent_domain_matches_subdomains) parent |= (n == "relay_domains");
   auto relay = DomainList::make(p.relay_domains, "relay_domains", parent);
   if (!relay) return relay.error();
+  auto virt = DomainList::make(p.virtual_mailbox_domains, "virtual_mailbox_domains", false);
+  if (!virt) return virt.error();
   r.local_ = std::move(*local);
+  r.virtual_ = std::move(*virt);
   r.relay_ = std::move(*relay);
   r.default_transport_ = p.default_transport;
   r.relay_transport_ = p.relay_transport;
   r.local_transport_ = p.local_transport;
+  r.virtual_transport_ = p.virtual_transport;
   r.relayhost_ = p.relayhost;
   r.percent_hack_ = p.allow_percent_hack;
   r.bangpath_ = p.swap_bangpath;
@@ -52,6 +56,7 @@ Result<AddressResolver> AddressResolver::make(const config::Params& p) {
 
 AddressClass AddressResolver::classify(std::string_view domain) const {
   if (domain.empty() || local_.matches(domain)) return AddressClass::local;
+  if (virtual_.matches(domain)) return AddressClass::virtual_;
   if (relay_.matches(domain)) return AddressClass::relay;
   return AddressClass::default_;
 }
@@ -99,7 +104,15 @@ Route AddressResolver::resolve(std::string_view original) const {
   auto dom = smtp::split_address(address).domain;
   r.cls = classify(dom);
   switch (r.cls) {
-    case AddressClass::local: r.transport = transport_of(local_transport_); break;
+    case AddressClass::local:
+      r.transport = transport_of(local_transport_);
+      r.nexthop = nexthop_of(local_transport_);  // $myhostname by default, as in Postfix
+      break;
+    case AddressClass::virtual_:
+      r.transport = transport_of(virtual_transport_);
+      r.nexthop = nexthop_of(virtual_transport_);
+      if (r.nexthop.empty()) r.nexthop = std::string(dom);
+      break;
     case AddressClass::relay: r.transport = transport_of(relay_transport_); r.nexthop = std::string(dom); break;
     case AddressClass::default_:
       // default_transport's own nexthop wins over relayhost, which wins over the domain.

@@ -1,5 +1,6 @@
 // Address classes and routes, Postfix's ADDRESS_CLASS_README in small: which domains
-// are ours (mydestination → local), which we relay for (relay_domains), and for the
+// are ours (mydestination → local, virtual_mailbox_domains → virtual), which we relay for
+// (relay_domains), and for the
 // local class, who the recipient really is (aliases, then a local user).
 #pragma once
 #include <memory>
@@ -15,7 +16,7 @@
 
 namespace tern::route {
 
-enum class AddressClass { local, relay, default_ };
+enum class AddressClass { local, virtual_, relay, default_ };
 
 struct Route {
   AddressClass cls = AddressClass::default_;
@@ -50,8 +51,8 @@ class AddressResolver {
   std::string rewrite(std::string_view address) const;
 
  private:
-  DomainList local_, relay_;
-  std::string default_transport_, relay_transport_, local_transport_, relayhost_;
+  DomainList local_, virtual_, relay_;
+  std::string default_transport_, relay_transport_, local_transport_, virtual_transport_, relayhost_;
   bool percent_hack_ = true, bangpath_ = true;
 };
 
