@@ -55,6 +55,11 @@ RcptValues rcpt_values(std::string_view address, const ExpandInput& in, const Fl
   auto ext = smtp::split_extension(p.local, in.delimiters);
   v.user = std::string(ext.base);
   v.extension = ext.delim ? std::string(ext.ext) : std::string();
+  // "+shared@host": an empty user with an extension (Cyrus bulletin boards).
+  if (!p.local.empty() && !in.delimiters.empty() && in.delimiters.find(p.local[0]) != std::string::npos) {
+    v.user.clear();
+    v.extension = p.local.substr(1);
+  }
   v.skip = v.user.empty();
   return v;
 }

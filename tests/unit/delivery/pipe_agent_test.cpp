@@ -10,7 +10,7 @@
 #include "base/file.hpp"
 #include "config/config.hpp"
 #include "delivery/mail_copy.hpp"
-#include "temp_dir.hpp"
+#include "../temp_dir.hpp"
 
 namespace tern::delivery {
 namespace {
@@ -56,7 +56,7 @@ TEST(PipeAgent, BadEntriesAreStartupErrorsNamingTheLine) {
   EXPECT_EQ(error_of(s.load("\nbounce unix - n n - - pipe user=nobody argv=/x ${bogus}\n")),
             where + "unknown macro name \"bogus\" in argv= argument \"${bogus}\"");
   EXPECT_EQ(error_of(s.load("\nbounce unix - n n - - pipe user=nobody argv=/x\n", "bounce_time_limit = soon\n")),
-            s.dir.file("main.cf") + ":4: bad bounce_time_limit value \"soon\": expected a time such as 100s, 10m or 1h");
+            where + s.dir.file("main.cf") + ":4: bad bounce_time_limit value \"soon\": expected a time such as 100s, 10m or 1h");
 }
 
 TEST(PipeAgent, DeliversThroughARecordingScript) {

@@ -46,7 +46,7 @@ TEST(PipeExpand, EveryMessageWideMacro) {
                      "${client_hostname}", "${client_helo}", "${client_port}", "${client_protocol}",
                      "${sasl_method}", "${sasl_username}", "${sasl_sender}"});
   ExpandInput in{m, "s@x", {"a@b"}, "hop.example", "+"};
-  EXPECT_EQ(expand_argv(s, in), (Strings{"/bin/cmd", "hop.example", "18", "4Yg3Nf0x5WzK", "192.0.2.7",
+  EXPECT_EQ(expand_argv(s, in), (Strings{"/bin/cmd", "hop.example", "17", "4Yg3Nf0x5WzK", "192.0.2.7",
                                          "mail.example.org", "helo.example.org", "4711", "ESMTPA", "PLAIN", "sam",
                                          ""}));
 }

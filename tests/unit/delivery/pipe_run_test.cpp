@@ -8,7 +8,7 @@
 
 #include "base/file.hpp"
 #include "delivery/pipe_status.hpp"
-#include "temp_dir.hpp"
+#include "../temp_dir.hpp"
 
 namespace tern::delivery::pipe {
 namespace {

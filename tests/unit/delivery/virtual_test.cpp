@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "base/file.hpp"
-#include "temp_dir.hpp"
+#include "../temp_dir.hpp"
 
 namespace tern::delivery {
 namespace {
@@ -30,14 +30,14 @@ struct Fixture {
     p.virtual_mailbox_base = dir.path();
     p.virtual_mailbox_maps = {"inline:{ joe@virt.example=joe/, joe+list@virt.example=lists/joe, "
                               "amy@virt.example=amy.mbox, @catch.example=catchall/ }"};
-    p.virtual_uid_maps = {"static:" + std::to_string(::geteuid())};
-    p.virtual_gid_maps = {"static:" + std::to_string(::getegid())};
+    p.virtual_uid_maps = {"static:4321"};  // the mailbox owner is the (pretended) process
+    p.virtual_gid_maps = {"static:4321"};
     p.virtual_minimum_uid = 0;
     p.virtual_mailbox_lock = {"fcntl", "dotlock"};
     p.virtual_mailbox_limit = 0;
     p.recipient_delimiter = "+";
   }
-  VirtualDelivery make(ProcessIdentity self = ProcessIdentity::current()) {
+  VirtualDelivery make(ProcessIdentity self = {4321, 4321}) {
     auto d = VirtualDelivery::make(p, {dir.path(), ""}, self);
     EXPECT_TRUE(d.ok()) << (d.ok() ? "" : d.error().message);
     return std::move(*d);
@@ -179,7 +179,7 @@ TEST(VirtualDelivery, RootDeliversAsTheMailboxOwner) {
   ::chmod(f.dir.path().c_str(), 0777);  // the owner must be able to create its mailbox
   f.p.virtual_uid_maps = {"static:1234"};
   f.p.virtual_gid_maps = {"static:2345"};
-  ASSERT_EQ(f.make().deliver(message("amy@virt.example"), 0).kind, DeliveryResult::sent);
+  ASSERT_EQ(f.make(ProcessIdentity::current()).deliver(message("amy@virt.example"), 0).kind, DeliveryResult::sent);
   struct stat st {};
   ASSERT_EQ(::stat(f.dir.file("amy.mbox").c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, 1234u);
