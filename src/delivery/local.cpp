@@ -104,7 +104,7 @@ DeliveryResult LocalDelivery::to_user(const Job& job, const maps::LocalUser& u,
                            : route::verp_sender(m.envelope.sender, rcpt.address, m.envelope.verp);
   std::string prefix = "Return-Path: <" + sender + ">\n";
   // X-Original-To is the recipient as the client gave it at RCPT (not the DSN ORCPT).
-  if (!rcpt.address.empty()) prefix += "X-Original-To: " + rcpt.address + "\n";
+  prefix += "X-Original-To: " + rcpt.original_or_address() + "\n";
   prefix += "Delivered-To: " + rcpt_addr + "\n";
   // The same queue file and recipient always make the same Maildir name (see maildir.hpp).
   std::string unique = fmt::format("{}.T{}R{}", (long long)m.envelope.arrival, m.envelope.queue_id, job.index);

@@ -42,16 +42,45 @@ std::string destination_of(const route::Route& r) {
   return r.transport + ":" + lower(r.nexthop);
 }
 
+// cleanup's envelope rewriting: the sender, and each pending recipient into the final
+// recipients it stands for (canonical maps, virtual aliases), remembering what it was.
+Status rewrite_envelope(const route::Rewriter& w, Envelope& e) {
+  auto sender = w.sender(e.sender);
+  if (!sender) return sender.error();
+  e.sender = std::move(*sender);
+  std::vector<Recipient> out;
+  out.reserve(e.recipients.size());
+  for (auto& r : e.recipients) {
+    if (r.state != RcptState::pending) {
+      out.push_back(std::move(r));
+      continue;
+    }
+    auto finals = w.recipient(r.address);
+    if (!finals) return finals.error();
+    for (auto& f : *finals) {
+      bool dup = false;  // two recipients that expand to the same address: deliver once
+      for (const auto& o : out) dup |= o.state == RcptState::pending && iequals(o.address, f);
+      if (dup) continue;
+      Recipient n = r;
+      if (f != r.address && n.original.empty()) n.original = r.address;
+      n.address = std::move(f);
+      out.push_back(std::move(n));
+    }
+  }
+  e.recipients = std::move(out);
+  return ok_status();
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const ManagerSettings>> make_settings(std::shared_ptr<const config::Config> cfg) {
   const auto& p = cfg->params;
   auto s = std::make_shared<ManagerSettings>();
-  auto resolver = route::AddressResolver::make(p);
-  if (!resolver) return resolver.error();
+  auto rewriter = route::Rewriter::make(p, {cfg->directory, p.local_passwd_file});
+  if (!rewriter) return rewriter.error();
   auto agents = delivery::Agents::make(*cfg);
   if (!agents) return agents.error();
-  s->resolver = std::move(*resolver);
+  s->rewriter = std::move(*rewriter);
   s->agents = std::move(*agents);
   s->backoff = {double(p.minimal_backoff_time.count()), double(p.maximal_backoff_time.count())};
   s->limits.default_concurrency = size_t(std::max<long long>(1, p.default_destination_concurrency_limit));
@@ -94,6 +123,11 @@ QueueManager::QueueManager(Store& store, Executors ex, std::shared_ptr<const Man
 void QueueManager::submit(std::shared_ptr<Message> m, Done done) {
   const auto& s = *settings_;
   const auto& p = s.cfg->params;
+  if (auto st = rewrite_envelope(s.rewriter, m->envelope); !st) {
+    cleanup_.warning("{}: {}", m->envelope.queue_id, st.error().message);
+    if (done) done(st);
+    return;
+  }
   CleanupOptions opt{p.always_add_missing_headers || is_local_client(m->envelope.client), s.myhostname};
   auto cr = cleanup(*m, opt);
   maillog::message_id(cleanup_, m->envelope.queue_id, cr.message_id);
@@ -155,12 +189,17 @@ void QueueManager::activate(std::shared_ptr<Message> m, QueueName where) {
     std::vector<size_t> rcpts;
   };
   std::map<std::string, Slot> by_dest;
+  std::vector<std::pair<size_t, std::string>> unroutable;
   for (size_t i = 0; i < e.recipients.size(); ++i) {
     const Recipient& r = e.recipients[i];
     if (r.state == RcptState::done || r.state == RcptState::bounced) continue;
-    auto route = s.resolver.resolve(r.address);
-    auto& slot = by_dest[destination_of(route)];
-    slot.route = std::move(route);
+    auto route = s.rewriter.resolver().resolve(r.address, e.sender);
+    if (!route) {  // a table that cannot answer now: try again later
+      unroutable.emplace_back(i, "address resolver failure: " + route.error().message);
+      continue;
+    }
+    auto& slot = by_dest[destination_of(*route)];
+    slot.route = std::move(*route);
     slot.rcpts.push_back(i);
   }
   for (const auto& [dest, slot] : by_dest) {
@@ -168,10 +207,12 @@ void QueueManager::activate(std::shared_ptr<Message> m, QueueName where) {
     a.jobs_left += (slot.rcpts.size() + per_job - 1) / per_job;
     scheduler_.add(h, slot.route.transport, slot.route.nexthop, dest, slot.rcpts);
   }
+  a.jobs_left += unroutable.size();
   if (a.jobs_left == 0) {
     finalize(h);
     return;
   }
+  for (const auto& [i, why] : unroutable) defer_job(Job{h, "", "", "", {i}}, why, "4.3.0");
   pump();
 }
 
@@ -237,7 +278,7 @@ QueueManager::JobResult QueueManager::run_job(const ManagerSettings& s, const Me
     const Recipient& r = e.recipients.at(res.index);
     maillog::Delivery d;
     d.to = res.recipient;
-    d.orig_to = r.address;
+    d.orig_to = r.original_or_address();
     d.relay = res.relay;
     d.dsn = res.dsn;
     d.text = res.text;
@@ -298,7 +339,7 @@ void QueueManager::job_done(const Job& job, JobResult r) {
 }
 
 // A job for a throttled destination: deferred without trying, with the reason it failed.
-void QueueManager::defer_job(const Job& job, const std::string& reason) {
+void QueueManager::defer_job(const Job& job, const std::string& reason, const std::string& dsn) {
   auto it = active_.find(job.message);
   if (it == active_.end()) return;
   Active& a = it->second;
@@ -308,8 +349,8 @@ void QueueManager::defer_job(const Job& job, const std::string& reason) {
     Recipient& rc = a.msg->envelope.recipients[idx];
     rc.state = RcptState::deferred;
     rc.reason = reason;
-    rc.dsn = "4.4.1";
-    maillog::Delivery d{rc.address, "", "none", "4.4.1", "deferred", reason};
+    rc.dsn = dsn;
+    maillog::Delivery d{rc.address, rc.original_or_address(), "none", dsn, "deferred", reason};
     d.delay = now - e.arrival;
     d.delays[0] = std::max(0.0, a.activated - e.arrival);
     d.delays[1] = std::max(0.0, now - a.activated);

@@ -28,14 +28,14 @@
 #include "queue/dsn.hpp"
 #include "queue/scheduler.hpp"
 #include "queue/store.hpp"
-#include "route/resolve.hpp"
+#include "route/rewrite.hpp"
 
 namespace tern::queue {
 
 // What the manager needs from the configuration; rebuilt as a whole on reload.
 struct ManagerSettings {
   std::shared_ptr<const config::Config> cfg;
-  route::AddressResolver resolver;
+  route::Rewriter rewriter;  // cleanup's envelope rewriting; rewriter.resolver() routes
   delivery::Agents agents;
   Backoff backoff;
   SchedulerLimits limits;
@@ -103,7 +103,7 @@ class QueueManager {
                     double activated);
   void job_done(const Job& job, JobResult r);
   const log::Logger& agent_logger(const std::string& transport);
-  void defer_job(const Job& job, const std::string& reason);
+  void defer_job(const Job& job, const std::string& reason, const std::string& dsn = "4.4.1");
   void finalize(uint64_t handle);
   void notify_sender(Active& a, DsnKind kind, const std::vector<size_t>& rcpts);
   void notify_postmaster(const Message& m, DsnKind kind, const std::vector<size_t>& rcpts,
