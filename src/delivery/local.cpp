@@ -245,7 +245,8 @@ void LocalDelivery::targets(Job& j, const Hop& h, const std::vector<Target>& ts,
 
 // Postfix's deliver_token(): one alias, .forward or :include: item.
 void LocalDelivery::target(Job& j, const Hop& h, const Target& t, TargetSource src) const {
-  std::string key = std::to_string(int(t.kind)) + (t.backslash ? "\\" : "") + t.value;
+  std::string value = t.kind == TargetKind::address ? lower(smtp::qualify_address(t.value, s_->myorigin)) : t.value;
+  std::string key = std::to_string(int(t.kind)) + (t.backslash ? "\\" : "") + value;
   if (!j.seen.insert(key).second) return;  // the same target twice: deliver once
   Hop next = h;
   next.depth = h.depth + 1;

@@ -18,10 +18,11 @@
 //     runs with our own uid. A mailbox, file or directory we may not write, or a
 //     .forward we may not read, defers with a reason naming the missing helper; one we
 //     may write is written (the files then belong to us, not to the user).
-//   - root (only when a caller runs the agent as root, e.g. unit tests): deliveries
-//     owned by uid 0 run; anything that would need another uid (a user's mailbox,
-//     .forward commands and files, alias commands and files, which Postfix would run as
-//     default_privs) defers with that reason rather than write as root.
+//   - root (only when a caller runs the agent as root, e.g. unit tests): the user's
+//     mailbox (a path the admin chose: home_mailbox, mail_spool_directory) is written
+//     as root; everything else that would need another uid (mailbox_command, .forward
+//     commands and files, :include:d ones, alias commands and files, which Postfix runs
+//     as default_privs) defers with that reason: nothing a user names runs as root.
 #pragma once
 #include <memory>
 #include <optional>
@@ -74,7 +75,7 @@ class LocalDelivery {
   void to_command(Job& j, const Hop& h, const std::string& command, bool mailbox) const;
   void to_forward(Job& j, const Hop& h, const std::string& address) const;
   void to_transport(Job& j, const Hop& h, const std::string& spec, const char* param) const;
-  std::optional<std::string> privilege_problem(const Hop& h) const;
+  std::optional<std::string> privilege_problem(const Hop& h, bool mailbox) const;
   std::string helper_reason(const Hop& h, const std::string& what) const;
   std::string expand(const std::string& raw, const Hop& h, bool* undefined = nullptr) const;
   void result(Job& j, const Hop& h, DeliveryResult r) const;

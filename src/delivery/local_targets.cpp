@@ -44,15 +44,16 @@ std::string LocalDelivery::helper_reason(const Hop& h, const std::string& what) 
          " (local delivery runs as uid " + std::to_string(s_->euid) + ")";
 }
 
-// As root we never act for another uid (local.hpp); otherwise we try with our own.
-std::optional<std::string> LocalDelivery::privilege_problem(const Hop& h) const {
-  if (s_->euid != 0) return std::nullopt;
+// Not root: we try with our own uid. Root: only the mailbox, whose path the admin chose,
+// is written for another uid; nothing a user or an alias names runs as root (local.hpp).
+std::optional<std::string> LocalDelivery::privilege_problem(const Hop& h, bool mailbox) const {
+  if (s_->euid != 0 || mailbox) return std::nullopt;
   if (h.user_owned && h.user_owned->uid == 0) return std::nullopt;
   return helper_reason(h, "not delivering as root");
 }
 
 void LocalDelivery::to_mbox_or_maildir(Job& j, const Hop& h, const std::string& path, bool mailbox) const {
-  if (auto p = privilege_problem(h)) return result(j, h, DeliveryResult::defer("4.2.0", *p, "local", ""));
+  if (auto p = privilege_problem(h, mailbox)) return result(j, h, DeliveryResult::defer("4.2.0", *p, "local", ""));
   std::string what = mailbox ? std::string(path.ends_with("/") ? "maildir" : "mailbox") : "file: " + path;
   std::string headers = delivery_headers(h.sender, j.rcpt, h.address, mailbox || s_->delivered_file);
   if (path.ends_with("/")) {
@@ -86,7 +87,7 @@ void LocalDelivery::to_mbox_or_maildir(Job& j, const Hop& h, const std::string& 
 void LocalDelivery::to_command(Job& j, const Hop& h, const std::string& command, bool mailbox) const {
   if (trim(command).empty())
     return result(j, h, DeliveryResult::bounce("5.3.5", mailbox ? "mailbox_command expands to nothing" : "empty command", "local", ""));
-  if (auto p = privilege_problem(h)) return result(j, h, DeliveryResult::defer("4.3.0", *p, "local", ""));
+  if (auto p = privilege_problem(h, false)) return result(j, h, DeliveryResult::defer("4.3.0", *p, "local", ""));
   CommandSpec spec;
   spec.argv = s_->shell.empty() ? shell_argv(command) : std::vector<std::string>{s_->shell, "-c", command};
   for (const auto& name : s_->export_environment)

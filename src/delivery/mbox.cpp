@@ -70,6 +70,7 @@ MboxResult append_mbox(const std::string& path, std::string_view bytes, const Mb
     int err = errno;
     if (err == EACCES || err == EPERM || err == EROFS) return result(K::denied, "cannot open " + path + ": " + errno_text(err));
     if (err == ELOOP) return result(K::bad_file, "cannot open " + path + ": it is a symbolic link");
+    if (err == EISDIR) return result(K::bad_file, "cannot deliver to " + path + ": not a regular file");
     return result(K::failed, "cannot open " + path + ": " + errno_text(err));
   }
   struct stat st {};
