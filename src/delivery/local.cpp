@@ -77,6 +77,8 @@ Result<LocalDelivery> LocalDelivery::make(const config::Params& p, const config:
   s->owner_request_special = p.owner_request_special;
   s->expand_owner_alias = p.expand_owner_alias;
   s->shell = p.local_command_shell;
+  struct stat qd {};
+  if (::stat(p.queue_directory.c_str(), &qd) == 0 && S_ISDIR(qd.st_mode)) s->command_cwd = p.queue_directory;
   s->filter = p.command_expansion_filter;
   s->export_environment = p.export_environment;
   s->command_time_limit = double(p.command_time_limit.count());

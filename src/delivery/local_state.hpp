@@ -25,6 +25,7 @@ struct LocalDelivery::Settings {
   bool delivered_command = true, delivered_file = true, delivered_forward = true;
   bool owner_request_special = true, expand_owner_alias = false;
   std::string shell;   // local_command_shell ("" is /bin/sh)
+  std::string command_cwd;  // queue_directory, as local(8) runs commands there
   std::string filter;  // command_expansion_filter
   std::vector<std::string> export_environment;
   double command_time_limit = 1000;

@@ -126,6 +126,7 @@ void LocalDelivery::to_command(Job& j, const Hop& h, const std::string& command,
   std::string input = format_copy(copy, j.m.content);
   spec.input = input;
   spec.time_limit = s_->command_time_limit;
+  spec.cwd = s_->command_cwd;
   auto r = run_command(spec);
   if (!r) return result(j, h, DeliveryResult::defer("4.3.0", r.error().message, "local", ""));
   CommandVerdict v = judge_command(*r, command);

@@ -99,7 +99,8 @@ class LocalDeliveryTest(TernTestCase):
                      "LOCAL=cmd+ext", "RECIPIENT=cmd+ext@example.test",
                      "ORIGINAL_RECIPIENT=cmd+ext@example.test", "SENDER=sender@example.org",
                      "CLIENT_ADDRESS=127.0.0.1", "CLIENT_HELO=client.test",
-                     "CLIENT_PROTOCOL=ESMTP", "PATH=/usr/bin:/bin"]:
+                     "CLIENT_PROTOCOL=ESMTP", "PATH=/usr/bin:/bin",
+                     "PWD=" + tern.path("spool")]:
             self.assertIn(line, env)
         stdin = self.read(os.path.join(self.out, "cmd.stdin")).decode()
         rx = ("^" + FROM_LINE % re.escape("sender@example.org")

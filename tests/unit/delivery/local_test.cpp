@@ -47,7 +47,8 @@ class Local : public ::testing::Test {
               {"mydestination", "localhost, $mydomain"}, {"local_passwd_file", dir.file("passwd")},
               {"alias_maps", "texthash:" + dir.file("aliases")}, {"home_mailbox", "Maildir/"},
               {"recipient_delimiter", "+"}, {"mail_owner", "nobody"}, {"inet_interfaces", "127.0.0.1"},
-              {"inet_protocols", "ipv4"}, {"mynetworks", "127.0.0.1/32"}};
+              {"inet_protocols", "ipv4"}, {"mynetworks", "127.0.0.1/32"}, {"queue_directory", dir.file("spool")}};
+    fs::create_directories(dir.file("spool"));
     std::string uid = std::to_string(kUid);
     dir.write("passwd", "alice:x:" + uid + ":" + uid + ":Alice:" + dir.file("home/alice") + ":/bin/sh\n" +
                             "bob:x:" + uid + ":" + uid + ":Bob:" + dir.file("home/bob") + ":/bin/bash\n");
@@ -141,10 +142,10 @@ TEST_F(Local, AliasCommandGetsEnvironmentAndMessage) {
   EXPECT_TRUE(r.text.starts_with("delivered to command: env > ")) << r.text;
   EXPECT_EQ(r.recipient, "cmd+tag@example.test");
   std::string env = slurp(dir.file("env"));
-  for (const char* v : {"USER=cmd\n", "LOGNAME=cmd\n", "EXTENSION=tag\n", "DOMAIN=example.test\n",
+  for (const std::string& v : std::vector<std::string>{"USER=cmd\n", "LOGNAME=cmd\n", "EXTENSION=tag\n", "DOMAIN=example.test\n",
                         "LOCAL=cmd+tag\n", "RECIPIENT=cmd+tag@example.test\n", "SENDER=sender@example.org\n",
                         "ORIGINAL_RECIPIENT=cmd+tag@example.test\n", "CLIENT_ADDRESS=192.0.2.7\n",
-                        "CLIENT_HELO=client.test\n", "PATH=/usr/bin:/bin\n"})
+                        "CLIENT_HELO=client.test\n", "PATH=/usr/bin:/bin\n", "PWD=" + dir.file("spool") + "\n"})
     EXPECT_TRUE(has(env, v)) << v << " not in\n" << env;
   EXPECT_FALSE(has(env, "HOME=")) << "an alias command has no user";
   std::string in = slurp(dir.file("in"));
