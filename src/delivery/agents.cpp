@@ -66,7 +66,7 @@ class LocalAgent : public Agent {
   Outcome deliver(const Request& r) const override {
     Outcome out;
     for (size_t i : r.rcpts)
-      for (auto& res : d_.deliver(r.message, i)) {
+      for (auto& res : d_.deliver(r, i)) {
         res.index = i;
         out.results.push_back(std::move(res));
       }
@@ -99,7 +99,7 @@ Result<std::unique_ptr<Agent>> make_error(const AgentContext& c) {
 Result<std::unique_ptr<Agent>> make_discard(const AgentContext&) { return std::unique_ptr<Agent>(new DiscardAgent); }
 Result<std::unique_ptr<Agent>> make_local(const AgentContext& c) {
   const auto& p = c.service.params;
-  auto d = LocalDelivery::make(p, {c.cfg.directory, p.local_passwd_file});
+  auto d = LocalDelivery::make(p, c.cfg, c.service.entry.overrides, {c.cfg.directory, p.local_passwd_file});
   if (!d) return d.error();
   return std::unique_ptr<Agent>(new LocalAgent(std::move(*d)));
 }

@@ -1,13 +1,12 @@
-// mbox delivery; see mbox.hpp.
+// mbox copy format and the locked, all-or-nothing append; see mbox.hpp. Locks are in
+// mbox_lock.cpp.
 #include "delivery/mbox.hpp"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <ctime>
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
@@ -16,92 +15,93 @@ namespace tern::delivery {
 
 namespace {
 
-void pause_for(double seconds) {
-  timespec ts{static_cast<time_t>(seconds), static_cast<long>((seconds - double(time_t(seconds))) * 1e9)};
-  ::nanosleep(&ts, nullptr);
+// asctime(3)'s layout, as Postfix prints it with "%.24s": "Sun Nov  2 04:38:55 2026".
+std::string asctime_text(std::time_t t) {
+  std::tm tm{};
+  ::localtime_r(&t, &tm);
+  char buf[64];
+  size_t n = std::strftime(buf, sizeof buf, "%a %b %e %H:%M:%S %Y", &tm);
+  return std::string(buf, n);
 }
 
-// path.lock created exclusively; a stale one (older than locks.stale) is removed.
-Status take_dotlock(const std::string& path, const MboxLocks& locks) {
-  std::string lock = path + ".lock";
-  for (int i = 0; i < locks.attempts; ++i) {
-    int fd = ::open(lock.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-      ::close(fd);
-      return ok_status();
-    }
-    if (errno != EEXIST) return Error{"create lock file " + lock + ": " + errno_text(errno)};
-    struct stat st {};
-    if (::stat(lock.c_str(), &st) == 0 && std::difftime(std::time(nullptr), st.st_mtime) > locks.stale)
-      ::unlink(lock.c_str());
-    else if (i + 1 < locks.attempts)
-      pause_for(locks.delay);
-  }
-  return Error{"unable to lock " + path + ": lock file " + lock + " exists"};
-}
-
-Status take_kernel_locks(int fd, const std::string& path, const MboxLocks& locks) {
-  for (int i = 0; i < locks.attempts; ++i) {
-    struct flock fl {};
-    fl.l_type = F_WRLCK;
-    fl.l_whence = SEEK_SET;
-    bool got_fcntl = !locks.fcntl || ::fcntl(fd, F_SETLK, &fl) == 0;
-    bool got_flock = got_fcntl && (!locks.flock || ::flock(fd, LOCK_EX | LOCK_NB) == 0);
-    if (got_fcntl && got_flock) return ok_status();
-    if (errno != EAGAIN && errno != EACCES && errno != EWOULDBLOCK)
-      return Error{"lock " + path + ": " + errno_text(errno)};
-    if (got_fcntl && locks.fcntl) {  // release what we hold while we wait
-      fl.l_type = F_UNLCK;
-      ::fcntl(fd, F_SETLK, &fl);
-    }
-    if (i + 1 < locks.attempts) pause_for(locks.delay);
-  }
-  return Error{"unable to lock " + path + ": it is locked by another process"};
-}
-
-MboxError append_locked(int fd, const std::string& path, std::string_view data, long long limit) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return {false, "fstat " + path + ": " + errno_text(errno)};
-  if (!S_ISREG(st.st_mode)) return {false, "mailbox " + path + " is not a regular file"};
-  if (limit > 0 && st.st_size + static_cast<long long>(data.size()) > limit)
-    return {true, "cannot update mailbox " + path + ": the message would exceed the mailbox size limit of " +
-                      std::to_string(limit) + " bytes"};
-  Status w = write_all(fd, data, path);
-  int err = errno;
-  if (w && ::fsync(fd) != 0) {
-    err = errno;
-    w = Error{"fsync " + path + ": " + errno_text(err)};
-  }
-  if (w) return {};
-  // Undo the partial append: readers must never see half a message.
-  (void)!::ftruncate(fd, st.st_size);
-  return {err == EFBIG || err == EDQUOT, "cannot update mailbox " + path + ": " + w.error().message};
-}
+MboxResult result(MboxResult::Kind k, std::string text) { return {k, std::move(text)}; }
 
 }  // namespace
 
-Result<MboxLocks> parse_mbox_locks(const std::vector<std::string>& names, std::string_view param) {
-  MboxLocks l;
-  for (const auto& n : names) {
-    if (n == "fcntl") l.fcntl = true;
-    else if (n == "flock") l.flock = true;
-    else if (n == "dotlock") l.dotlock = true;
-    else return Error{std::string(param) + ": unknown locking method \"" + printable(n, 40) + "\" (use fcntl, flock or dotlock)"};
+std::string format_copy(const MboxCopy& c, std::string_view content) {
+  std::string out;
+  out.reserve(content.size() + c.headers.size() + 128);
+  if (c.from_line)
+    out += "From " + (c.sender.empty() ? std::string("MAILER-DAEMON") : c.sender) + "  " +
+           asctime_text(c.when) + "\n";
+  out += c.headers;
+  size_t i = 0;
+  while (i < content.size()) {
+    size_t nl = content.find('\n', i);
+    size_t end = nl == std::string_view::npos ? content.size() : nl + 1;
+    std::string_view line = content.substr(i, end - i);
+    if (c.quote_from && line.substr(0, 5) == "From ") out += '>';
+    out += line;
+    i = end;
   }
-  return l;
+  if (!out.empty() && out.back() != '\n') out += '\n';  // every copy ends its last line
+  if (c.blank_line) out += '\n';
+  return out;
 }
 
-MboxError deliver_mbox(const std::string& path, std::string_view data, const MboxLocks& locks, long long limit) {
-  if (auto s = make_dirs(dir_name(path), 0700); !s) return {false, s.error().message};
-  Fd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd) return {false, "cannot open mailbox " + path + ": " + errno_text(errno)};
-  if (locks.dotlock)
-    if (auto s = take_dotlock(path, locks); !s) return {false, s.error().message};
-  MboxError result;
-  if (auto s = take_kernel_locks(fd.get(), path, locks); !s) result = {false, s.error().message};
-  else result = append_locked(fd.get(), path, data, limit);
-  if (locks.dotlock) ::unlink((path + ".lock").c_str());
-  return result;  // closing the descriptor releases the fcntl and flock locks
+Result<std::vector<LockMethod>> parse_lock_methods(const std::vector<std::string>& names) {
+  std::vector<LockMethod> out;
+  for (const auto& n : names) {
+    if (iequals(n, "fcntl")) out.push_back(LockMethod::fcntl);
+    else if (iequals(n, "flock")) out.push_back(LockMethod::flock);
+    else if (iequals(n, "dotlock")) out.push_back(LockMethod::dotlock);
+    else return Error{"unknown mailbox lock method \"" + printable(n, 40) + "\" (expected fcntl, flock or dotlock)"};
+  }
+  return out;
+}
+
+MboxResult append_mbox(const std::string& path, std::string_view bytes, const MboxOptions& opt) {
+  using K = MboxResult::Kind;
+  // O_NOFOLLOW: a symlink planted in place of the mailbox is not followed (Postfix's
+  // safe_open refuses them too); O_APPEND keeps concurrent writers of other programs at
+  // the end even if they do not lock.
+  Fd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600));
+  if (!fd) {
+    int err = errno;
+    if (err == EACCES || err == EPERM || err == EROFS) return result(K::denied, "cannot open " + path + ": " + errno_text(err));
+    if (err == ELOOP) return result(K::bad_file, "cannot open " + path + ": it is a symbolic link");
+    if (err == EISDIR) return result(K::bad_file, "cannot deliver to " + path + ": not a regular file");
+    return result(K::failed, "cannot open " + path + ": " + errno_text(err));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return result(K::failed, "cannot stat " + path + ": " + errno_text(errno));
+  if (!S_ISREG(st.st_mode)) return result(K::bad_file, "cannot deliver to " + path + ": not a regular file");
+  if (st.st_nlink > 1) return result(K::bad_file, "cannot deliver to " + path + ": file has " + std::to_string(st.st_nlink) + " hard links");
+  K why = K::failed;
+  auto locks = MboxLocks::acquire(fd.get(), path, opt, why);
+  if (!locks) return result(why, locks.error().message);
+  // The size now that nobody else is appending: what a failure truncates back to.
+  if (::fstat(fd.get(), &st) != 0) return result(K::failed, "cannot stat " + path + ": " + errno_text(errno));
+  off_t original = st.st_size;
+  if (opt.size_limit > 0 && original + (long long)bytes.size() > opt.size_limit)
+    return result(K::too_big, "cannot append message to " + path + ": mailbox would exceed mailbox_size_limit (" +
+                                  std::to_string(opt.size_limit) + " bytes)");
+  int err = 0;
+  size_t done = 0;
+  while (done < bytes.size() && err == 0) {
+    ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
+    if (n > 0) done += size_t(n);
+    else if (n < 0 && errno != EINTR) err = errno;
+  }
+  if (err == 0 && ::fsync(fd.get()) != 0) err = errno;
+  if (err == 0) return result(K::written, path);
+  // All or nothing: back to the size it had, so no reader ever sees half a message.
+  if (::ftruncate(fd.get(), original) != 0 || ::fsync(fd.get()) != 0)
+    return result(K::failed, "cannot append message to " + path + ": " + errno_text(err) +
+                                 "; truncating it back failed too: " + errno_text(errno));
+  if (err == EFBIG || err == EDQUOT || err == ENOSPC)
+    return result(err == EFBIG ? K::too_big : K::failed, "cannot append message to " + path + ": " + errno_text(err));
+  return result(K::failed, "cannot append message to " + path + ": " + errno_text(err));
 }
 
 }  // namespace tern::delivery

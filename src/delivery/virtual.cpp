@@ -67,12 +67,16 @@ Result<VirtualDelivery> VirtualDelivery::make(const config::Params& p, const map
   if (!uids) return uids.error();
   auto gids = open_maps(p.virtual_gid_maps, "virtual_gid_maps", ctx);
   if (!gids) return gids.error();
-  auto locks = parse_mbox_locks(p.virtual_mailbox_lock, "virtual_mailbox_lock");
-  if (!locks) return locks.error();
+  auto locks = parse_lock_methods(p.virtual_mailbox_lock);
+  if (!locks) return Error{"virtual_mailbox_lock: " + locks.error().message};
   d.mailboxes_ = std::move(*mb);
   d.uids_ = std::move(*uids);
   d.gids_ = std::move(*gids);
-  d.locks_ = *locks;
+  d.mbox_.locks = *locks;
+  d.mbox_.size_limit = p.virtual_mailbox_limit;
+  d.mbox_.lock_attempts = int(p.deliver_lock_attempts);
+  d.mbox_.lock_delay = double(p.deliver_lock_delay.count());
+  d.mbox_.stale_lock = double(p.stale_lock_time.count());
   d.base_ = p.virtual_mailbox_base;
   d.delimiters_ = p.recipient_delimiter;
   d.minimum_uid_ = p.virtual_minimum_uid;
@@ -171,10 +175,13 @@ DeliveryResult VirtualDelivery::write(const Message& m, size_t index, const std:
   o.quote_from = true;
   o.blank = true;
   o.now = std::time(nullptr);
-  MboxError err = deliver_mbox(mailbox, mail_copy(m.content, o), locks_, limit_);
-  if (err.text.empty()) return DeliveryResult::ok("delivered to mailbox", kRelay, addr);
-  if (err.too_large) return DeliveryResult::bounce("5.2.2", err.text, kRelay, addr);
-  return DeliveryResult::defer("4.2.0", err.text, kRelay, addr);
+  MboxResult res = append_mbox(mailbox, mail_copy(m.content, o), mbox_);
+  switch (res.kind) {
+    case MboxResult::Kind::written: return DeliveryResult::ok("delivered to mailbox", kRelay, addr);
+    case MboxResult::Kind::too_big: return DeliveryResult::bounce("5.2.2", res.text, kRelay, addr);
+    case MboxResult::Kind::bad_file: return DeliveryResult::bounce("5.2.0", res.text, kRelay, addr);
+    default: return DeliveryResult::defer("4.2.0", res.text, kRelay, addr);
+  }
 }
 
 }  // namespace tern::delivery

@@ -51,7 +51,7 @@ class VirtualDelivery {
   std::shared_ptr<maps::MapList> mailboxes_, uids_, gids_;
   std::string base_, delimiters_;
   long long minimum_uid_ = 100, limit_ = 0;
-  MboxLocks locks_;
+  MboxOptions mbox_;  // virtual_mailbox_lock, virtual_mailbox_limit, the lock timing
   ProcessIdentity self_;
 };
 

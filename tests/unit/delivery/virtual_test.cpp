@@ -122,17 +122,21 @@ TEST(VirtualDelivery, MboxOverTheLimitBouncesAndLeavesTheFileAsItWas) {
 TEST(VirtualDelivery, LockedMailboxDefers) {
   Fixture f;
   f.dir.write("amy.mbox.lock", "");
-  // Short waits: the test lowers the lock attempts through a fresh parse.
-  auto locks = parse_mbox_locks({"dotlock"}, "virtual_mailbox_lock");
-  ASSERT_TRUE(locks.ok());
-  locks->attempts = 2;
-  locks->delay = 0.01;
-  MboxError e = deliver_mbox(f.dir.file("amy.mbox"), "From x  now\n\n", *locks, 0);
-  EXPECT_FALSE(e.too_large);
-  EXPECT_EQ(e.text, "unable to lock " + f.dir.file("amy.mbox") + ": lock file " + f.dir.file("amy.mbox.lock") +
-                        " exists");
-  EXPECT_EQ(parse_mbox_locks({"fcntl", "bogus"}, "virtual_mailbox_lock").error().message,
-            "virtual_mailbox_lock: unknown locking method \"bogus\" (use fcntl, flock or dotlock)");
+  f.p.virtual_mailbox_lock = {"dotlock"};
+  f.p.deliver_lock_attempts = 2;
+  f.p.deliver_lock_delay = std::chrono::seconds(0);
+  f.p.stale_lock_time = std::chrono::seconds(3600);
+  DeliveryResult r = f.make().deliver(message("amy@virt.example"), 0);
+  EXPECT_EQ(r.kind, DeliveryResult::deferred) << r.text;
+  EXPECT_EQ(r.dsn, "4.2.0");
+}
+
+TEST(VirtualDelivery, UnknownLockMethodIsAConfigurationError) {
+  Fixture f;
+  f.p.virtual_mailbox_lock = {"fcntl", "bogus"};
+  auto d = VirtualDelivery::make(f.p, {f.dir.path(), ""}, {4321, 4321});
+  ASSERT_FALSE(d.ok());
+  EXPECT_TRUE(d.error().message.starts_with("virtual_mailbox_lock: ")) << d.error().message;
 }
 
 TEST(VirtualDelivery, UnknownUserBounces) {
