@@ -6,6 +6,9 @@
 
 #include <dirent.h>
 
+#include <chrono>
+#include <future>
+
 #include "base/file.hpp"
 #include "base/net.hpp"
 #include "base/queue_id.hpp"
@@ -258,7 +261,10 @@ QueueManager::JobResult QueueManager::run_job(const ManagerSettings& s, const Me
   delivery::Outcome outcome;
   const log::Logger* logger = &qmgr_;
   if (const delivery::Agent* agent = s.agents.find(job.transport)) {
-    outcome = agent->deliver({m, job.recipients, job.transport, job.nexthop, activated});
+    delivery::Request req{m, job.recipients, job.transport, job.nexthop, activated};
+    req.resubmit = [this](Message fwd) { return resubmit(std::move(fwd)); };
+    req.agents = &s.agents;
+    outcome = agent->deliver(req);
     logger = &agent_logger(job.transport);
   } else {
     outcome.destination_failed = true;
@@ -490,6 +496,24 @@ void QueueManager::queue_notice(Message m, const std::string& about_id, const st
   std::string id = m.envelope.queue_id;
   bounce_.info("{}: {}: {}", about_id, what, id);
   submit(std::make_shared<Message>(std::move(m)), nullptr);
+}
+
+// Runs on a worker thread, which may block: the submission itself runs on the main
+// executor like any other, and the worker waits for its group commit. The forwarding
+// delivery succeeds only once the copy is on disk (at-least-once, as local(8) waits for
+// cleanup). Bounded, so a main executor that never answers defers instead of hanging.
+Result<std::string> QueueManager::resubmit(Message m) {
+  auto promise = std::make_shared<std::promise<Status>>();
+  auto done = promise->get_future();
+  m.envelope.queue_id = make_queue_id();
+  std::string id = m.envelope.queue_id;
+  auto msg = std::make_shared<Message>(std::move(m));
+  ex_.main([this, msg, promise] { submit(msg, [promise](const Status& st) { promise->set_value(st); }); });
+  if (done.wait_for(std::chrono::seconds(60)) != std::future_status::ready)
+    return Error{"the queue did not confirm the forwarded copy within 60 seconds"};
+  Status st = done.get();
+  if (!st) return st.error();
+  return id;
 }
 
 // ---- recovery, queue runs, flush, pickup ---------------------------------------------

@@ -109,6 +109,9 @@ class QueueManager {
   void notify_postmaster(const Message& m, DsnKind kind, const std::vector<size_t>& rcpts,
                          const std::string& to, const char* what);
   void queue_notice(Message m, const std::string& about_id, const std::string& what);
+  // From a worker: queues `m` (a forwarded copy) like a notice and waits until it is
+  // durable; returns its new queue ID (delivery::Request::resubmit).
+  Result<std::string> resubmit(Message m);
   void load_and_activate(const std::string& id, QueueName q);
   void move_deferred_to_active(const std::string& id);
 

@@ -95,6 +95,33 @@ TEST(AddressResolver, RoutesEachClass) {
   EXPECT_EQ(rh->resolve("y@elsewhere.example")->nexthop, "[smarthost.example]:587");
 }
 
+TEST(AddressResolver, VirtualMailboxDomainsGoToTheVirtualTransport) {
+  config::Params p = params();
+  p.virtual_mailbox_domains = {"virt.example"};
+  p.virtual_transport = "virtual";
+  auto r = AddressResolver::make(p);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(*r->classify("VIRT.example"), AddressClass::virtual_mailbox);
+  EXPECT_TRUE(*r->authorized_destination("virt.example"));
+  EXPECT_EQ(*r->classify("sub.virt.example"), AddressClass::default_);
+  Route v = *r->resolve("joe@Virt.Example");
+  EXPECT_EQ(v.cls, AddressClass::virtual_mailbox);
+  EXPECT_EQ(v.transport, "virtual");
+  EXPECT_EQ(v.nexthop, "virt.example");
+  p.virtual_transport = "lmtp:unix:private/dovecot-lmtp";
+  auto lmtp = AddressResolver::make(p);
+  ASSERT_TRUE(lmtp.ok());
+  EXPECT_EQ(lmtp->resolve("joe@virt.example")->transport, "lmtp");
+  EXPECT_EQ(lmtp->resolve("joe@virt.example")->nexthop, "unix:private/dovecot-lmtp");
+  // mydestination wins over virtual_mailbox_domains, as in Postfix's class order.
+  p.virtual_mailbox_domains = {"example.test"};
+  auto both = AddressResolver::make(p);
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(*both->classify("example.test"), AddressClass::local);
+  // The local class carries local_transport's nexthop.
+  EXPECT_EQ(both->resolve("bob@example.test")->nexthop, "$myhostname");
+}
+
 TEST(LocalLookupKeys, FullThenBaseLowerCased) {
   EXPECT_EQ(local_lookup_keys("User+Ext", "+"), (std::vector<std::string>{"user+ext", "user"}));
   EXPECT_EQ(local_lookup_keys("user", "+"), (std::vector<std::string>{"user"}));
