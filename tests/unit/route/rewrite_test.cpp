@@ -393,7 +393,9 @@ TEST_P(RewriteCanonicalError, TableErrorIsPropagatedNamingTheParameter) {
   ASSERT_FALSE(r.ok()) << *r;
   EXPECT_TRUE(r.error().message.starts_with(c.message_start)) << r.error().message;
   EXPECT_NE(r.error().message.find("fail:down"), std::string::npos) << r.error().message;
-  if (!c.sender) EXPECT_FALSE(w->recipient("a@example.test").ok());
+  if (!c.sender) {
+    EXPECT_FALSE(w->recipient("a@example.test").ok());
+  }
 }
 
 const CanonicalError kCanonicalErrors[] = {
