@@ -15,6 +15,7 @@
 #include "base/strings.hpp"
 #include "base/time.hpp"
 #include "message/cleanup.hpp"
+#include "message/header_rewrite.hpp"
 #include "message/maillog.hpp"
 #include "queue/control.hpp"
 #include "route/verp.hpp"
@@ -76,6 +77,48 @@ Status rewrite_envelope(const route::Rewriter& w, Envelope& e) {
 
 }  // namespace
 
+Result<HeaderRewriteClients> HeaderRewriteClients::make(const config::Params& p) {
+  HeaderRewriteClients h;
+  for (const auto& w : p.local_header_rewrite_clients) {
+    std::string word = lower(w);
+    if (word == "static:all") h.all = true;
+    else if (word == "permit_inet_interfaces") h.inet_interfaces = true;
+    else if (word == "permit_sasl_authenticated") h.sasl = true;
+    else if (word == "permit_mynetworks") h.mynetworks = true;
+    else return Error{"local_header_rewrite_clients: \"" + w + "\" is not supported (use permit_inet_interfaces, "
+                      "permit_mynetworks, permit_sasl_authenticated or static:all)"};
+  }
+  // inet_interfaces: the listed addresses; "all" means every address of this machine and
+  // "loopback-only" the loopback ones.
+  bool all_interfaces = false;
+  for (const auto& a : p.inet_interfaces) {
+    if (auto ip = IpAddress::parse(a)) h.interfaces.push_back(*ip);
+    else if (iequals(a, "all")) all_interfaces = true;
+    else if (iequals(a, "loopback-only"))
+      for (const char* l : {"127.0.0.1", "::1"}) h.interfaces.push_back(*IpAddress::parse(l));
+  }
+  if (all_interfaces)
+    for (const auto& n : interface_addresses()) h.interfaces.push_back(n.addr);
+  for (const auto& n : p.mynetworks)
+    if (auto c = Cidr::parse(n)) h.networks.push_back(*c);
+  return h;
+}
+
+bool HeaderRewriteClients::applies(const ClientInfo& c) const {
+  if (all || c.protocol == "LOCAL") return true;  // sendmail submissions are always ours
+  if (sasl && !c.sasl_username.empty()) return true;
+  auto ip = IpAddress::parse(c.addr);
+  if (!ip) return false;
+  if (inet_interfaces) {
+    for (const auto& i : interfaces)
+      if (i.unmapped() == ip->unmapped()) return true;
+  }
+  if (mynetworks)
+    for (const auto& n : networks)
+      if (n.contains(*ip)) return true;
+  return false;
+}
+
 Result<std::shared_ptr<const ManagerSettings>> make_settings(std::shared_ptr<const config::Config> cfg) {
   const auto& p = cfg->params;
   auto s = std::make_shared<ManagerSettings>();
@@ -84,6 +127,9 @@ Result<std::shared_ptr<const ManagerSettings>> make_settings(std::shared_ptr<con
   auto agents = delivery::Agents::make(*cfg);
   if (!agents) return agents.error();
   s->rewriter = std::move(*rewriter);
+  auto hrc = HeaderRewriteClients::make(p);
+  if (!hrc) return hrc.error();
+  s->header_rewrite = std::move(*hrc);
   s->agents = std::move(*agents);
   s->backoff = {double(p.minimal_backoff_time.count()), double(p.maximal_backoff_time.count())};
   s->limits.default_concurrency = size_t(std::max<long long>(1, p.default_destination_concurrency_limit));
@@ -128,6 +174,11 @@ void QueueManager::submit(std::shared_ptr<Message> m, Done done) {
   const auto& p = s.cfg->params;
   if (auto st = rewrite_envelope(s.rewriter, m->envelope); !st) {
     cleanup_.warning("{}: {}", m->envelope.queue_id, st.error().message);
+    if (done) done(st);
+    return;
+  }
+  if (auto st = rewrite_address_headers(*m, s.rewriter, s.header_rewrite.applies(m->envelope.client)); !st) {
+    cleanup_.warning("{}: header rewriting: {}", m->envelope.queue_id, st.error().message);
     if (done) done(st);
     return;
   }

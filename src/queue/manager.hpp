@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "base/net.hpp"
 #include "base/result.hpp"
 #include "config/config.hpp"
 #include "delivery/agent.hpp"
@@ -32,10 +33,20 @@
 
 namespace tern::queue {
 
+// local_header_rewrite_clients: whose message headers cleanup rewrites as local mail.
+struct HeaderRewriteClients {
+  bool all = false, inet_interfaces = false, mynetworks = false, sasl = false;
+  std::vector<IpAddress> interfaces;
+  std::vector<Cidr> networks;
+  static Result<HeaderRewriteClients> make(const config::Params& p);
+  bool applies(const ClientInfo& c) const;
+};
+
 // What the manager needs from the configuration; rebuilt as a whole on reload.
 struct ManagerSettings {
   std::shared_ptr<const config::Config> cfg;
   route::Rewriter rewriter;  // cleanup's envelope rewriting; rewriter.resolver() routes
+  HeaderRewriteClients header_rewrite;
   delivery::Agents agents;
   Backoff backoff;
   SchedulerLimits limits;

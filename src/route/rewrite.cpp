@@ -49,6 +49,8 @@ Result<Rewriter> Rewriter::make(const config::Params& p, const maps::OpenContext
     c.name = name;
     c.sender = has(classes, "envelope_sender");
     c.recipient = has(classes, "envelope_recipient");
+    c.header_sender = has(classes, "header_sender");
+    c.header_recipient = has(classes, "header_recipient");
     return ok_status();
   };
   if (auto s = canonical(w.sender_canonical_, p.sender_canonical_maps, "sender_canonical_maps",
@@ -72,6 +74,9 @@ Result<Rewriter> Rewriter::make(const config::Params& p, const maps::OpenContext
   for (const auto& e : p.masquerade_exceptions) w.masquerade_exceptions_.push_back(lower(e));
   w.masquerade_sender_ = has(p.masquerade_classes, "envelope_sender");
   w.masquerade_recipient_ = has(p.masquerade_classes, "envelope_recipient");
+  w.masquerade_header_sender_ = has(p.masquerade_classes, "header_sender");
+  w.masquerade_header_recipient_ = has(p.masquerade_classes, "header_recipient");
+  w.remote_header_domain_ = lower(p.remote_header_rewrite_domain);
   w.expansion_limit_ = size_t(std::max<long long>(1, p.virtual_alias_expansion_limit));
   w.recursion_limit_ = size_t(std::max<long long>(1, p.virtual_alias_recursion_limit));
   w.length_limit_ = size_t(std::max<long long>(1, p.virtual_alias_address_length_limit));
@@ -144,6 +149,28 @@ Result<std::string> Rewriter::canonical_recipient(std::string_view address, Trac
     a = std::move(*r);
   }
   return masquerade_recipient_ ? masquerade(a, t) : a;
+}
+
+bool Rewriter::rewrites_headers(bool local_client) const {
+  return local_client || !remote_header_domain_.empty();
+}
+
+Result<std::string> Rewriter::header_address(std::string_view address, bool sender_header, bool local_client) const {
+  if (address.empty()) return std::string();
+  std::string a(address);
+  if (a.find('@') == std::string::npos) {
+    if (local_client) a = qualify(a);
+    else if (!remote_header_domain_.empty()) a += "@" + remote_header_domain_;
+  }
+  if (!local_client) return a;  // remote mail: only the domain for incomplete addresses
+  for (const Canonical* c : {sender_header ? &sender_canonical_ : &recipient_canonical_, &canonical_}) {
+    if (!(sender_header ? c->header_sender : c->header_recipient)) continue;
+    auto r = map11(*c, a, nullptr);
+    if (!r) return r;
+    a = std::move(*r);
+  }
+  bool masq = sender_header ? masquerade_header_sender_ : masquerade_header_recipient_;
+  return masq ? masquerade(a, nullptr) : a;
 }
 
 Result<std::vector<std::string>> Rewriter::recipient(std::string_view address, Trace* t) const {

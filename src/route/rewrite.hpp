@@ -34,6 +34,12 @@ class Rewriter {
   Result<std::string> canonical_recipient(std::string_view address, Trace* t = nullptr) const;
   // canonical_recipient(), then virtual alias expansion: the final recipients.
   Result<std::vector<std::string>> recipient(std::string_view address, Trace* t = nullptr) const;
+  // An address in a message header: qualified with @$myorigin when `local_client` (else
+  // with remote_header_rewrite_domain, when set), then canonical maps and masquerading by
+  // their header_sender / header_recipient classes.
+  Result<std::string> header_address(std::string_view address, bool sender_header, bool local_client) const;
+  // Whether header_address() can change anything for a client of this kind.
+  bool rewrites_headers(bool local_client) const;
   const AddressResolver& resolver() const { return resolver_; }
 
  private:
@@ -41,6 +47,7 @@ class Rewriter {
     std::shared_ptr<const maps::MapList> maps;
     const char* name = "";
     bool sender = false, recipient = false;  // envelope_sender / envelope_recipient in its classes
+    bool header_sender = false, header_recipient = false;
   };
   Result<std::string> map11(const Canonical& c, const std::string& address, Trace* t) const;
   std::string masquerade(const std::string& address, Trace* t) const;
@@ -56,6 +63,8 @@ class Rewriter {
   std::vector<std::string> masquerade_domains_;  // in order; "!x" = exception
   std::vector<std::string> masquerade_exceptions_;
   bool masquerade_sender_ = true, masquerade_recipient_ = false;
+  bool masquerade_header_sender_ = true, masquerade_header_recipient_ = true;
+  std::string remote_header_domain_;  // remote_header_rewrite_domain
   size_t expansion_limit_ = 1000, recursion_limit_ = 1000, length_limit_ = 1000;
 };
 

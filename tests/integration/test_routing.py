@@ -121,6 +121,42 @@ class RoutingTest(TernTestCase):
         msgs = tern.wait_for_maildir("alice", 1)
         self.assertIn(b"this address is gone", msgs[0])
 
+    def test_masquerade_and_canonical_in_envelope_and_headers(self):
+        tern = self.new_tern()
+        tern.set_param("masquerade_domains", "example.test")
+        tern.set_param("sender_canonical_maps", "inline:{ {bob@example.test = Robert.Builder@example.test} }")
+        tern = self._start(tern)
+        body = ("From: \"Alice, Host\" <alice@host.example.test>\n"
+                "To: bob@example.test (Bob)\n"
+                "Cc: carol@mail.sub.example.test, undisclosed:;\n"
+                "Reply-To: bob\n"
+                "Subject: masq\n\nbody\n")
+        for source, token in (("127.0.0.1", "local"), ("127.0.0.2", "remote")):
+            c = session(tern.port, source=source)
+            self.assertEqual(c.command("MAIL FROM:<alice@host.example.test>")[0][:3], "250")
+            self.assertEqual(c.command("RCPT TO:<bob@example.test>")[0][:3], "250")
+            self.assertEqual(c.command("DATA")[0][:3], "354")
+            reply = c.command((body.replace("masq", token)).replace("\n", "\r\n") + ".")
+            self.assertTrue(reply[0].startswith("250 "), reply)
+            c.command("QUIT")
+            c.close()
+        msgs = tern.wait_for_maildir("bob", 2)
+        by_subject = {header(m, "Subject"): m for m in msgs}
+        local, remote = by_subject["local"], by_subject["remote"]
+        # The envelope sender is masqueraded for both (envelope_sender class).
+        self.assertEqual(header(local, "Return-Path"), "<alice@example.test>")
+        self.assertEqual(header(remote, "Return-Path"), "<alice@example.test>")
+        # Headers of local mail: masqueraded, qualified, canonical-mapped; names and
+        # comments kept byte for byte.
+        self.assertEqual(header(local, "From"), "\"Alice, Host\" <alice@example.test>")
+        self.assertEqual(header(local, "To"), "bob@example.test (Bob)")
+        self.assertEqual(header(local, "Cc"), "carol@example.test, undisclosed:;")
+        self.assertEqual(header(local, "Reply-To"), "Robert.Builder@example.test")
+        # Mail from a remote client keeps its headers (local_header_rewrite_clients).
+        self.assertEqual(header(remote, "From"), "\"Alice, Host\" <alice@host.example.test>")
+        self.assertEqual(header(remote, "Cc"), "carol@mail.sub.example.test, undisclosed:;")
+        self.assertEqual(header(remote, "Reply-To"), "bob")
+
     def _start(self, tern):
         tern.write_config()
         tern.start()
