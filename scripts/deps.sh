@@ -10,7 +10,7 @@ PKGS=(
   cmake ninja-build ccache g++ clang pkg-config
   libasio-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  liblmdb-dev libunbound-dev libssl-dev libpcre2-dev
+  liblmdb-dev libunbound-dev libssl-dev libpcre2-dev libsqlite3-dev
   libclang-rt-14-dev
   # tests: real peers and the Python that sees Debian's modules
   python3 python3-aiosmtpd swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl

@@ -19,6 +19,7 @@ struct IpAddress {
   std::string to_string() const;
   // ::ffff:a.b.c.d -> a.b.c.d
   IpAddress unmapped() const;
+  bool operator==(const IpAddress&) const = default;
 };
 
 struct Cidr {

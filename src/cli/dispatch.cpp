@@ -21,19 +21,12 @@ struct Entry {
   std::string_view help;
 };
 
-int not_yet(const char* name, const char* issue) {
-  std::fprintf(stderr, "%s: not implemented yet in Tern (see the %s issue)\n", name, issue);
-  return 69;  // EX_UNAVAILABLE
-}
-
-int newaliases_main(int, char**) { return not_yet("newaliases", "routing and lookup tables"); }
-int postmap_main(int, char**) { return not_yet("postmap", "routing and lookup tables"); }
-
 constexpr Entry kCompat[] = {
     {"postconf", postconf_main, ""},   {"postqueue", postqueue_main, ""},
     {"mailq", mailq_main, ""},         {"sendmail", sendmail_main, ""},
     {"newaliases", newaliases_main, ""}, {"postsuper", postsuper_main, ""},
-    {"postmap", postmap_main, ""},     {"qshape", qshape_main, ""},
+    {"postmap", postmap_main, ""},     {"postalias", postalias_main, ""},
+    {"qshape", qshape_main, ""},
 };
 
 constexpr Entry kSub[] = {
@@ -42,12 +35,16 @@ constexpr Entry kSub[] = {
     {"super", postsuper_main, "delete, hold, release, requeue, expire mail (postsuper)"},
     {"send", sendmail_main, "submit a message from stdin (sendmail)"},
     {"shape", qshape_main, "queue age by domain (qshape)"},
+    {"map", postmap_main, "build or query lookup tables (postmap)"},
+    {"alias", postalias_main, "build or query alias databases (postalias)"},
+    {"newaliases", newaliases_main, "rebuild every alias_database (newaliases)"},
     {"reload", reload_main, "make the running ternd re-read its configuration"},
+    {"route", route_main, "show how an address is rewritten and routed, step by step"},
 };
 
 int usage() {
   std::fprintf(stderr, "usage: tern COMMAND [options]\n\ncommands:\n");
-  for (const auto& e : kSub) std::fprintf(stderr, "  %-8s %s\n", e.name.data(), e.help.data());
+  for (const auto& e : kSub) std::fprintf(stderr, "  %-10s %s\n", e.name.data(), e.help.data());
   std::fprintf(stderr, "\nUnder their Postfix names (links to tern): postconf, postqueue, mailq, ...\n");
   return 64;
 }

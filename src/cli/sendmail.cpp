@@ -1,8 +1,8 @@
 // sendmail / tern send: the Sendmail-compatible submission interface, as Postfix's
 // sendmail. Reads a message on stdin (-bm, the default) or an SMTP dialogue (-bs), and
 // drops it into maildrop/ for the daemon (see maildrop.hpp); -q, -qIID, -qRsite flush
-// through the control socket; -bp lists the queue; -bv and -bi say they are not there
-// yet. Options: -t, -f/-r sender, -F full name, -i/-oi, -V/-XV[xy] (VERP), -V envid,
+// through the control socket; -bp lists the queue; -bi runs newaliases; -bv says it is
+// not there yet. Options: -t, -f/-r sender, -F full name, -i/-oi, -V/-XV[xy] (VERP), -V envid,
 // -N, -R, -B, -C/-c config; the rest are accepted and ignored as Postfix does.
 // Exit statuses are sysexits.h values.
 #include <pwd.h>
@@ -210,10 +210,14 @@ int sendmail_main(int argc, char** argv) {
       fatal_msg(kName, "-bv (address verification) is not implemented yet in Tern; it comes "
                        "with the anti-spam issue");
       return kExUnavailable;
-    case 'i':
-      fatal_msg(kName, "-bi (newaliases) is not implemented yet in Tern (see the routing and "
-                       "lookup tables issue)");
-      return kExUnavailable;
+    case 'i': {
+      std::vector<std::string> na = {"newaliases"};
+      if (!o.dir.empty()) na = {"newaliases", "-c", o.dir};
+      std::vector<char*> nv;
+      for (auto& a : na) nv.push_back(a.data());
+      nv.push_back(nullptr);
+      return newaliases_main(int(na.size()), nv.data());
+    }
     case 'p': {
       std::vector<std::string> mq = {"mailq"};
       if (!o.dir.empty()) mq = {"mailq", "-c", o.dir};

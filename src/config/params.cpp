@@ -43,6 +43,7 @@ std::string_view type_name(Type t) {
 }
 
 bool is_path_param(std::string_view name) {
+  if (name == "allow_mail_to_files") return false;  // a list of classes (alias, forward, include)
   return ends_with(name, "_file") || ends_with(name, "_files") || ends_with(name, "_directory") ||
          ends_with(name, "CAfile") || ends_with(name, "CApath");
 }

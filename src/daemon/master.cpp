@@ -404,6 +404,11 @@ int run_master(const MasterOptions& opt) {
       return 1;
     }
   }
+  // Delivery services too: a bad pipe entry names its master.cf line before anything runs.
+  if (auto a = delivery::Agents::make(**cfg); !a) {
+    std::fprintf(stderr, "ternd: fatal: %s\n", a.error().message.c_str());
+    return 1;
+  }
   if (opt.check_only) return 0;
   if (auto s = log::open_sink(p.syslog_name, p.maillog_file, true); !s) {
     std::fprintf(stderr, "ternd: fatal: maillog_file: %s\n", s.error().message.c_str());

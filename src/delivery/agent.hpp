@@ -8,6 +8,7 @@
 // agent; the service's -o overrides are its parameters. A transport without a service,
 // or with a command we do not have, defers its mail with a clear reason.
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,12 +22,21 @@
 
 namespace tern::delivery {
 
+class Agents;
+
 struct Request {
   const Message& message;
   std::vector<size_t> rcpts;   // indexes into message.envelope.recipients
   std::string transport;       // the master.cf service name
   std::string nexthop;         // "example.org", "[192.0.2.1]:587", "" when the agent decides
   double activated = 0;        // when the queue manager took the message in (for delays=)
+  // Queues a new message the way bounces are queued (cleanup, group commit) and returns
+  // its queue ID once it is durable: local(8) forwards to other addresses with it. Empty
+  // when the caller offers no queue (some unit tests): forwarding is then deferred.
+  std::function<Result<std::string>(Message)> resubmit = nullptr;
+  // The other agents of this configuration, for an agent that hands a recipient on
+  // (local's mailbox_transport and fallback_transport); nullptr when there are none.
+  const Agents* agents = nullptr;
 };
 
 struct Outcome {

@@ -1,9 +1,12 @@
-// The agent registry and the agents that need no peer: discard, error, retry, and local
-// (delivery/local.hpp) behind the Agent interface. See agent.hpp.
+// The agent registry and the agents that need no peer: discard, error, retry, local
+// (delivery/local.hpp), virtual (delivery/virtual.hpp) and pipe (delivery/pipe.hpp) behind
+// the Agent interface. See agent.hpp.
 #include "base/strings.hpp"
 #include "delivery/agent.hpp"
 #include "delivery/local.hpp"
 #include "delivery/smtp/agent.hpp"
+#include "delivery/pipe.hpp"
+#include "delivery/virtual.hpp"
 #include "maps/lookup.hpp"
 
 namespace tern::delivery {
@@ -64,7 +67,7 @@ class LocalAgent : public Agent {
   Outcome deliver(const Request& r) const override {
     Outcome out;
     for (size_t i : r.rcpts)
-      for (auto& res : d_.deliver(r.message, i)) {
+      for (auto& res : d_.deliver(r, i)) {
         res.index = i;
         out.results.push_back(std::move(res));
       }
@@ -75,23 +78,46 @@ class LocalAgent : public Agent {
   LocalDelivery d_;
 };
 
+class VirtualAgent : public Agent {
+ public:
+  explicit VirtualAgent(VirtualDelivery d) : d_(std::move(d)) {}
+  Outcome deliver(const Request& r) const override {
+    Outcome out;
+    for (size_t i : r.rcpts) {
+      out.results.push_back(d_.deliver(r.message, i));
+      out.results.back().index = i;
+    }
+    return out;
+  }
+
+ private:
+  VirtualDelivery d_;
+};
+
 Result<std::unique_ptr<Agent>> make_error(const AgentContext& c) {
   return std::unique_ptr<Agent>(new ErrorAgent(c.service.entry.service != "retry"));
 }
 Result<std::unique_ptr<Agent>> make_discard(const AgentContext&) { return std::unique_ptr<Agent>(new DiscardAgent); }
 Result<std::unique_ptr<Agent>> make_local(const AgentContext& c) {
   const auto& p = c.service.params;
-  auto d = LocalDelivery::make(p, {c.cfg.directory, p.local_passwd_file});
+  auto d = LocalDelivery::make(p, c.cfg, c.service.entry.overrides, {c.cfg.directory, p.local_passwd_file});
   if (!d) return d.error();
   return std::unique_ptr<Agent>(new LocalAgent(std::move(*d)));
+}
+
+Result<std::unique_ptr<Agent>> make_virtual(const AgentContext& c) {
+  auto d = VirtualDelivery::make(c.service.params, {c.cfg.directory, c.service.params.local_passwd_file});
+  if (!d) return d.error();
+  return std::unique_ptr<Agent>(new VirtualAgent(std::move(*d)));
 }
 
 }  // namespace
 
 AgentFactory factory_for(std::string_view command) {
   static const std::map<std::string_view, AgentFactory> known = {
-      {"local", make_local}, {"error", make_error}, {"discard", make_discard},
-      {"smtp", make_smtp_agent}, {"lmtp", make_lmtp_agent},
+      {"local", make_local},         {"error", make_error},           {"discard", make_discard},
+      {"pipe", make_pipe_agent},     {"virtual", make_virtual},       {"smtp", make_smtp_agent},
+      {"lmtp", make_lmtp_agent},
   };
   auto it = known.find(command);
   return it == known.end() ? nullptr : it->second;
@@ -108,7 +134,9 @@ Result<Agents> Agents::make(const config::Config& cfg) {
       continue;
     }
     auto agent = f({cfg, svc});
-    if (!agent) return Error{"master.cf service " + svc.entry.service + " (" + cmd + "): " + agent.error().message};
+    if (!agent)
+      return Error{svc.entry.file + ":" + std::to_string(svc.entry.line) + ": service " + svc.entry.service +
+                   " (" + cmd + "): " + agent.error().message};
     a.agents_[svc.entry.service] = std::move(*agent);
   }
   return a;

@@ -3,6 +3,8 @@
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
+#include "maps/index.hpp"
+#include "maps/pattern_tables.hpp"
 #include "maps/tables.hpp"
 
 namespace tern::maps {
@@ -48,13 +50,21 @@ Result<std::unique_ptr<Lookup>> open_map(std::string_view spec, const OpenContex
   if (type == "static") return std::unique_ptr<Lookup>(new StaticMap(s, std::string(unbrace(name))));
   if (type == "fail") return std::unique_ptr<Lookup>(new FailMap(s));
   if (type == "texthash") return open_texthash(s, resolve_path(ctx.config_dir, name));
+  if (auto it = index_type(type)) return open_index(s, *it, resolve_path(ctx.config_dir, name));
+  if (type == "regexp") return open_regexp(s, name, ctx);
+  if (type == "pcre") return open_pcre(s, name, ctx);
+  if (type == "cidr") return open_cidr(s, name, ctx);
+  if (type == "unionmap") return open_unionmap(s, name, ctx);
+  if (type == "pipemap") return open_pipemap(s, name, ctx);
+  if (type == "sqlite") return open_sqlite(s, name, ctx);
   if (type == "unix") {
     if (name != "passwd.byname")
       return Error{"table \"" + s + "\": only unix:passwd.byname is supported"};
     return open_passwd(s, ctx.local_passwd_file, ctx.snapshot_passwd);
   }
   return Error{"table \"" + printable(spec, 80) + "\": lookup table type \"" + type +
-               "\" is not supported yet (available: inline, static, texthash, unix, fail)"};
+               "\" is not supported yet (available: hash, btree, lmdb, inline, static, texthash, regexp, pcre, "
+               "cidr, unionmap, pipemap, sqlite, unix, fail)"};
 }
 
 Result<MapList> MapList::open(const std::vector<std::string>& specs, const OpenContext& ctx) {
@@ -65,6 +75,16 @@ Result<MapList> MapList::open(const std::vector<std::string>& specs, const OpenC
     list.maps_.push_back(std::move(*m));
   }
   return list;
+}
+
+Result<std::optional<MapList::Hit>> MapList::lookup(std::string_view key, bool fixed_only) const {
+  for (const auto& m : maps_) {
+    if (fixed_only && !m->fixed_keys()) continue;
+    auto r = m->find(key);
+    if (!r) return r.error();
+    if (*r) return std::optional<Hit>(Hit{std::move(**r), m.get()});
+  }
+  return std::optional<Hit>();
 }
 
 Result<Found> MapList::find(std::string_view key) const {

@@ -1,8 +1,10 @@
 // Lookup tables as Postfix names them, "type:name". A table answers a key with a value,
 // with "not found", or with an error (a table that cannot be read now: the caller defers).
-// Types today: inline:{…}, static:…, texthash:/path, unix:passwd.byname, fail:…
-// hash:/lmdb:/regexp:/pcre:/cidr: and friends arrive with the routing issue; until then
-// naming them is a clear configuration error, never a silent empty table.
+// Types today: hash:/path, btree:/path, lmdb:/path (indexes postmap builds, see
+// maps/index.hpp), inline:{…}, static:…, texthash:/path, regexp:/path, pcre:/path,
+// cidr:/path (or their inline "{ {rule}, … }" forms), unionmap:{…}, pipemap:{…},
+// sqlite:/path.cf, unix:passwd.byname, fail:…. Other types are a clear configuration
+// error, never a silent empty table.
 #pragma once
 #include <memory>
 #include <optional>
@@ -43,8 +45,15 @@ Result<std::unique_ptr<Lookup>> open_map(std::string_view spec, const OpenContex
 // A list of tables searched in order (alias_maps, local_recipient_maps, …).
 class MapList {
  public:
+  struct Hit {
+    std::string value;
+    const Lookup* table;  // which table answered (its spec() for traces and logs)
+  };
   static Result<MapList> open(const std::vector<std::string>& specs, const OpenContext& ctx);
   Result<Found> find(std::string_view key) const;
+  // The first table that knows `key`; with `fixed_only`, pattern tables are skipped (the
+  // partial-address keys of Postfix's lookup order are for fixed-key tables only).
+  Result<std::optional<Hit>> lookup(std::string_view key, bool fixed_only = false) const;
   bool empty() const { return maps_.empty(); }
 
  private:

@@ -33,7 +33,7 @@ Result<std::vector<LocalUser>> parse_passwd(std::string_view text, const std::st
     if (f[0].empty() || !uid || !gid || *uid < 0 || *gid < 0)
       return Error{where + "bad user name, uid or gid"};
     if (f[5].empty()) return Error{where + "empty home directory"};
-    out.push_back({std::string(f[0]), long(*uid), long(*gid), resolve_path(base, f[5])});
+    out.push_back({std::string(f[0]), long(*uid), long(*gid), resolve_path(base, f[5]), std::string(f[6])});
   }
   return out;
 }
@@ -45,7 +45,7 @@ Result<UserDb> UserDb::open(const std::string& file, bool snapshot) {
     db.file_ = "(system passwd snapshot)";
     ::setpwent();
     while (passwd* pw = ::getpwent())
-      db.users_.push_back({pw->pw_name, long(pw->pw_uid), long(pw->pw_gid), pw->pw_dir});
+      db.users_.push_back({pw->pw_name, long(pw->pw_uid), long(pw->pw_gid), pw->pw_dir, pw->pw_shell});
     ::endpwent();
     return db;
   }
@@ -67,7 +67,7 @@ std::optional<LocalUser> UserDb::find(const std::string& name) const {
   passwd pw{}, *res = nullptr;
   char buf[4096];
   if (::getpwnam_r(name.c_str(), &pw, buf, sizeof buf, &res) != 0 || !res) return std::nullopt;
-  return LocalUser{pw.pw_name, long(pw.pw_uid), long(pw.pw_gid), pw.pw_dir};
+  return LocalUser{pw.pw_name, long(pw.pw_uid), long(pw.pw_gid), pw.pw_dir, pw.pw_shell};
 }
 
 namespace {

@@ -15,6 +15,7 @@ struct LocalUser {
   long uid = -1;
   long gid = -1;
   std::string home;
+  std::string shell;  // login shell (SHELL for local(8) commands)
 };
 
 class UserDb {

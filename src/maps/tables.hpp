@@ -23,8 +23,8 @@ Result<std::unique_ptr<Lookup>> open_texthash(std::string_view spec, const std::
 Result<std::unique_ptr<Lookup>> open_passwd(std::string_view spec, const std::string& file,
                                             bool snapshot);
 
-// Parses postmap(1) source text ("key whitespace value", '#' comments, continuation
-// lines starting with whitespace) into entries. Exposed for tests and fuzzing.
+// Parses postmap(1) source text (see source.hpp) into entries, the first of duplicate
+// keys winning. Exposed for tests and fuzzing.
 Result<std::unordered_map<std::string, std::string>> parse_table_source(std::string_view text,
                                                                         const std::string& file);
 

@@ -28,12 +28,16 @@ enum class RcptState : uint8_t { pending = 0, done = 1, deferred = 2, bounced = 
 enum NotifyBits : uint8_t { notify_never = 1, notify_success = 2, notify_failure = 4, notify_delay = 8 };
 
 struct Recipient {
-  std::string address;        // the envelope recipient as given at RCPT
+  std::string address;        // the envelope recipient, after cleanup's rewriting
   std::string orcpt;          // ORCPT=, "" when not given
   uint8_t notify = 0;
   RcptState state = RcptState::pending;
   std::string reason;         // last deferral/bounce reason
   std::string dsn;            // last enhanced status, "4.3.0"
+  std::string original;       // the address before cleanup rewrote it (aliases, canonical), "" if unchanged
+
+  // The recipient as the client gave it (Postfix's orig_to, X-Original-To:).
+  const std::string& original_or_address() const { return original.empty() ? address : original; }
 };
 
 struct Envelope {

@@ -6,12 +6,16 @@
 
 #include <dirent.h>
 
+#include <chrono>
+#include <future>
+
 #include "base/file.hpp"
 #include "base/net.hpp"
 #include "base/queue_id.hpp"
 #include "base/strings.hpp"
 #include "base/time.hpp"
 #include "message/cleanup.hpp"
+#include "message/header_rewrite.hpp"
 #include "message/maillog.hpp"
 #include "queue/control.hpp"
 #include "route/verp.hpp"
@@ -42,16 +46,90 @@ std::string destination_of(const route::Route& r) {
   return r.transport + ":" + lower(r.nexthop);
 }
 
+// cleanup's envelope rewriting: the sender, and each pending recipient into the final
+// recipients it stands for (canonical maps, virtual aliases), remembering what it was.
+Status rewrite_envelope(const route::Rewriter& w, Envelope& e) {
+  auto sender = w.sender(e.sender);
+  if (!sender) return sender.error();
+  e.sender = std::move(*sender);
+  std::vector<Recipient> out;
+  out.reserve(e.recipients.size());
+  for (auto& r : e.recipients) {
+    if (r.state != RcptState::pending) {
+      out.push_back(std::move(r));
+      continue;
+    }
+    auto finals = w.recipient(r.address);
+    if (!finals) return finals.error();
+    for (auto& f : *finals) {
+      bool dup = false;  // two recipients that expand to the same address: deliver once
+      for (const auto& o : out) dup |= o.state == RcptState::pending && iequals(o.address, f);
+      if (dup) continue;
+      Recipient n = r;
+      if (f != r.address && n.original.empty()) n.original = r.address;
+      n.address = std::move(f);
+      out.push_back(std::move(n));
+    }
+  }
+  e.recipients = std::move(out);
+  return ok_status();
+}
+
 }  // namespace
+
+Result<HeaderRewriteClients> HeaderRewriteClients::make(const config::Params& p) {
+  HeaderRewriteClients h;
+  for (const auto& w : p.local_header_rewrite_clients) {
+    std::string word = lower(w);
+    if (word == "static:all") h.all = true;
+    else if (word == "permit_inet_interfaces") h.inet_interfaces = true;
+    else if (word == "permit_sasl_authenticated") h.sasl = true;
+    else if (word == "permit_mynetworks") h.mynetworks = true;
+    else return Error{"local_header_rewrite_clients: \"" + w + "\" is not supported (use permit_inet_interfaces, "
+                      "permit_mynetworks, permit_sasl_authenticated or static:all)"};
+  }
+  // inet_interfaces: the listed addresses; "all" means every address of this machine and
+  // "loopback-only" the loopback ones.
+  bool all_interfaces = false;
+  for (const auto& a : p.inet_interfaces) {
+    if (auto ip = IpAddress::parse(a)) h.interfaces.push_back(*ip);
+    else if (iequals(a, "all")) all_interfaces = true;
+    else if (iequals(a, "loopback-only"))
+      for (const char* l : {"127.0.0.1", "::1"}) h.interfaces.push_back(*IpAddress::parse(l));
+  }
+  if (all_interfaces)
+    for (const auto& n : interface_addresses()) h.interfaces.push_back(n.addr);
+  for (const auto& n : p.mynetworks)
+    if (auto c = Cidr::parse(n)) h.networks.push_back(*c);
+  return h;
+}
+
+bool HeaderRewriteClients::applies(const ClientInfo& c) const {
+  if (all || c.protocol == "LOCAL") return true;  // sendmail submissions are always ours
+  if (sasl && !c.sasl_username.empty()) return true;
+  auto ip = IpAddress::parse(c.addr);
+  if (!ip) return false;
+  if (inet_interfaces) {
+    for (const auto& i : interfaces)
+      if (i.unmapped() == ip->unmapped()) return true;
+  }
+  if (mynetworks)
+    for (const auto& n : networks)
+      if (n.contains(*ip)) return true;
+  return false;
+}
 
 Result<std::shared_ptr<const ManagerSettings>> make_settings(std::shared_ptr<const config::Config> cfg) {
   const auto& p = cfg->params;
   auto s = std::make_shared<ManagerSettings>();
-  auto resolver = route::AddressResolver::make(p);
-  if (!resolver) return resolver.error();
+  auto rewriter = route::Rewriter::make(p, {cfg->directory, p.local_passwd_file});
+  if (!rewriter) return rewriter.error();
   auto agents = delivery::Agents::make(*cfg);
   if (!agents) return agents.error();
-  s->resolver = std::move(*resolver);
+  s->rewriter = std::move(*rewriter);
+  auto hrc = HeaderRewriteClients::make(p);
+  if (!hrc) return hrc.error();
+  s->header_rewrite = std::move(*hrc);
   s->agents = std::move(*agents);
   s->backoff = {double(p.minimal_backoff_time.count()), double(p.maximal_backoff_time.count())};
   s->limits.default_concurrency = size_t(std::max<long long>(1, p.default_destination_concurrency_limit));
@@ -97,6 +175,16 @@ QueueManager::QueueManager(Store& store, Executors ex, std::shared_ptr<const Man
 void QueueManager::submit(std::shared_ptr<Message> m, Done done) {
   const auto& s = *settings_;
   const auto& p = s.cfg->params;
+  if (auto st = rewrite_envelope(s.rewriter, m->envelope); !st) {
+    cleanup_.warning("{}: {}", m->envelope.queue_id, st.error().message);
+    if (done) done(st);
+    return;
+  }
+  if (auto st = rewrite_address_headers(*m, s.rewriter, s.header_rewrite.applies(m->envelope.client)); !st) {
+    cleanup_.warning("{}: header rewriting: {}", m->envelope.queue_id, st.error().message);
+    if (done) done(st);
+    return;
+  }
   CleanupOptions opt{p.always_add_missing_headers || is_local_client(m->envelope.client), s.myhostname};
   auto cr = cleanup(*m, opt);
   maillog::message_id(cleanup_, m->envelope.queue_id, cr.message_id);
@@ -158,12 +246,17 @@ void QueueManager::activate(std::shared_ptr<Message> m, QueueName where) {
     std::vector<size_t> rcpts;
   };
   std::map<std::string, Slot> by_dest;
+  std::vector<std::pair<size_t, std::string>> unroutable;
   for (size_t i = 0; i < e.recipients.size(); ++i) {
     const Recipient& r = e.recipients[i];
     if (r.state == RcptState::done || r.state == RcptState::bounced) continue;
-    auto route = s.resolver.resolve(r.address);
-    auto& slot = by_dest[destination_of(route)];
-    slot.route = std::move(route);
+    auto route = s.rewriter.resolver().resolve(r.address, e.sender);
+    if (!route) {  // a table that cannot answer now: try again later
+      unroutable.emplace_back(i, "address resolver failure: " + route.error().message);
+      continue;
+    }
+    auto& slot = by_dest[destination_of(*route)];
+    slot.route = std::move(*route);
     slot.rcpts.push_back(i);
   }
   for (const auto& [dest, slot] : by_dest) {
@@ -171,10 +264,12 @@ void QueueManager::activate(std::shared_ptr<Message> m, QueueName where) {
     a.jobs_left += (slot.rcpts.size() + per_job - 1) / per_job;
     scheduler_.add(h, slot.route.transport, slot.route.nexthop, dest, slot.rcpts);
   }
+  a.jobs_left += unroutable.size();
   if (a.jobs_left == 0) {
     finalize(h);
     return;
   }
+  for (const auto& [i, why] : unroutable) defer_job(Job{h, "", "", "", {i}}, why, "4.3.0");
   pump();
 }
 
@@ -220,7 +315,10 @@ QueueManager::JobResult QueueManager::run_job(const ManagerSettings& s, const Me
   delivery::Outcome outcome;
   const log::Logger* logger = &qmgr_;
   if (const delivery::Agent* agent = s.agents.find(job.transport)) {
-    outcome = agent->deliver({m, job.recipients, job.transport, job.nexthop, activated});
+    delivery::Request req{m, job.recipients, job.transport, job.nexthop, activated};
+    req.resubmit = [this](Message fwd) { return resubmit(std::move(fwd)); };
+    req.agents = &s.agents;
+    outcome = agent->deliver(req);
     logger = &agent_logger(job.transport);
   } else {
     outcome.destination_failed = true;
@@ -240,7 +338,7 @@ QueueManager::JobResult QueueManager::run_job(const ManagerSettings& s, const Me
     const Recipient& r = e.recipients.at(res.index);
     maillog::Delivery d;
     d.to = res.recipient;
-    d.orig_to = r.address;
+    d.orig_to = r.original_or_address();
     d.relay = res.relay;
     d.dsn = res.dsn;
     d.text = res.text;
@@ -305,7 +403,7 @@ void QueueManager::job_done(const Job& job, JobResult r) {
 }
 
 // A job for a throttled destination: deferred without trying, with the reason it failed.
-void QueueManager::defer_job(const Job& job, const std::string& reason) {
+void QueueManager::defer_job(const Job& job, const std::string& reason, const std::string& dsn) {
   auto it = active_.find(job.message);
   if (it == active_.end()) return;
   Active& a = it->second;
@@ -315,8 +413,8 @@ void QueueManager::defer_job(const Job& job, const std::string& reason) {
     Recipient& rc = a.msg->envelope.recipients[idx];
     rc.state = RcptState::deferred;
     rc.reason = reason;
-    rc.dsn = "4.4.1";
-    maillog::Delivery d{rc.address, "", "none", "4.4.1", "deferred", reason};
+    rc.dsn = dsn;
+    maillog::Delivery d{rc.address, rc.original_or_address(), "none", dsn, "deferred", reason};
     d.delay = now - e.arrival;
     d.delays[0] = std::max(0.0, a.activated - e.arrival);
     d.delays[1] = std::max(0.0, now - a.activated);
@@ -456,6 +554,24 @@ void QueueManager::queue_notice(Message m, const std::string& about_id, const st
   std::string id = m.envelope.queue_id;
   bounce_.info("{}: {}: {}", about_id, what, id);
   submit(std::make_shared<Message>(std::move(m)), nullptr);
+}
+
+// Runs on a worker thread, which may block: the submission itself runs on the main
+// executor like any other, and the worker waits for its group commit. The forwarding
+// delivery succeeds only once the copy is on disk (at-least-once, as local(8) waits for
+// cleanup). Bounded, so a main executor that never answers defers instead of hanging.
+Result<std::string> QueueManager::resubmit(Message m) {
+  auto promise = std::make_shared<std::promise<Status>>();
+  auto done = promise->get_future();
+  m.envelope.queue_id = make_queue_id();
+  std::string id = m.envelope.queue_id;
+  auto msg = std::make_shared<Message>(std::move(m));
+  ex_.main([this, msg, promise] { submit(msg, [promise](const Status& st) { promise->set_value(st); }); });
+  if (done.wait_for(std::chrono::seconds(60)) != std::future_status::ready)
+    return Error{"the queue did not confirm the forwarded copy within 60 seconds"};
+  Status st = done.get();
+  if (!st) return st.error();
+  return id;
 }
 
 // ---- recovery, queue runs, flush, pickup ---------------------------------------------

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "base/net.hpp"
 #include "base/result.hpp"
 #include "config/config.hpp"
 #include "delivery/agent.hpp"
@@ -28,14 +29,24 @@
 #include "queue/dsn.hpp"
 #include "queue/scheduler.hpp"
 #include "queue/store.hpp"
-#include "route/resolve.hpp"
+#include "route/rewrite.hpp"
 
 namespace tern::queue {
+
+// local_header_rewrite_clients: whose message headers cleanup rewrites as local mail.
+struct HeaderRewriteClients {
+  bool all = false, inet_interfaces = false, mynetworks = false, sasl = false;
+  std::vector<IpAddress> interfaces;
+  std::vector<Cidr> networks;
+  static Result<HeaderRewriteClients> make(const config::Params& p);
+  bool applies(const ClientInfo& c) const;
+};
 
 // What the manager needs from the configuration; rebuilt as a whole on reload.
 struct ManagerSettings {
   std::shared_ptr<const config::Config> cfg;
-  route::AddressResolver resolver;
+  route::Rewriter rewriter;  // cleanup's envelope rewriting; rewriter.resolver() routes
+  HeaderRewriteClients header_rewrite;
   delivery::Agents agents;
   Backoff backoff;
   SchedulerLimits limits;
@@ -103,12 +114,15 @@ class QueueManager {
                     double activated);
   void job_done(const Job& job, JobResult r);
   const log::Logger& agent_logger(const std::string& transport);
-  void defer_job(const Job& job, const std::string& reason);
+  void defer_job(const Job& job, const std::string& reason, const std::string& dsn = "4.4.1");
   void finalize(uint64_t handle);
   void notify_sender(Active& a, DsnKind kind, const std::vector<size_t>& rcpts);
   void notify_postmaster(const Message& m, DsnKind kind, const std::vector<size_t>& rcpts,
                          const std::string& to, const char* what);
   void queue_notice(Message m, const std::string& about_id, const std::string& what);
+  // From a worker: queues `m` (a forwarded copy) like a notice and waits until it is
+  // durable; returns its new queue ID (delivery::Request::resubmit).
+  Result<std::string> resubmit(Message m);
   void load_and_activate(const std::string& id, QueueName q);
   void move_deferred_to_active(const std::string& id);
 

@@ -108,8 +108,11 @@ std::string encode_queue_file(const Message& m) {
   if (e.smtputf8) out += "smtputf8\n";
   if (!e.verp.empty()) out += "verp " + escape_field(e.verp) + "\n";
   if (e.requiretls) out += "requiretls\n";
-  for (const auto& r : e.recipients)
-    out += fmt::format("rcpt {} {} {}\n", escape_field(r.address), escape_field(r.orcpt), int(r.notify));
+  for (const auto& r : e.recipients) {
+    out += fmt::format("rcpt {} {} {}", escape_field(r.address), escape_field(r.orcpt), int(r.notify));
+    if (!r.original.empty()) out += " " + escape_field(r.original);
+    out += '\n';
+  }
   out += fmt::format("content {}\n", m.content.size());
   out += m.content;
   out += "\nsealed\n";
@@ -181,8 +184,10 @@ ParsedFile parse_queue_file(std::string_view text) {
     else if (key == "smtputf8" && want(0)) e.smtputf8 = true;
     else if (key == "verp" && want(1)) e.verp = v[0];
     else if (key == "requiretls" && want(0)) e.requiretls = true;
-    else if (key == "rcpt" && want(3) && parse_int(v[2]) && *parse_int(v[2]) >= 0 && *parse_int(v[2]) < 256) {
+    else if (key == "rcpt" && (want(3) || want(4)) && parse_int(v[2]) && *parse_int(v[2]) >= 0 &&
+             *parse_int(v[2]) < 256) {
       e.recipients.push_back({v[0], v[1], uint8_t(*parse_int(v[2]))});
+      if (v.size() == 4) e.recipients.back().original = v[3];
     } else if (key == "content" && want(1) && parse_int(v[0]) && *parse_int(v[0]) >= 0) {
       size_t n = size_t(*parse_int(v[0]));
       if (text.size() - lr.pos < n + 1) {

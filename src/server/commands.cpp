@@ -152,7 +152,10 @@ std::optional<smtp::Reply> Session::check_recipient(const std::string& addr, boo
   f.access_defer_code = int(pp.access_map_defer_code);
   f.non_fqdn_code = int(pp.non_fqdn_reject_code);
   f.invalid_hostname_code = int(pp.invalid_hostname_reject_code);
-  f.recipient_authorized = ctx_->resolver.authorized_destination(domain);
+  auto authorized = ctx_->resolver.authorized_destination(domain);
+  if (!authorized)
+    return Reply{451, Status::system_error, "<" + addr + ">: Recipient address rejected: Temporary lookup failure"};
+  f.recipient_authorized = *authorized;
   f.reject_code = int(pp.reject_code);
   f.defer_code = int(pp.defer_code);
   f.relay_reject_code = int(pp.relay_domains_reject_code);
@@ -182,16 +185,30 @@ std::optional<smtp::Reply> Session::check_recipient(const std::string& addr, boo
                 printable(client_.helo));
     }
   }
-  if (ctx_->resolver.classify(domain) == route::AddressClass::local && pp.smtpd_reject_unlisted_recipient) {
-    auto known = ctx_->local_recipients.known(routed);
-    if (!known)
-      return Reply{451, Status::system_error, "<" + addr + ">: Recipient address rejected: "
-                                               "Temporary lookup failure"};
-    if (!*known)
-      return Reply{int(pp.unknown_local_recipient_reject_code), Status::bad_destination,
-                   "<" + addr + ">: Recipient address rejected: User unknown in local recipient table"};
-  }
+  if (pp.smtpd_reject_unlisted_sender && !sender_.empty())
+    if (auto r = unlisted(sender_, "Sender")) return r;
+  if (pp.smtpd_reject_unlisted_recipient)
+    if (auto r = unlisted(addr, "Recipient")) return r;
   return std::nullopt;
+}
+
+// smtpd_reject_unlisted_recipient/_sender: an address in one of our domains that no table
+// knows. `role` is "Recipient" or "Sender", as in Postfix's reply.
+std::optional<smtp::Reply> Session::unlisted(const std::string& addr, const char* role) {
+  const auto& pp = p();
+  auto listing = ctx_->recipient_tables.check(ctx_->resolver, addr);
+  if (!listing)
+    return Reply{451, Status::system_error, "<" + addr + ">: " + role + " address rejected: Temporary lookup failure"};
+  int code = 550;
+  switch (*listing) {
+    case route::Listing::known: return std::nullopt;
+    case route::Listing::unknown_local: code = int(pp.unknown_local_recipient_reject_code); break;
+    case route::Listing::unknown_virtual_alias: code = int(pp.unknown_virtual_alias_reject_code); break;
+    case route::Listing::unknown_virtual_mailbox: code = int(pp.unknown_virtual_mailbox_reject_code); break;
+    case route::Listing::unknown_relay: code = int(pp.unknown_relay_recipient_reject_code); break;
+  }
+  return Reply{code, Status::bad_destination,
+               "<" + addr + ">: " + role + " address rejected: " + route::unknown_user_text(*listing)};
 }
 
 Session::Outcome Session::on_rcpt(std::string_view arg) {

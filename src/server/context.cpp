@@ -47,14 +47,14 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
   ctx->config = cfg;
   ctx->params = &p;
   ctx->service = service.entry.service;
-  auto resolver = route::AddressResolver::make(p);
-  if (!resolver) return resolver.error();
-  ctx->resolver = std::move(*resolver);
   // smtpd may be chrooted: it reads the system passwd database once, here.
   maps::OpenContext mctx{cfg->directory, p.local_passwd_file, true};
-  auto lr = route::LocalRecipients::make(p, mctx);
-  if (!lr) return lr.error();
-  ctx->local_recipients = std::move(*lr);
+  auto resolver = route::AddressResolver::make(p, mctx);
+  if (!resolver) return resolver.error();
+  ctx->resolver = std::move(*resolver);
+  auto rt = route::RecipientTables::make(p, mctx);
+  if (!rt) return rt.error();
+  ctx->recipient_tables = std::move(*rt);
   struct {
     policy::RestrictionList* out;
     const char* name;

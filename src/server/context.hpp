@@ -11,6 +11,7 @@
 #include "config/config.hpp"
 #include "maps/lookup.hpp"
 #include "policy/restrictions.hpp"
+#include "route/recipients.hpp"
 #include "route/resolve.hpp"
 #include "sasl/backend.hpp"
 #include "sasl/throttle.hpp"
@@ -23,7 +24,7 @@ struct SmtpdContext {
   const config::Params* params = nullptr;        // the service's params (with -o overrides)
   std::string service;                           // master.cf service name
   route::AddressResolver resolver;
-  route::LocalRecipients local_recipients;
+  route::RecipientTables recipient_tables;  // smtpd_reject_unlisted_recipient/_sender
   policy::RestrictionList client_r, helo_r, sender_r, relay_r, recipient_r;
   std::vector<Cidr> mynetworks;
   std::vector<Cidr> verp_clients;  // smtpd_authorized_verp_clients

@@ -87,6 +87,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool tls_required_now(smtp::Verb v) const;
   void enter_state(State to);
   void reset_transaction();
+  std::optional<smtp::Reply> unlisted(const std::string& addr, const char* role);
   std::optional<smtp::Reply> check_recipient(const std::string& addr, bool for_vrfy);
   std::string received_header(const std::string& qid) const;
   void note(std::string_view dir, std::string_view text);

@@ -57,6 +57,7 @@ TEST(ParamTable, PathParameters) {
   EXPECT_TRUE(is_path_param("queue_directory"));
   EXPECT_TRUE(is_path_param("smtpd_tls_CAfile"));
   EXPECT_FALSE(is_path_param("myhostname"));
+  EXPECT_FALSE(is_path_param("allow_mail_to_files"));  // a list of alias, forward, include
 }
 
 // ---- build_params ----

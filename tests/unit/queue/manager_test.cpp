@@ -722,5 +722,27 @@ TEST_F(Manager, QueueRunOnlyTakesDueMessages) {
   EXPECT_EQ(store->list(QueueName::deferred)[0].next_attempt, before);
 }
 
+// local(8) forwarding: a remote alias target becomes a new queued message (through
+// Request::resubmit) with the original sender and a Delivered-To: header, and the
+// original is delivered once the copy is durable.
+TEST_F(Manager, RemoteAliasTargetIsQueuedAsAForwardedCopy) {
+  params["alias_maps"] = "inline:{ far=someone@elsewhere.example }";
+  queue_workers = true;
+  start();
+  auto m = message("sender@example.org", {Recipient{"far@example.test"}});
+  submit(m);
+  EXPECT_EQ(run_workers(), 2u);  // the original, then the copy
+  EXPECT_EQ(queued(QueueName::active), 0u);
+  auto deferred = store->list(QueueName::deferred);
+  ASSERT_EQ(deferred.size(), 1u);  // the copy: no smtp service here
+  EXPECT_NE(deferred[0].id, m->envelope.queue_id);
+  ParsedFile pf = store->load(deferred[0].id, QueueName::deferred);
+  ASSERT_EQ(pf.status, ParseStatus::ok);
+  EXPECT_EQ(pf.message.envelope.sender, "sender@example.org");
+  ASSERT_EQ(pf.message.envelope.recipients.size(), 1u);
+  EXPECT_EQ(pf.message.envelope.recipients[0].address, "someone@elsewhere.example");
+  EXPECT_EQ(pf.message.content, "Delivered-To: far@example.test\n" + m->content);
+}
+
 }  // namespace
 }  // namespace tern::queue
