@@ -14,7 +14,7 @@ PKGS=(
   libclang-rt-14-dev
   # tests: real peers and the Python that sees Debian's modules
   python3 python3-aiosmtpd swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl
-  postfix jq dovecot-core openssl libcrypt-dev
+  postfix jq dovecot-core dovecot-lmtpd openssl libcrypt-dev
 )
 
 missing=()
