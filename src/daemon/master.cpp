@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "base/log.hpp"
 #include "config/config.hpp"
 #include "daemon/listeners.hpp"
+#include "daemon/privileged_role.hpp"
 #include "daemon/queue_role.hpp"
 #include "daemon/role.hpp"
 #include "maps/passwd.hpp"
@@ -56,6 +58,7 @@ class Master {
   Status bind_all(const config::Config& cfg);
   void start_queue();
   void start_smtpd();
+  void start_privileged();
   void reap();
   void reload();
   void refresh_smtpd();
@@ -70,7 +73,10 @@ class Master {
   Identity id_;
   std::map<std::string, int> sockets_;  // ListenAddress::key() -> fd
   std::map<std::string, size_t> socket_service_;
-  Child queue_, smtpd_;
+  Child queue_, smtpd_, privileged_;
+  // The privileged delivery helper's socketpair (root only): [0] the queue role's end,
+  // [1] the helper's. The master keeps both, so restarted roles inherit the same channel.
+  int priv_fds_[2] = {-1, -1};
   std::vector<pid_t> draining_;          // old smtpd processes finishing their sessions
   // TLS certificates and keys of the smtpd services: when one changes (a renewal), a new
   // smtpd takes over and the old one finishes its sessions — no restart, nothing dropped.
@@ -127,10 +133,31 @@ void Master::start_queue() {
   }
   if (pid == 0) {
     for (auto& [k, fd] : sockets_) ::close(fd);
+    if (priv_fds_[1] >= 0) ::close(priv_fds_[1]);
     enter_role(master, id_, "");
-    std::_Exit(run_queue(cfg_));
+    std::_Exit(run_queue(cfg_, priv_fds_[0]));
   }
   queue_ = {pid, std::time(nullptr), 0};
+}
+
+// Root only: the one role that keeps root, to deliver with recipients' uids
+// (privileged_role.cpp). It gets nothing but its end of the socketpair.
+void Master::start_privileged() {
+  if (priv_fds_[1] < 0) return;
+  pid_t master = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    log_.error("fork: {}", errno_text(errno));
+    privileged_.restart_at = std::time(nullptr) + 1;
+    return;
+  }
+  if (pid == 0) {
+    for (auto& [k, fd] : sockets_) ::close(fd);
+    ::close(priv_fds_[0]);
+    enter_role(master, Identity{}, "");
+    std::_Exit(run_privileged(cfg_, priv_fds_[1]));
+  }
+  privileged_ = {pid, std::time(nullptr), 0};
 }
 
 void Master::start_smtpd() {
@@ -149,6 +176,8 @@ void Master::start_smtpd() {
     return;
   }
   if (pid == 0) {
+    for (int fd : priv_fds_)
+      if (fd >= 0) ::close(fd);
     std::string socket = chroot ? "/queue" : qdir + "/" + kQueueSocket;
     auto listeners = listeners_for(*cfg_);
     // Keys and the passwd database are read here, before the chroot and the drop to
@@ -168,9 +197,9 @@ void Master::reap() {
     std::string how = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
                                           : "exit status " + std::to_string(WEXITSTATUS(status));
     std::erase(draining_, pid);
-    Child* c = pid == queue_.pid ? &queue_ : pid == smtpd_.pid ? &smtpd_ : nullptr;
+    Child* c = pid == queue_.pid ? &queue_ : pid == smtpd_.pid ? &smtpd_ : pid == privileged_.pid ? &privileged_ : nullptr;
     if (!c) continue;
-    const char* name = c == &queue_ ? "queue" : "smtpd";
+    const char* name = c == &queue_ ? "queue" : c == &smtpd_ ? "smtpd" : "privileged";
     log_.warning("process {} pid {} {}", name, pid, how);
     software_notice(name, pid, how);
     // A role that dies at once is throttled, so a broken one does not spin.
@@ -281,6 +310,7 @@ void Master::stop_all() {
   std::vector<pid_t> all = draining_;
   if (smtpd_.pid > 0) all.push_back(smtpd_.pid);
   if (queue_.pid > 0) all.push_back(queue_.pid);
+  if (privileged_.pid > 0) all.push_back(privileged_.pid);
   for (pid_t p : all) ::kill(p, SIGTERM);
   std::time_t deadline = std::time(nullptr) + 10;
   while (!all.empty() && std::time(nullptr) < deadline) {
@@ -303,6 +333,9 @@ int Master::run() {
   log_.info("daemon started -- version {}, configuration {}", TERN_VERSION, cfg_->directory);
   watch_tls_files();
   next_tls_check_ = std::time(nullptr) + tls_check_interval_;
+  if (id_.drop && ::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, priv_fds_) != 0)
+    log_.fatal("privileged delivery helper socketpair: {}", errno_text(errno));
+  start_privileged();
   start_queue();
   start_smtpd();
   for (;;) {
@@ -318,6 +351,7 @@ int Master::run() {
     }
     if (queue_.pid < 0 && now >= queue_.restart_at) start_queue();
     if (smtpd_.pid < 0 && now >= smtpd_.restart_at) start_smtpd();
+    if (privileged_.pid < 0 && now >= privileged_.restart_at) start_privileged();
     check_tls_files(now);
   }
 }

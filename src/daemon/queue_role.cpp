@@ -19,10 +19,12 @@
 #include <asio/write.hpp>
 
 #include <csignal>
+#include <optional>
 
 #include "base/file.hpp"
 #include "base/log.hpp"
 #include "base/queue_id.hpp"
+#include "delivery/privileged.hpp"
 #include "queue/control.hpp"
 #include "queue/link.hpp"
 #include "queue/manager.hpp"
@@ -144,7 +146,7 @@ stream::acceptor listen_at(asio::io_context& io, const std::string& path, int mo
 
 }  // namespace
 
-int run_queue(std::shared_ptr<const config::Config> cfg) {
+int run_queue(std::shared_ptr<const config::Config> cfg, int privileged_fd) {
   log::Logger log("qmgr");
   auto settings = queue::make_settings(cfg);
   if (!settings) log.fatal("{}", settings.error().message);
@@ -162,6 +164,8 @@ int run_queue(std::shared_ptr<const config::Config> cfg) {
                       [&](queue::Task t) { asio::post(committer, std::move(t)); },
                       [&](queue::Task t) { asio::post(workers, std::move(t)); }};
   queue::QueueManager q(**store, ex, *settings);
+  std::optional<delivery::PrivilegedDelivery> privileged;
+  if (privileged_fd >= 0) q.set_privileged(&privileged.emplace(privileged_fd));
 
   auto link = listen_at(io, qdir + "/" + kQueueSocket, 0660, log);
   auto control = listen_at(io, qdir + "/" + queue::kControlSocket, 0666, log);

@@ -18,6 +18,8 @@ namespace tern::daemon {
 inline constexpr const char* kQueueSocket = "private/queue";
 
 // Runs until SIGTERM; SIGHUP re-reads the configuration from `config_dir`.
-int run_queue(std::shared_ptr<const config::Config> cfg);
+// `privileged_fd`: this role's end of the master's socketpair to the privileged delivery
+// helper (root only), or -1: agents then deliver with this role's own uid.
+int run_queue(std::shared_ptr<const config::Config> cfg, int privileged_fd = -1);
 
 }  // namespace tern::daemon

@@ -23,6 +23,7 @@
 namespace tern::delivery {
 
 class Agents;
+class PrivilegedDelivery;
 
 struct Request {
   const Message& message;
@@ -37,6 +38,9 @@ struct Request {
   // The other agents of this configuration, for an agent that hands a recipient on
   // (local's mailbox_transport and fallback_transport); nullptr when there are none.
   const Agents* agents = nullptr;
+  // The privileged delivery helper's client (privileged.hpp), for deliveries with another
+  // uid; nullptr when ternd does not run as root: agents then use their own uid.
+  const PrivilegedDelivery* privileged = nullptr;
 };
 
 struct Outcome {

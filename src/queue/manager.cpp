@@ -318,6 +318,7 @@ QueueManager::JobResult QueueManager::run_job(const ManagerSettings& s, const Me
     delivery::Request req{m, job.recipients, job.transport, job.nexthop, activated};
     req.resubmit = [this](Message fwd) { return resubmit(std::move(fwd)); };
     req.agents = &s.agents;
+    req.privileged = privileged_;
     outcome = agent->deliver(req);
     logger = &agent_logger(job.transport);
   } else {

@@ -89,6 +89,10 @@ class QueueManager {
   size_t active() const { return active_.size(); }
   bool idle() const { return active_.empty() && !committing_ && pending_.empty(); }
 
+  // The privileged delivery helper's client, handed to agents in each Request; set once
+  // before the first delivery (nullptr: none, ternd is not root).
+  void set_privileged(const delivery::PrivilegedDelivery* p) { privileged_ = p; }
+
  private:
   struct Active {
     std::shared_ptr<Message> msg;
@@ -128,6 +132,7 @@ class QueueManager {
 
   Store& store_;
   Executors ex_;
+  const delivery::PrivilegedDelivery* privileged_ = nullptr;
   std::shared_ptr<const ManagerSettings> settings_;
   Scheduler scheduler_;
   struct Pending {
