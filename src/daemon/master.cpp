@@ -393,8 +393,8 @@ Status prepare_queue_directory(const config::Params& p, const Identity& id) {
       if (::chown(d.c_str(), id.uid, id.gid) != 0)
         return Error{d + ": chown to " + id.user + ": " + errno_text(errno)};
     }
-    // Users of local_passwd_file have no system account: until per-user delivery exists,
-    // their mail is stored as mail_owner, so their homes belong to mail_owner.
+    // Users of local_passwd_file have no system account: their homes are made here and
+    // belong to them, since the privileged delivery helper delivers with their uid.
     if (!p.local_passwd_file.empty()) {
       auto text = read_file(p.local_passwd_file);
       if (!text) return text.error();
@@ -402,8 +402,10 @@ Status prepare_queue_directory(const config::Params& p, const Identity& id) {
       if (!users) return users.error();
       for (const auto& u : *users) {
         if (auto s = make_dirs(u.home, 0755); !s) return s;
-        if (::chown(u.home.c_str(), id.uid, id.gid) != 0)
-          return Error{u.home + ": chown to " + id.user + ": " + errno_text(errno)};
+        bool own = u.uid > 0 && u.gid > 0;  // root's home stays mail_owner's, as before
+        if (::chown(u.home.c_str(), own ? uid_t(u.uid) : id.uid, own ? gid_t(u.gid) : id.gid) != 0)
+          return Error{u.home + ": chown to " + (own ? "uid " + std::to_string(u.uid) : id.user) + ": " +
+                       errno_text(errno)};
       }
     }
   }

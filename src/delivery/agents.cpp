@@ -84,7 +84,7 @@ class VirtualAgent : public Agent {
   Outcome deliver(const Request& r) const override {
     Outcome out;
     for (size_t i : r.rcpts) {
-      out.results.push_back(d_.deliver(r.message, i));
+      out.results.push_back(d_.deliver(r.message, i, r.privileged));
       out.results.back().index = i;
     }
     return out;

@@ -2,6 +2,7 @@
 // targets are; see local.hpp. The deliveries themselves are in local_targets.cpp.
 #include "delivery/local.hpp"
 
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "config/expand.hpp"
 #include "delivery/delivered.hpp"
 #include "delivery/local_state.hpp"
+#include "delivery/privileged.hpp"
 #include "route/resolve.hpp"
 #include "route/verp.hpp"
 #include "smtp/address.hpp"
@@ -88,6 +90,12 @@ Result<LocalDelivery> LocalDelivery::make(const config::Params& p, const config:
   s->mbox.lock_delay = double(p.deliver_lock_delay.count());
   s->mbox.stale_lock = double(p.stale_lock_time.count());
   s->euid = opt.testing_euid >= 0 ? opt.testing_euid : long(::geteuid());
+  passwd pw{}, *pres = nullptr;
+  char pbuf[4096];
+  if (::getpwnam_r(p.default_privs.c_str(), &pw, pbuf, sizeof pbuf, &pres) == 0 && pres) {
+    s->default_uid = long(pres->pw_uid);
+    s->default_gid = long(pres->pw_gid);
+  }
   LocalDelivery d;
   d.s_ = std::move(s);
   return d;
@@ -195,10 +203,12 @@ bool LocalDelivery::dot_forward(Job& j, const Hop& h, const maps::LocalUser& u) 
     std::string path = expand(raw, fh, &undefined);
     if (undefined || path.empty()) continue;  // e.g. .forward+$extension without one
     bool missing = false;
-    auto text = read_target_file(path, u.uid, s_->euid, missing);
+    auto as = run_as(j, fh);
+    auto text = as ? j.req.privileged->read_file(uid_t(as->first), gid_t(as->second), path, missing)
+                   : read_target_file(path, u.uid, s_->euid, missing);
     if (!text && missing) continue;
     if (!text) {
-      bool denied = text.error().message.find(errno_text(EACCES)) != std::string::npos;
+      bool denied = !as && text.error().message.find(errno_text(EACCES)) != std::string::npos;
       result(j, h, DeliveryResult::defer("4.3.0", denied ? helper_reason(fh, "cannot read " + path)
                                                          : "cannot use " + text.error().message, "local", ""));
       return true;
@@ -285,9 +295,11 @@ void LocalDelivery::include(Job& j, const Hop& h, const std::string& path) const
     return result(j, h, DeliveryResult::bounce("5.4.6", "mail forwarding loop for " + h.address, "local", ""));
   long owner = h.user_owned ? h.user_owned->uid : s_->euid;
   bool missing = false;
-  auto text = read_target_file(path, owner, s_->euid, missing);
+  auto as = run_as(j, h);
+  auto text = as ? j.req.privileged->read_file(uid_t(as->first), gid_t(as->second), path, missing)
+                 : read_target_file(path, owner, s_->euid, missing);
   if (!text) {
-    bool denied = text.error().message.find(errno_text(EACCES)) != std::string::npos;
+    bool denied = !as && text.error().message.find(errno_text(EACCES)) != std::string::npos;
     return result(j, h, DeliveryResult::defer("4.3.0", denied ? helper_reason(h, "cannot read :include: file " + path)
                                                               : ":include: " + text.error().message, "local", ""));
   }

@@ -13,8 +13,10 @@
 // PRIVILEGES. Postfix runs each delivery with the recipient's uid (a .forward command as
 // its user, an alias command as the alias file's owner or default_privs). Tern's local
 // agent runs inside the queue role, as mail_owner, and cannot change uid: a privileged
-// delivery helper forked by the master would, and does not exist yet. So:
-//   - not root (the normal case: mail_owner, or a test/`make run` user): every delivery
+// delivery helper forked by the master does (daemon/privileged_role.cpp): when ternd
+// runs as root, Request::privileged is set and every delivery for a uid other than ours
+// and root's goes through it, as that user (alias targets as default_privs). Without it:
+//   - not root (ternd started by an ordinary user: tests, `make run`): every delivery
 //     runs with our own uid. A mailbox, file or directory we may not write, or a
 //     .forward we may not read, defers with a reason naming the missing helper; one we
 //     may write is written (the files then belong to us, not to the user).
@@ -77,6 +79,9 @@ class LocalDelivery {
   void to_transport(Job& j, const Hop& h, const std::string& spec, const char* param) const;
   std::optional<std::string> privilege_problem(const Hop& h, bool mailbox) const;
   std::string helper_reason(const Hop& h, const std::string& what) const;
+  // With the privileged helper (ternd runs as root): the uid/gid to deliver `h` as — the
+  // user's, or default_privs for alias targets — when it is not ours and not root.
+  std::optional<std::pair<long, long>> run_as(const Job& j, const Hop& h) const;
   std::string expand(const std::string& raw, const Hop& h, bool* undefined = nullptr) const;
   void result(Job& j, const Hop& h, DeliveryResult r) const;
 

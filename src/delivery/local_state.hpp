@@ -31,6 +31,7 @@ struct LocalDelivery::Settings {
   double command_time_limit = 1000;
   MboxOptions mbox;
   long euid = 0;
+  long default_uid = -1, default_gid = -1;  // default_privs; -1: no such user
 };
 
 // One envelope recipient's delivery.

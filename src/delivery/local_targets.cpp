@@ -13,6 +13,7 @@
 #include "delivery/local.hpp"
 #include "delivery/local_state.hpp"
 #include "delivery/maildir.hpp"
+#include "delivery/privileged.hpp"
 
 namespace tern::delivery {
 
@@ -44,6 +45,16 @@ std::string LocalDelivery::helper_reason(const Hop& h, const std::string& what) 
          " (local delivery runs as uid " + std::to_string(s_->euid) + ")";
 }
 
+std::optional<std::pair<long, long>> LocalDelivery::run_as(const Job& j, const Hop& h) const {
+  if (!j.req.privileged) return std::nullopt;
+  long uid = h.user_owned ? h.user_owned->uid : s_->default_uid;
+  long gid = h.user_owned ? h.user_owned->gid : s_->default_gid;
+  // Root's own mailbox keeps the unprivileged path; any other uid goes to the helper,
+  // which also refuses gid 0.
+  if (uid <= 0 || gid < 0 || uid == s_->euid) return std::nullopt;
+  return std::pair{uid, gid};
+}
+
 // Not root: we try with our own uid. Root: only the mailbox, whose path the admin chose,
 // is written for another uid; nothing a user or an alias names runs as root (local.hpp).
 std::optional<std::string> LocalDelivery::privilege_problem(const Hop& h, bool mailbox) const {
@@ -53,7 +64,9 @@ std::optional<std::string> LocalDelivery::privilege_problem(const Hop& h, bool m
 }
 
 void LocalDelivery::to_mbox_or_maildir(Job& j, const Hop& h, const std::string& path, bool mailbox) const {
-  if (auto p = privilege_problem(h, mailbox)) return result(j, h, DeliveryResult::defer("4.2.0", *p, "local", ""));
+  auto as = run_as(j, h);
+  if (auto p = as ? std::optional<std::string>() : privilege_problem(h, mailbox))
+    return result(j, h, DeliveryResult::defer("4.2.0", *p, "local", ""));
   std::string what = mailbox ? std::string(path.ends_with("/") ? "maildir" : "mailbox") : "file: " + path;
   std::string headers = delivery_headers(h.sender, j.rcpt, h.address, mailbox || s_->delivered_file);
   if (path.ends_with("/")) {
@@ -62,9 +75,11 @@ void LocalDelivery::to_mbox_or_maildir(Job& j, const Hop& h, const std::string& 
       return result(j, h, DeliveryResult::bounce("5.2.2", "message size exceeds mailbox_size_limit for " + path, "local", ""));
     // Named by queue file and recipient, so a repeated delivery finds its earlier copy.
     std::string unique = fmt::format("{}.T{}R{}", (long long)j.m.envelope.arrival, j.m.envelope.queue_id, j.index);
-    auto r = deliver_maildir(path, unique, headers, j.m.content);
+    auto r = as ? j.req.privileged->maildir(privileged::Purpose::local, uid_t(as->first), gid_t(as->second), path,
+                                            unique, headers, j.m.content)
+                : deliver_maildir(path, unique, headers, j.m.content);
     if (r) return result(j, h, DeliveryResult::ok("delivered to " + what, "local", ""));
-    bool denied = r.error().message.find(errno_text(EACCES)) != std::string::npos;
+    bool denied = !as && r.error().message.find(errno_text(EACCES)) != std::string::npos;
     std::string why = "maildir delivery failed: " + r.error().message;
     return result(j, h, DeliveryResult::defer("4.2.0", denied ? helper_reason(h, why) : why, "local", ""));
   }
@@ -72,12 +87,16 @@ void LocalDelivery::to_mbox_or_maildir(Job& j, const Hop& h, const std::string& 
   copy.sender = h.sender;
   copy.when = std::time(nullptr);
   copy.headers = std::move(headers);
-  auto r = append_mbox(path, format_copy(copy, j.m.content), s_->mbox);
+  std::string bytes = format_copy(copy, j.m.content);
+  auto r = as ? j.req.privileged->mbox(privileged::Purpose::local, uid_t(as->first), gid_t(as->second), path, bytes,
+                                       s_->mbox)
+              : append_mbox(path, bytes, s_->mbox);
   using K = MboxResult::Kind;
   switch (r.kind) {
     case K::written: return result(j, h, DeliveryResult::ok("delivered to " + what, "local", ""));
     case K::too_big: return result(j, h, DeliveryResult::bounce("5.2.2", r.text, "local", ""));
-    case K::denied: return result(j, h, DeliveryResult::defer("4.2.0", helper_reason(h, r.text), "local", ""));
+    case K::denied:
+      return result(j, h, DeliveryResult::defer("4.2.0", as ? r.text : helper_reason(h, r.text), "local", ""));
     case K::busy:
     case K::bad_file:
     case K::failed: return result(j, h, DeliveryResult::defer("4.2.0", r.text, "local", ""));
@@ -87,7 +106,9 @@ void LocalDelivery::to_mbox_or_maildir(Job& j, const Hop& h, const std::string& 
 void LocalDelivery::to_command(Job& j, const Hop& h, const std::string& command, bool mailbox) const {
   if (trim(command).empty())
     return result(j, h, DeliveryResult::bounce("5.3.5", mailbox ? "mailbox_command expands to nothing" : "empty command", "local", ""));
-  if (auto p = privilege_problem(h, false)) return result(j, h, DeliveryResult::defer("4.3.0", *p, "local", ""));
+  auto as = run_as(j, h);
+  if (auto p = as ? std::optional<std::string>() : privilege_problem(h, false))
+    return result(j, h, DeliveryResult::defer("4.3.0", *p, "local", ""));
   CommandSpec spec;
   spec.argv = s_->shell.empty() ? shell_argv(command) : std::vector<std::string>{s_->shell, "-c", command};
   for (const auto& name : s_->export_environment)
@@ -127,7 +148,7 @@ void LocalDelivery::to_command(Job& j, const Hop& h, const std::string& command,
   spec.input = input;
   spec.time_limit = s_->command_time_limit;
   spec.cwd = s_->command_cwd;
-  auto r = run_command(spec);
+  auto r = as ? j.req.privileged->command(uid_t(as->first), gid_t(as->second), spec) : run_command(spec);
   if (!r) return result(j, h, DeliveryResult::defer("4.3.0", r.error().message, "local", ""));
   CommandVerdict v = judge_command(*r, command);
   using K = CommandVerdict::Kind;
@@ -183,7 +204,7 @@ void LocalDelivery::to_transport(Job& j, const Hop& h, const std::string& spec, 
   Message copy{j.m.envelope, j.m.content};
   copy.envelope.recipients = {j.rcpt};
   copy.envelope.recipients[0].address = h.address;
-  Request sub{copy, {0}, t, nexthop, j.req.activated, j.req.resubmit, j.req.agents};
+  Request sub{copy, {0}, t, nexthop, j.req.activated, j.req.resubmit, j.req.agents, j.req.privileged};
   Outcome o = agent->deliver(sub);
   if (o.results.empty()) return defer("the transport gave no outcome");
   for (auto& r : o.results) {

@@ -1,5 +1,6 @@
 // The pipe agent; see pipe.hpp.
 #include "delivery/pipe.hpp"
+#include "delivery/privileged.hpp"
 
 #include <grp.h>
 #include <pwd.h>
@@ -89,7 +90,8 @@ Outcome PipeAgent::deliver(const Request& r) const {
       return all(r, DeliveryResult::bounced, "5.4.6", "mail forwarding loop for " + rcpt);
   }
   bool switch_user = rt_.cred.uid != ::geteuid() || rt_.cred.gid != ::getegid();
-  if (switch_user && ::geteuid() != 0)
+  const PrivilegedDelivery* helper = switch_user ? r.privileged : nullptr;
+  if (switch_user && ::geteuid() != 0 && !helper)
     return all(r, DeliveryResult::deferred, "4.3.0",
                "cannot run \"" + printable(spec_.command, 100) + "\" as user= " + rt_.user_label +
                    ": this delivery process runs as uid " + std::to_string(::geteuid()) +
@@ -106,8 +108,10 @@ Outcome PipeAgent::deliver(const Request& r) const {
   run.input = input_for(r, sender);
   run.time_limit = rt_.time_limit;
   run.directory = rt_.directory;
-  if (switch_user) run.run_as = rt_.cred;
-  Verdict v = classify(run_command(run), spec_.command, rt_.service);
+  if (switch_user && !helper) run.run_as = rt_.cred;
+  // ternd as root: the queue role is mail_owner, so the helper switches user for us.
+  RunResult res = helper ? helper->run_pipe(rt_.cred.uid, rt_.cred.gid, run) : run_command(run);
+  Verdict v = classify(res, spec_.command, rt_.service);
   return all(r, v.kind, v.dsn, v.text);
 }
 

@@ -11,9 +11,9 @@
 // SECURITY: user= may not name root or group 0, as in pipe(8). Unlike pipe(8), user= may
 // name mail_owner: Tern's agents run inside the queue role as mail_owner, which cannot
 // change uid, so a command runs only as the role's own user (or, if the role ever runs as
-// root, the child switches to user= before exec). A user= naming anyone else defers the
-// mail with a reason saying so, until a privileged delivery helper exists (DESIGN.md's
-// "local helper").
+// root, the child switches to user= before exec). A user= naming anyone else runs through
+// the privileged delivery helper (Request::privileged, present when ternd runs as root);
+// without one the mail is deferred with a reason saying so.
 #pragma once
 #include <memory>
 

@@ -1,5 +1,6 @@
 // The virtual agent; see virtual.hpp.
 #include "delivery/virtual.hpp"
+#include "delivery/privileged.hpp"
 
 #include <sys/fsuid.h>
 #include <unistd.h>
@@ -131,7 +132,7 @@ std::optional<DeliveryResult> VirtualDelivery::owner_of(std::string_view address
   return std::nullopt;
 }
 
-DeliveryResult VirtualDelivery::deliver(const Message& m, size_t index) const {
+DeliveryResult VirtualDelivery::deliver(const Message& m, size_t index, const PrivilegedDelivery* helper) const {
   const std::string& addr = m.envelope.recipients.at(index).address;
   auto mailbox = mailbox_of(addr);
   if (!mailbox) return DeliveryResult::defer("4.3.0", "virtual_mailbox_maps lookup failed: " + mailbox.error().message, kRelay, addr);
@@ -142,6 +143,7 @@ DeliveryResult VirtualDelivery::deliver(const Message& m, size_t index) const {
   gid_t gid = 0;
   if (auto bad = owner_of(addr, uid, gid)) return *bad;
   if (uid == self_.uid && gid == self_.gid) return write(m, index, **mailbox);
+  if (self_.uid != 0 && helper) return write(m, index, **mailbox, Owner{helper, uid, gid});
   if (self_.uid != 0)
     return DeliveryResult::defer("4.3.0", fmt::format("cannot deliver to {} as uid {} gid {}: this delivery process runs as "
                                                       "uid {} gid {} and cannot change user; mailboxes of other users need "
@@ -152,7 +154,8 @@ DeliveryResult VirtualDelivery::deliver(const Message& m, size_t index) const {
   return write(m, index, **mailbox);
 }
 
-DeliveryResult VirtualDelivery::write(const Message& m, size_t index, const std::string& mailbox) const {
+DeliveryResult VirtualDelivery::write(const Message& m, size_t index, const std::string& mailbox,
+                                      std::optional<Owner> as) const {
   const Envelope& e = m.envelope;
   const std::string& addr = e.recipients[index].address;
   std::string sender = e.verp.empty() ? e.sender : route::verp_sender(e.sender, addr, e.verp);
@@ -167,7 +170,9 @@ DeliveryResult VirtualDelivery::write(const Message& m, size_t index, const std:
                                     "virtual_mailbox_limit of " + std::to_string(limit_) + " bytes", kRelay, addr);
     // The same queue file and recipient always make the same Maildir name (maildir.hpp).
     std::string unique = fmt::format("{}.T{}R{}", (long long)e.arrival, e.queue_id, index);
-    auto r = deliver_maildir(mailbox, unique, prefix, m.content);
+    auto r = as ? as->helper->maildir(privileged::Purpose::virtual_mailbox, as->uid, as->gid, mailbox, unique, prefix,
+                                      m.content)
+                : deliver_maildir(mailbox, unique, prefix, m.content);
     if (!r) return DeliveryResult::defer("4.2.0", "maildir delivery failed: " + r.error().message, kRelay, addr);
     return DeliveryResult::ok("delivered to maildir", kRelay, addr);
   }
@@ -175,7 +180,9 @@ DeliveryResult VirtualDelivery::write(const Message& m, size_t index, const std:
   o.quote_from = true;
   o.blank = true;
   o.now = std::time(nullptr);
-  MboxResult res = append_mbox(mailbox, mail_copy(m.content, o), mbox_);
+  std::string bytes = mail_copy(m.content, o);
+  MboxResult res = as ? as->helper->mbox(privileged::Purpose::virtual_mailbox, as->uid, as->gid, mailbox, bytes, mbox_)
+                      : append_mbox(mailbox, bytes, mbox_);
   switch (res.kind) {
     case MboxResult::Kind::written: return DeliveryResult::ok("delivered to mailbox", kRelay, addr);
     case MboxResult::Kind::too_big: return DeliveryResult::bounce("5.2.2", res.text, kRelay, addr);

@@ -9,7 +9,8 @@
 // SECURITY: the agent runs inside the queue role as mail_owner and cannot change uid. It
 // delivers when the mailbox owner is the process's own uid/gid; when the process is root it
 // switches only this thread's filesystem identity (setfsuid/setfsgid) for the delivery;
-// otherwise it defers with a reason naming the missing privileged delivery helper.
+// otherwise it asks the privileged delivery helper (ternd as root) or, without one,
+// defers with a reason naming the missing helper.
 #pragma once
 #include <sys/types.h>
 
@@ -32,12 +33,16 @@ struct ProcessIdentity {
   static ProcessIdentity current();
 };
 
+class PrivilegedDelivery;
+
 class VirtualDelivery {
  public:
   static Result<VirtualDelivery> make(const config::Params& p, const maps::OpenContext& ctx,
                                       ProcessIdentity self = ProcessIdentity::current());
 
-  DeliveryResult deliver(const Message& m, size_t index) const;
+  // `helper`: the privileged delivery helper (Request::privileged), used for mailboxes
+  // of another uid when this process cannot change its own.
+  DeliveryResult deliver(const Message& m, size_t index, const PrivilegedDelivery* helper = nullptr) const;
 
   // The mailbox path for `address` (base prefixed), nullopt when unknown; an error when a
   // table cannot be read.
@@ -46,7 +51,14 @@ class VirtualDelivery {
  private:
   Result<std::optional<std::string>> find(const maps::MapList& maps, std::string_view address) const;
   std::optional<DeliveryResult> owner_of(std::string_view address, uid_t& uid, gid_t& gid) const;
-  DeliveryResult write(const Message& m, size_t index, const std::string& mailbox) const;
+  struct Owner {
+    const PrivilegedDelivery* helper;
+    uid_t uid;
+    gid_t gid;
+  };
+  // `as` set: written through the helper as that owner; else by this process.
+  DeliveryResult write(const Message& m, size_t index, const std::string& mailbox,
+                       std::optional<Owner> as = std::nullopt) const;
 
   std::shared_ptr<maps::MapList> mailboxes_, uids_, gids_;
   std::string base_, delimiters_;
