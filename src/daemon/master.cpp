@@ -229,6 +229,7 @@ void Master::reload() {
   watch_tls_files();
   refresh_smtpd();
   if (queue_.pid > 0) ::kill(queue_.pid, SIGHUP);
+  if (privileged_.pid > 0) ::kill(privileged_.pid, SIGHUP);
 }
 
 // Everything a new smtpd will load (certificates and keys included) must load now, or

@@ -44,6 +44,17 @@ struct Limits {
   long long minimum_virtual_uid = 100;
 };
 
+Limits limits_of(const config::Config& cfg) {
+  Limits lim;
+  uint64_t size = uint64_t(cfg.params.message_size_limit);
+  lim.max_content = size ? size + (64u << 10) : uint64_t(wire::kMaxFrame);
+  lim.minimum_virtual_uid = cfg.params.virtual_minimum_uid;
+  return lim;
+}
+
+volatile sig_atomic_t g_reload = 0;
+void on_hup(int) { g_reload = 1; }
+
 // One descriptor from the control socket; -1 when the master is gone, -2 to try again.
 int receive_fd(int control) {
   char byte;
@@ -132,6 +143,7 @@ Reply perform(const pv::Request& q) {
 [[noreturn]] void serve(int fd, const Limits& lim) {
   log::Logger log("privileged");
   std::signal(SIGCHLD, SIG_DFL);  // commands are waited for
+  std::signal(SIGHUP, SIG_DFL);
   std::string bytes = read_request(fd, lim.max_content + (1u << 20), log);
   wire::FrameParser parser;
   parser.feed(bytes);
@@ -159,14 +171,26 @@ Reply perform(const pv::Request& q) {
 int run_privileged(std::shared_ptr<const config::Config> cfg, int control) {
   log::Logger log("privileged");
   if (::geteuid() != 0) log.fatal("the privileged delivery helper must run as root");
-  Limits lim;
-  uint64_t size = uint64_t(cfg->params.message_size_limit);
-  lim.max_content = size ? size + (64u << 10) : uint64_t(wire::kMaxFrame);
-  lim.minimum_virtual_uid = cfg->params.virtual_minimum_uid;
+  Limits lim = limits_of(*cfg);
+  std::string directory = cfg->directory;
   cfg.reset();
   std::signal(SIGCHLD, SIG_IGN);  // children are reaped by the kernel
-  std::signal(SIGHUP, SIG_IGN);
+  // SIGHUP (the master's reload) interrupts recvmsg: the limits are read again.
+  struct sigaction hup {};
+  hup.sa_handler = on_hup;
+  sigemptyset(&hup.sa_mask);
+  ::sigaction(SIGHUP, &hup, nullptr);
   for (;;) {
+    if (g_reload) {
+      g_reload = 0;
+      auto next = config::load({directory});
+      if (next) {
+        lim = limits_of(**next);
+        log.info("reload: limits read from {}", directory);
+      } else {
+        log.error("reload: {}; keeping the running limits", next.error().message);
+      }
+    }
     int fd = receive_fd(control);
     if (fd == -1) return 0;  // the master is gone
     if (fd < 0) continue;

@@ -3,9 +3,10 @@
 remote forwarding, command exit statuses 75 (deferred) and 67 (bounced, its output in
 the DSN), and the Delivered-To: loop check.
 
-ternd runs as root with mail_owner = nobody: deliveries run as nobody (see
-src/delivery/local.hpp, PRIVILEGES), so everything they write lives in directories
-nobody may write.
+ternd runs as root with mail_owner = nobody: alias deliveries run as default_privs
+(nobody), a user's own (.forward, mailbox) as that user through the privileged delivery
+helper (see src/delivery/local.hpp, PRIVILEGES, and test_privileged.py), so everything
+they write lives in directories anyone may write.
 """
 
 import os

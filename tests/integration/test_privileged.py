@@ -5,7 +5,8 @@ The recipient is the system's `daemon` account (uid/gid 1, not nobody), listed i
 local_passwd_file with its home inside the test directory: its Maildir and mbox files
 belong to uid 1; an alias |command (run as default_privs = daemon) and a .forward command
 write `id -u`; pipe user=bin (uid 2) runs as bin; a user with gid 0 is refused by the
-helper; and when the helper dies the master starts it again and delivery goes on.
+helper; a reload reaches the helper; and when the helper dies the master starts it
+again and delivery goes on.
 """
 
 import os
@@ -117,6 +118,14 @@ class PrivilegedHelperTest(TernTestCase):
         tern.wait_for_log(r"process privileged pid %s killed by signal 9" % pids[0], since=tern.mark)
         self.send(tern, "dan@example.test", "m7")
         tern.wait_for_maildir("dan", 1, timeout=20)
+
+    def test_reload_reaches_the_helper(self):
+        tern = self.start()
+        tern.reload()
+        tern.wait_for_log(r"^reload: limits read from %s$" % tern.dir, since=tern.mark)
+        self.assertEqual(len([p for p in os.listdir("/proc") if p.isdigit() and self.is_helper(tern, int(p))]), 1)
+        self.send(tern, "dan@example.test", "m8")
+        tern.wait_for_maildir("dan", 1)
 
     def is_helper(self, tern, pid):
         """A direct child of ternd's master that still runs as root (the helper)."""
