@@ -39,12 +39,17 @@ Message local_message(std::string sender, std::vector<std::string> recipients,
 }
 
 namespace {
-Status ensure_maildrop(const std::string& dir) {
+Status ensure_maildrop(const std::string& dir, const std::string& mail_owner) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) == 0) return ok_status();
   if (auto s = make_dirs(dir, 0700); !s) return s;
   // Anyone may drop a file; nobody may list or take others' (sticky, no read for others).
   if (::chmod(dir.c_str(), 01733) != 0) return Error{dir + ": chmod: " + errno_text(errno)};
+  // Made by root before ternd ever ran: it must belong to mail_owner, whose queue role
+  // lists it.
+  if (::geteuid() == 0 && !mail_owner.empty())
+    if (passwd* pw = ::getpwnam(mail_owner.c_str()); pw && ::chown(dir.c_str(), pw->pw_uid, pw->pw_gid) != 0)
+      return Error{dir + ": chown: " + errno_text(errno)};
   return ok_status();
 }
 }  // namespace
@@ -52,7 +57,7 @@ Status ensure_maildrop(const std::string& dir) {
 Result<std::string> write_maildrop(const std::string& queue_directory, const Message& m,
                                    const std::string& mail_owner) {
   std::string dir = queue_directory + "/" + queue::kMaildrop;
-  if (auto s = ensure_maildrop(dir); !s) return s.error();
+  if (auto s = ensure_maildrop(dir, mail_owner); !s) return s.error();
   static std::atomic<unsigned> counter{0};
   std::string tmp = dir + "/.tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
   std::string final_path = dir + "/" + m.envelope.queue_id;

@@ -388,12 +388,16 @@ Status prepare_queue_directory(const config::Params& p, const Identity& id) {
   if (auto s = make_dirs(q + "/private", 0700); !s) return s;
   if (id.drop) {
     // The spool belongs to mail_owner; so do the per-queue directories made later.
-    for (const char* sub : {"", "/private", "/incoming", "/active", "/deferred", "/hold", "/corrupt"}) {
+    for (const char* sub : {"", "/private", "/incoming", "/active", "/deferred", "/hold", "/corrupt", "/public",
+                            "/maildrop"}) {
       std::string d = q + sub;
       ::mkdir(d.c_str(), 0700);
       if (::chown(d.c_str(), id.uid, id.gid) != 0)
         return Error{d + ": chown to " + id.user + ": " + errno_text(errno)};
     }
+    // Before any role runs, so sendmail never finds it missing (and makes it as root).
+    ::chmod((q + "/public").c_str(), 0755);
+    ::chmod((q + "/maildrop").c_str(), 01733);
     // Users of local_passwd_file have no system account: their homes are made here and
     // belong to them, since the privileged delivery helper delivers with their uid.
     if (!p.local_passwd_file.empty()) {

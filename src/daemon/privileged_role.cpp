@@ -12,6 +12,7 @@
 // it opens no file, parses nothing, and runs no command. A malformed record is fatal to
 // the child that read it (the queue role sees no answer and defers).
 #include "daemon/privileged_role.hpp"
+#include "daemon/role.hpp"
 
 #include <grp.h>
 #include <poll.h>
@@ -180,6 +181,7 @@ int run_privileged(std::shared_ptr<const config::Config> cfg, int control) {
   hup.sa_handler = on_hup;
   sigemptyset(&hup.sa_mask);
   ::sigaction(SIGHUP, &hup, nullptr);
+  role_signals_ready();
   for (;;) {
     if (g_reload) {
       g_reload = 0;

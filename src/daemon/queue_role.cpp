@@ -1,5 +1,6 @@
 // The queue role: sockets and signals around the QueueManager; see queue_role.hpp.
 #include "daemon/queue_role.hpp"
+#include "daemon/role.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -192,6 +193,7 @@ int run_queue(std::shared_ptr<const config::Config> cfg, int privileged_fd) {
   asio::post(io, [&] { q.recover(); });
 
   asio::signal_set signals(io, SIGTERM, SIGHUP);
+  role_signals_ready();
   std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& e, int sig) {
     if (e) return;
     if (sig == SIGHUP) {

@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sys/prctl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -31,14 +32,25 @@ Result<Identity> resolve_identity(const config::Params& p) {
   return id;
 }
 
+void role_signals_ready() {
+  sigset_t control;
+  sigemptyset(&control);
+  for (int s : {SIGHUP, SIGTERM, SIGUSR1}) sigaddset(&control, s);
+  ::pthread_sigmask(SIG_UNBLOCK, &control, nullptr);
+}
+
 void enter_role(pid_t master, const Identity& id, const std::string& chroot_dir) {
   log::Logger log("master");
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != master) std::_Exit(0);  // the master died before we got here
   log::after_fork();
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  // The master's control signals stay blocked (pending, not lost and not fatal) until the
+  // role has its handlers: a reload that arrives while the role is still starting would
+  // otherwise kill it (SIGHUP's default action). roles call role_signals_ready().
+  sigset_t control;
+  sigemptyset(&control);
+  for (int s : {SIGHUP, SIGTERM, SIGUSR1}) sigaddset(&control, s);
+  ::sigprocmask(SIG_SETMASK, &control, nullptr);
   std::signal(SIGINT, SIG_IGN);   // Ctrl-C reaches the master, which stops us in order
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGCHLD, SIG_DFL);

@@ -22,6 +22,10 @@ struct Identity {
 Result<Identity> resolve_identity(const config::Params& p);
 
 // Called first thing in a forked child. `chroot_dir` empty = no chroot.
+// Leaves SIGHUP, SIGTERM and SIGUSR1 blocked: call role_signals_ready() once the role's
+// handlers for them are installed (threads started before then keep them blocked, so the
+// signals reach the role's main thread).
 void enter_role(pid_t master, const Identity& id, const std::string& chroot_dir);
+void role_signals_ready();
 
 }  // namespace tern::daemon

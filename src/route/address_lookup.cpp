@@ -31,8 +31,9 @@ Result<std::optional<AddressMatch>> find_address(const maps::MapList& tables, st
     bool drops_ext;
   };
   std::vector<Key> keys;
-  std::string full = lower(address);
-  keys.push_back({full, false, false});
+  // The whole address keeps its case: fixed-key tables fold it themselves, and pattern
+  // tables (case-insensitive unless their flags say otherwise) hand $1 back as written.
+  keys.push_back({std::string(address), false, false});
   if (has_ext && has_domain) keys.push_back({lower(ext.base) + "@" + domain, true, true});
   if (ours && has_domain) {
     keys.push_back({lower(parts.local), true, false});

@@ -172,7 +172,7 @@ Result<std::optional<std::string>> AddressResolver::transport_lookup(std::string
   auto ext = smtp::split_extension(parts.local, delimiters_);
   std::string domain = lower(parts.domain);
   std::vector<std::pair<std::string, bool>> keys;  // key, fixed tables only
-  keys.push_back({lower(address), false});
+  keys.push_back({std::string(address), false});  // pattern tables see it as written
   if (ext.delim) keys.push_back({lower(ext.base) + "@" + domain, true});
   if (!domain.empty()) {
     keys.push_back({domain, true});

@@ -41,6 +41,7 @@ Result<Rewriter> Rewriter::make(const config::Params& p, const maps::OpenContext
   w.mydomain_ = lower(p.mydomain);
   w.delimiters_ = p.recipient_delimiter;
   w.append_dot_mydomain_ = p.append_dot_mydomain;
+  w.append_at_myorigin_ = p.append_at_myorigin;
   auto canonical = [&](Canonical& c, const std::vector<std::string>& specs, const char* name,
                        const std::vector<std::string>& classes) -> Status {
     auto m = maps::MapList::open(specs, ctx);
@@ -85,7 +86,8 @@ Result<Rewriter> Rewriter::make(const config::Params& p, const maps::OpenContext
 
 std::string Rewriter::qualify(std::string_view address) const {
   if (address.empty()) return std::string();
-  if (address.find('@') == std::string_view::npos) return std::string(address) + "@" + myorigin_;
+  if (address.find('@') == std::string_view::npos)
+    return append_at_myorigin_ ? std::string(address) + "@" + myorigin_ : std::string(address);
   auto parts = smtp::split_address(address);
   if (append_dot_mydomain_ && !mydomain_.empty() && !parts.domain.empty() &&
       parts.domain.find('.') == std::string_view::npos && parts.domain.front() != '[' &&

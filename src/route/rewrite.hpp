@@ -27,7 +27,8 @@ class Rewriter {
  public:
   static Result<Rewriter> make(const config::Params& p, const maps::OpenContext& ctx);
 
-  // Adds @$myorigin to a bare user and .$mydomain to a dotless domain (append_dot_mydomain).
+  // Adds @$myorigin to a bare user (append_at_myorigin) and .$mydomain to a dotless
+  // domain (append_dot_mydomain).
   std::string qualify(std::string_view address) const;
   Result<std::string> sender(std::string_view address, Trace* t = nullptr) const;
   // Canonical rewriting and masquerading of one recipient, without alias expansion.
@@ -56,7 +57,7 @@ class Rewriter {
 
   AddressResolver resolver_;
   std::string myorigin_, mydomain_, delimiters_;
-  bool append_dot_mydomain_ = false;
+  bool append_dot_mydomain_ = false, append_at_myorigin_ = true;
   Canonical sender_canonical_, recipient_canonical_, canonical_;
   std::shared_ptr<const maps::MapList> virtual_alias_;
   bool propagate_canonical_ = true, propagate_virtual_ = true;

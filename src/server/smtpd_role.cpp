@@ -1,6 +1,7 @@
 // The smtpd role; see smtpd_role.hpp.
 #include "server/smtpd_role.hpp"
 
+#include <pthread.h>
 #include <sys/socket.h>
 
 #include <asio/co_spawn.hpp>
@@ -116,6 +117,12 @@ int run_smtpd(std::shared_ptr<const config::Config> cfg, const std::vector<Liste
     d.acceptors.push_back(std::move(acc));
   }
   asio::signal_set signals(d.io, SIGTERM, SIGUSR1);
+  {  // the master's control signals were held (blocked) until this handler existed
+    sigset_t control;
+    sigemptyset(&control);
+    for (int sig : {SIGTERM, SIGUSR1}) sigaddset(&control, sig);
+    ::pthread_sigmask(SIG_UNBLOCK, &control, nullptr);
+  }
   std::function<void(const asio::error_code&, int)> on_signal = [&](const asio::error_code& ec, int sig) {
     if (ec) return;
     if (sig == SIGUSR1) {

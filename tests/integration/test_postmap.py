@@ -156,6 +156,9 @@ class PostmapTest(TernTestCase):
                              "access.db: access\n\tpostmap hash:access\n")
         env = dict(os.environ, PATH=harness.COMPAT + ":" + os.environ.get("PATH", "/usr/bin:/bin"),
                    MAIL_CONFIG=self.tern.dir)
+        # Run as the admin would, not as a sub-make of `make test` ("make[1]: …").
+        for outer in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES"):
+            env.pop(outer, None)
 
         def make():
             return subprocess.run(["make", "--no-print-directory"], cwd=self.tern.dir, env=env,

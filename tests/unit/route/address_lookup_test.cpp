@@ -56,7 +56,7 @@ TEST_P(AddressLookupOrder, FirstKeyInPostfixOrderWins) {
 const OrderCase kOrder[] = {
     // Local domain: user+ext@domain > user@domain > user+ext > user > @domain.
     {"FullAddressFirst", {kAllForms}, "user+ext@local.test", "+", true, "full", "user+ext@local.test", ""},
-    {"CaseFolded", {kAllForms}, "USER+Ext@Local.TEST", "+", true, "full", "user+ext@local.test", ""},
+    {"CaseFolded", {kAllForms}, "USER+Ext@Local.TEST", "+", true, "full", "USER+Ext@Local.TEST", ""},
     {"UserAtDomainDropsExtension",
      {"inline:{ user@local.test=noext, user+ext=localext, user=local, @local.test=atdomain }"},
      "user+ext@local.test", "+", true, "noext", "user@local.test", "ext"},
@@ -99,7 +99,7 @@ const OrderCase kOrder[] = {
      nullptr, "", ""},
     {"RegexpNotAskedBareUser", {"regexp:{{/^user$/ re}}"}, "user@local.test", "+", true, nullptr, "", ""},
     {"RegexpNotAskedAtDomain", {"regexp:{{/^@/ re}}"}, "user@local.test", "+", true, nullptr, "", ""},
-    {"PcreWholeAddress", {"pcre:{{/^USER@/ pc}}"}, "User@remote.test", "+", true, "pc", "user@remote.test", ""},
+    {"PcreWholeAddress", {"pcre:{{/^USER@/ pc}}"}, "User@remote.test", "+", true, "pc", "User@remote.test", ""},
     {"FixedAfterPatternStillGetsPartialKeys",
      {"regexp:{{/^nomatch$/ re}}", "inline:{ @remote.test=ratdomain }"}, "user@remote.test", "+", true,
      "ratdomain", "@remote.test", ""},
@@ -113,6 +113,18 @@ TEST(AddressLookup, ReportsWhichTableAnswered) {
   auto m = find_address(tables, "user@local.test", options("+"));
   ASSERT_TRUE(m.ok() && m->has_value());
   EXPECT_EQ((*m)->table, "inline:{ user@local.test=2 }");
+}
+
+TEST(AddressLookup, PatternTablesSeeTheAddressAsWritten) {
+  // regexp tables are case-insensitive by default and hand $1 back in the case it had;
+  // fixed-key tables fold the key themselves.
+  auto tables = open_list({"regexp:{{/^(.*)@Example\\.COM$/ $1@other.test}}", "inline:{ mixed@case.test=x }"});
+  auto r = find_address(tables, "John.Smith@example.com", options("+"));
+  ASSERT_TRUE(r.ok() && r->has_value());
+  EXPECT_EQ((*r)->value, "John.Smith@other.test");
+  auto f = find_address(tables, "MiXeD@Case.Test", options("+"));
+  ASSERT_TRUE(f.ok() && f->has_value());
+  EXPECT_EQ((*f)->value, "x");
 }
 
 TEST(AddressLookup, EmptyListFindsNothing) {

@@ -455,6 +455,9 @@ TEST(Rewriter, Qualify) {
   auto localhost = make({{"append_dot_mydomain", "yes"}, {"mydestination", "$myhostname, mailhost"}});
   ASSERT_TRUE(localhost.ok());
   EXPECT_EQ(localhost->qualify("bob@mailhost"), "bob@mailhost");  // one of ours
+  auto bare = make({{"append_at_myorigin", "no"}});
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ(bare->qualify("bob"), "bob");
 }
 
 }  // namespace
