@@ -6,6 +6,7 @@
 // MSG_NOSIGNAL: a command that exits without reading all of its input gives EPIPE, not a
 // SIGPIPE to us.
 #include "delivery/command.hpp"
+#include "delivery/sys_exits.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -82,35 +83,6 @@ bool reap(pid_t pid, double deadline, int& wstatus) {
   }
 }
 
-struct SysExit {
-  int code;
-  const char* dsn;
-  const char* text;
-};
-// <sysexits.h> as Postfix's sys_exits.c words it; a 4.x.x code defers, 5.x.x bounces.
-constexpr SysExit kSysExits[] = {
-    {64, "5.3.0", "command line usage error"}, {65, "5.6.0", "data format error"},
-    {66, "5.3.0", "cannot open input"},        {67, "5.1.1", "user unknown"},
-    {68, "5.1.2", "host name unknown"},        {69, "5.3.0", "service unavailable"},
-    {70, "5.3.0", "internal software error"},  {71, "4.3.0", "system resource problem"},
-    {72, "5.3.0", "critical OS file missing"}, {73, "5.2.0", "can't create user output file"},
-    {74, "5.3.0", "input/output error"},       {75, "4.3.0", "temporary failure"},
-    {76, "5.5.0", "remote error in protocol"}, {77, "5.7.0", "permission denied"},
-    {78, "5.3.5", "local configuration error"},
-};
-
-// "4.2.2" or "5.1.1" at the very start of the output, followed by a space or the end.
-std::string leading_status_code(std::string_view out) {
-  if (out.size() < 5 || (out[0] != '4' && out[0] != '5') || out[1] != '.') return {};
-  size_t i = 2, n = 0;
-  while (i < out.size() && n < 3 && isdigit((unsigned char)out[i])) ++i, ++n;
-  if (n == 0 || i >= out.size() || out[i] != '.') return {};
-  size_t j = ++i;
-  while (i < out.size() && i - j < 3 && isdigit((unsigned char)out[i])) ++i;
-  if (i == j || (i < out.size() && !isspace((unsigned char)out[i]))) return {};
-  return std::string(out.substr(0, i));
-}
-
 // Output for a bounce or log: one line, printable, bounded.
 std::string one_line(std::string_view out) {
   std::string s(trim(out));
@@ -131,10 +103,12 @@ CommandVerdict judge_command(const CommandResult& r, std::string_view label) {
   if (r.end == CommandResult::End::signaled)
     return {K::defer, "4.3.0", "Command died with signal " + std::to_string(r.status) + ": " + quoted + with_output};
   if (r.status == 0) return {K::ok, "2.0.0", "delivered to command: " + printable(label, 200)};
-  if (std::string code = leading_status_code(out); !code.empty())
+  if (size_t n = leading_status_length(out)) {
+    std::string code = out.substr(0, n);
     return {code[0] == '4' ? K::defer : K::bounce, code, out};
-  for (const auto& e : kSysExits)
-    if (e.code == r.status) return {e.dsn[0] == '4' ? K::defer : K::bounce, e.dsn, e.text + with_output};
+  }
+  if (const SysExit* e = sys_exit(r.status))
+    return {e->dsn[0] == '4' ? K::defer : K::bounce, e->dsn, e->text + with_output};
   return {K::bounce, "5.3.0", "Command died with status " + std::to_string(r.status) + ": " + quoted + with_output};
 }
 

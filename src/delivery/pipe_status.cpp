@@ -1,5 +1,6 @@
 // Command status to delivery outcome; see pipe_status.hpp.
 #include "delivery/pipe_status.hpp"
+#include "delivery/sys_exits.hpp"
 
 #include <cctype>
 #include <cstring>
@@ -10,33 +11,6 @@ namespace tern::delivery::pipe {
 
 namespace {
 
-constexpr SysExit kSysExits[] = {
-    {64, "5.3.0", "command line usage error"},   {65, "5.6.0", "data format error"},
-    {66, "5.3.0", "cannot open input"},          {67, "5.1.1", "user unknown"},
-    {68, "5.1.2", "host name unknown"},          {69, "5.3.0", "service unavailable"},
-    {70, "5.3.0", "internal software error"},    {71, "4.3.0", "system resource problem"},
-    {72, "5.3.0", "critical OS file missing"},   {73, "5.2.0", "can't create user output file"},
-    {74, "5.3.0", "input/output error"},         {75, "4.3.0", "temporary failure"},
-    {76, "5.5.0", "remote error in protocol"},   {77, "5.7.0", "permission denied"},
-    {78, "5.3.5", "local configuration error"},
-};
-
-// "4.2.2 text" or "5.1.1" at the start of the output: the code's length, else 0.
-size_t leading_status(std::string_view s) {
-  if (s.size() < 5 || (s[0] != '4' && s[0] != '5') || s[1] != '.') return 0;
-  size_t i = 2;
-  for (int part = 0; part < 2; ++part) {
-    size_t start = i;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])) && i - start < 3) ++i;
-    if (i == start) return 0;
-    if (part == 0) {
-      if (i >= s.size() || s[i] != '.') return 0;
-      ++i;
-    }
-  }
-  return i == s.size() || s[i] == ' ' ? i : 0;
-}
-
 Verdict make(DeliveryResult::Kind k, std::string dsn, std::string text) {
   return {k, std::move(dsn), std::move(text)};
 }
@@ -46,12 +20,6 @@ DeliveryResult::Kind kind_of(std::string_view dsn) {
 }
 
 }  // namespace
-
-const SysExit* sys_exit(int code) {
-  for (const auto& e : kSysExits)
-    if (e.code == code) return &e;
-  return nullptr;
-}
 
 Verdict classify(const RunResult& r, std::string_view command, std::string_view service) {
   std::string out = output_for_reason(r.output);
@@ -76,7 +44,7 @@ Verdict classify(const RunResult& r, std::string_view command, std::string_view 
     if (!out.empty()) text += " (" + out + ")";
     return make(DeliveryResult::sent, "2.0.0", text);
   }
-  if (size_t n = leading_status(out)) {
+  if (size_t n = leading_status_length(out)) {
     std::string dsn = out.substr(0, n);
     std::string text(trim(std::string_view(out).substr(n)));
     return make(kind_of(dsn), dsn, text.empty() ? dsn : text);

@@ -22,13 +22,4 @@ struct Verdict {
 // `command` is argv[0] as configured; `service` the master.cf service name.
 Verdict classify(const RunResult& r, std::string_view command, std::string_view service);
 
-// sysexits.h: the DSN status and text Postfix gives exit status `code`; nullptr when it
-// is not a sysexits code (64..78).
-struct SysExit {
-  int code;
-  const char* dsn;
-  const char* text;
-};
-const SysExit* sys_exit(int code);
-
 }  // namespace tern::delivery::pipe
