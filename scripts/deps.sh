@@ -15,6 +15,10 @@ PKGS=(
   # tests: real peers and the Python that sees Debian's modules
   python3 python3-aiosmtpd swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl
   postfix jq dovecot-core dovecot-lmtpd openssl libcrypt-dev
+  # DNS peers (Knot signs the test zones, Unbound validates them) and the
+  # independent SPF/DKIM implementations the authentication tests compare against
+  knot knot-dnsutils unbound python3-dnspython python3-spf python3-dkim python3-nacl
+  python3-yaml opendkim opendkim-tools publicsuffix
 )
 
 missing=()
