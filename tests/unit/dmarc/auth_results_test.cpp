@@ -5,22 +5,14 @@
 #include <gtest/gtest.h>
 
 #include "dmarc/authserv_id.hpp"
+#include "failed_evaluation.hpp"
 
 namespace tern::dmarc {
 namespace {
 
 Evaluation failed_reject() {
-  Evaluation e;
-  e.result = Outcome::fail;
-  Verdict v;
-  v.result = Outcome::fail;
-  v.from_domain = "example.com";
-  v.policy_domain = "example.com";
-  v.record = Record{};
-  v.record->p = Policy::reject;
-  v.record->sp = Policy::quarantine;
-  v.policy = v.applied = Policy::reject;
-  e.verdicts.push_back(v);
+  Evaluation e = failed_evaluation("example.com", "example.com");
+  e.verdicts[0].record->sp = Policy::quarantine;
   return e;
 }
 

@@ -6,6 +6,7 @@
 
 #include "dmarc/author.hpp"
 #include "dmarc/disposition.hpp"
+#include "failed_evaluation.hpp"
 #include "dns/blocking.hpp"
 #include "dns/memory_resolver.hpp"
 
@@ -133,13 +134,7 @@ TEST(DmarcAuthor, DomainsFromFromFields) {
 }
 
 TEST(DmarcDisposition, ByModeAndPolicy) {
-  Evaluation e;
-  e.result = Outcome::fail;
-  Verdict v;
-  v.result = Outcome::fail;
-  v.from_domain = "example.com";
-  v.applied = Policy::reject;
-  e.verdicts.push_back(v);
+  Evaluation e = failed_evaluation("example.com", "example.com");
   Settings s;
   s.mode = Mode::report;
   EXPECT_EQ(decide(e, s).action, Action::accept);

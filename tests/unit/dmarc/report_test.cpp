@@ -10,6 +10,7 @@
 #include "dmarc/report_store.hpp"
 #include "dns/blocking.hpp"
 #include "dns/memory_resolver.hpp"
+#include "failed_evaluation.hpp"
 
 namespace tern::dmarc {
 namespace {
@@ -33,17 +34,8 @@ ResultRow sample(std::string ip, std::string disposition = "none") {
 }
 
 TEST(DmarcReport, RowsFromAnEvaluation) {
-  Evaluation e;
-  e.result = Outcome::fail;
-  Verdict v;
-  v.result = Outcome::fail;
-  v.from_domain = "a.example.com";
-  v.policy_domain = "example.com";
-  v.record = Record{};
-  v.record->p = Policy::reject;
-  v.record->adkim = Alignment::strict;
-  v.applied = Policy::reject;
-  e.verdicts.push_back(v);
+  Evaluation e = failed_evaluation("a.example.com", "example.com");
+  e.verdicts[0].record->adkim = Alignment::strict;
   Input in{"", SpfInput{SpfResult::fail, "x.test", false, "u@x.test", ""}, {{DkimResult::fail, "x.test", "", "s", ""}}, false};
   Disposition d{Action::reject, "550 5.7.1 x", ""};
   auto rows = result_rows(e, in, d, "192.0.2.7", 1796601600, Method::rfc9989);
