@@ -33,6 +33,11 @@ Result<Settings> settings_from(const config::Params& p) {
   else if (m == "psl") s.method = Method::psl;
   else return Error{fmt::format("dmarc_discovery_method: invalid value \"{}\" (rfc9989 or psl)", p.dmarc_discovery_method)};
   s.public_suffix_list = p.dmarc_public_suffix_list;
+  if (s.method == Method::psl) {
+    auto psl = PublicSuffixList::load(s.public_suffix_list);
+    if (!psl) return Error{"dmarc_public_suffix_list: " + psl.error().message};
+    s.psl = std::make_shared<const PublicSuffixList>(std::move(*psl));
+  }
   return s;
 }
 

@@ -5,6 +5,7 @@
 // file as junk (dmarc_quarantine_action, dmarc_quarantine_header); none -> deliver.
 // temperror, permerror and none never act: the policy is unknown.
 #pragma once
+#include <memory>
 #include <string>
 
 #include "base/result.hpp"
@@ -23,9 +24,14 @@ struct Settings {
   std::string quarantine_header = "X-Spam-Flag: YES";  // "Name: value"
   Method method = Method::rfc9989;
   std::string public_suffix_list;  // path, for Method::psl
+  std::shared_ptr<const PublicSuffixList> psl;  // loaded when method is psl
+
+  DiscoveryConfig discovery() const { return {method, psl.get()}; }
 };
 
-// From the typed parameters; a bad value is an Error naming the parameter.
+// From the typed parameters; a bad value is an Error naming the parameter. With
+// dmarc_discovery_method = psl the list is read here, so a missing or malformed file is
+// a startup error rather than a surprise at the first message.
 Result<Settings> settings_from(const config::Params& p);
 
 enum class Action { accept, reject, hold, add_header };

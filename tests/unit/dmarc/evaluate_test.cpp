@@ -120,6 +120,23 @@ TEST_F(DmarcEval, ExemptClientsAreNotEvaluated) {
   EXPECT_EQ(decide(e, s).action, Action::accept);
 }
 
+TEST_F(DmarcEval, PslMethodAlignsByTheList) {
+  auto psl = PublicSuffixList::parse("uk\nco.uk\n");
+  ASSERT_TRUE(psl.ok());
+  add("_dmarc.shop.co.uk", "v=DMARC1; p=reject");
+  content = "From: a@news.shop.co.uk\n\n";
+  Input in{content, spf(SpfResult::pass, "bounce.shop.co.uk"), {}, false};
+  auto e = dns::run_blocking(r, [&](dns::Resolver& rr) { return evaluate(rr, DiscoveryConfig{Method::psl, &*psl}, in); });
+  EXPECT_EQ(e.result, Outcome::pass);
+  EXPECT_EQ(e.decisive()->policy_domain, "shop.co.uk");
+  // The tree walk reaches the same organization: shop.co.uk is the highest name with a record.
+  auto walk = dns::run_blocking(r, [&](dns::Resolver& rr) { return evaluate(rr, DiscoveryConfig{}, in); });
+  EXPECT_EQ(walk.result, Outcome::pass);
+  in.spf = spf(SpfResult::pass, "other.co.uk");
+  auto other = dns::run_blocking(r, [&](dns::Resolver& rr) { return evaluate(rr, DiscoveryConfig{Method::psl, &*psl}, in); });
+  EXPECT_EQ(other.result, Outcome::fail);
+}
+
 TEST(DmarcAuthor, DomainsFromFromFields) {
   auto a = author_domains("From: \"x@evil.test\" <Alice@Example.COM.>\nTo: b@c.test\n\nFrom: body@line.test\n");
   EXPECT_EQ(a.domains, std::vector<std::string>{"example.com"});
@@ -167,6 +184,11 @@ TEST(DmarcDisposition, SettingsFromParameters) {
   EXPECT_EQ(s->mode, Mode::enforce);
   EXPECT_EQ(s->quarantine, QuarantineAction::hold);
   EXPECT_EQ(s->method, Method::psl);
+  ASSERT_TRUE(s->psl);
+  EXPECT_EQ(s->discovery().psl->registrable_domain("a.b.example.co.uk"), "example.co.uk");
+  p.dmarc_public_suffix_list = "/nonexistent/list.dat";
+  EXPECT_NE(settings_from(p).error().message.find("dmarc_public_suffix_list"), std::string::npos);
+  p.dmarc_public_suffix_list = "/usr/share/publicsuffix/public_suffix_list.dat";
   p.dmarc_mode = "strict";
   EXPECT_NE(settings_from(p).error().message.find("dmarc_mode"), std::string::npos);
   p.dmarc_mode = "off";
