@@ -42,11 +42,12 @@ Policy one_step_less(Policy p) {
 asio::awaitable<bool> check_alignment(Discoverer& disc, const Input& in, Verdict& v) {
   bool unsure = false;
   const Record& rec = *v.record;
-  Align s = co_await aligned(disc, in.spf.domain, v.from_domain, rec.aspf);
-  if (s == Align::temperror) unsure = true;
-  if (s == Align::yes) {
-    if (in.spf.result == SpfResult::pass) v.spf_aligned = true;
-    if (in.spf.result == SpfResult::temperror) unsure = true;
+  // Only a pass (or a temperror that might have been one) can count: others cost no lookups.
+  if (in.spf.result == SpfResult::pass || in.spf.result == SpfResult::temperror) {
+    Align s = co_await aligned(disc, in.spf.domain, v.from_domain, rec.aspf);
+    if (s == Align::temperror) unsure = true;
+    if (s == Align::yes && in.spf.result == SpfResult::pass) v.spf_aligned = true;
+    if (s == Align::yes && in.spf.result == SpfResult::temperror) unsure = true;
   }
   for (const DkimInput& d : in.dkim) {
     if (d.result != DkimResult::pass && d.result != DkimResult::temperror) continue;

@@ -61,6 +61,12 @@ TEST_F(DmarcEval, StrictAlignmentNeedsTheSameName) {
   EXPECT_EQ(ok.result, Outcome::pass);
 }
 
+TEST_F(DmarcEval, OnlyPassesCostAlignmentLookups) {
+  auto e = eval("ceo@example.com", spf(SpfResult::fail, "x.example.com"), {dkim(DkimResult::fail, "y.example.com")});
+  EXPECT_EQ(e.result, Outcome::fail);
+  EXPECT_EQ(r.queries(), 1u);  // _dmarc.example.com only: no organizational walks
+}
+
 TEST_F(DmarcEval, UnalignedPassIsFail) {
   auto e = eval("ceo@example.com", spf(SpfResult::pass, "attacker.test"),
                 {dkim(DkimResult::pass, "attacker.test"), dkim(DkimResult::fail, "example.com")});
