@@ -32,6 +32,17 @@ bool dot_atom(std::string_view v) {
   return true;
 }
 
+// An RFC 5322 quoted-string: printable ASCII between the quotes, '"' and '\\' escaped.
+bool quoted_string(std::string_view v) {
+  if (v.size() < 2 || v.front() != '"' || v.back() != '"') return false;
+  for (size_t i = 1; i + 1 < v.size(); ++i) {
+    unsigned char u = static_cast<unsigned char>(v[i]);
+    if (u < ' ' || u >= 127 || v[i] == '"') return false;
+    if (v[i] == '\\' && ++i + 1 >= v.size()) return false;
+  }
+  return true;
+}
+
 bool domain_name(std::string_view v) {
   if (v.empty() || v.front() == '.' || v.back() == '.' || v.find("..") != v.npos) return false;
   for (char c : v)
@@ -104,7 +115,8 @@ std::string dmarc_part(const Evaluation& e) {
 std::string auth_pvalue(std::string_view v) {
   if (is_token(v)) return std::string(v);
   size_t at = v.rfind('@');
-  if (at != std::string_view::npos && domain_name(v.substr(at + 1)) && (at == 0 || dot_atom(v.substr(0, at))))
+  if (at != std::string_view::npos && domain_name(v.substr(at + 1)) &&
+      (at == 0 || dot_atom(v.substr(0, at)) || quoted_string(v.substr(0, at))))
     return std::string(v);
   return quoted(v);
 }

@@ -38,7 +38,9 @@ TEST(AuthResults, NoneAndHeloAndQuoting) {
   a.spf = SpfInput{SpfResult::softfail, "helo.example", true, "", "a (comment) \\ x"};
   EXPECT_EQ(build_auth_results(a),
             "Authentication-Results: mx.example.net;\n\tspf=softfail (a \\(comment\\) \\\\ x) smtp.helo=helo.example");
-  EXPECT_EQ(auth_pvalue("\"odd local\"@example.com"), "\"\\\"odd local\\\"@example.com\"");
+  EXPECT_EQ(auth_pvalue("\"odd local\"@example.com"), "\"odd local\"@example.com");  // RFC 5322 local-part
+  EXPECT_EQ(auth_pvalue("\"a\\\"b\"@example.com"), "\"a\\\"b\"@example.com");
+  EXPECT_EQ(auth_pvalue("\"a\"b\"@example.com"), "\"\\\"a\\\"b\\\"@example.com\"");  // not a quoted-string
   EXPECT_EQ(auth_pvalue("a b"), "\"a b\"");
   EXPECT_EQ(auth_pvalue("x\ny"), "\"xy\"");
   EXPECT_EQ(auth_pvalue("@example.com"), "@example.com");
