@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <utility>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -50,6 +51,18 @@ ResultRow row_of(const Verdict& v, const Input& in, const Disposition& d) {
   return r;
 }
 
+// The row's text fields, by their JSON names: encode and decode walk the same table.
+constexpr std::pair<const char*, std::string ResultRow::*> kTextFields[] = {
+    {"source_ip", &ResultRow::source_ip},       {"header_from", &ResultRow::header_from},
+    {"envelope_from", &ResultRow::envelope_from}, {"policy_domain", &ResultRow::policy_domain},
+    {"p", &ResultRow::p},                       {"sp", &ResultRow::sp},
+    {"np", &ResultRow::np},                     {"adkim", &ResultRow::adkim},
+    {"aspf", &ResultRow::aspf},                 {"discovery", &ResultRow::discovery},
+    {"disposition", &ResultRow::disposition},   {"dkim_aligned", &ResultRow::dkim_aligned},
+    {"spf_aligned", &ResultRow::spf_aligned},   {"spf_domain", &ResultRow::spf_domain},
+    {"spf_scope", &ResultRow::spf_scope},       {"spf_result", &ResultRow::spf_result},
+};
+
 // A string field that must be present.
 std::string field(const json& j, const char* name) {
   const auto& v = j.at(name);
@@ -78,12 +91,8 @@ std::vector<ResultRow> result_rows(const Evaluation& e, const Input& in, const D
 std::string encode_row(const ResultRow& r) {
   json dkim = json::array();
   for (const auto& k : r.dkim) dkim.push_back({{"domain", k.domain}, {"selector", k.selector}, {"result", k.result}});
-  json j = {{"v", 1}, {"time", r.time}, {"source_ip", r.source_ip}, {"header_from", r.header_from},
-            {"envelope_from", r.envelope_from}, {"policy_domain", r.policy_domain}, {"rua", r.rua},
-            {"p", r.p}, {"sp", r.sp}, {"np", r.np}, {"adkim", r.adkim}, {"aspf", r.aspf},
-            {"testing", r.testing}, {"discovery", r.discovery}, {"disposition", r.disposition},
-            {"dkim_aligned", r.dkim_aligned}, {"spf_aligned", r.spf_aligned}, {"dkim", dkim},
-            {"spf_domain", r.spf_domain}, {"spf_scope", r.spf_scope}, {"spf_result", r.spf_result}};
+  json j = {{"v", 1}, {"time", r.time}, {"rua", r.rua}, {"testing", r.testing}, {"dkim", dkim}};
+  for (const auto& [name, member] : kTextFields) j[name] = r.*member;
   // Replace invalid UTF-8 rather than throw: the names come from the network.
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -96,26 +105,11 @@ Result<ResultRow> decode_row(std::string_view line) {
     ResultRow r;
     if (!j.at("time").is_number_integer()) return Error{"time is not an integer"};
     r.time = j.at("time").get<int64_t>();
-    r.source_ip = field(j, "source_ip");
-    r.header_from = field(j, "header_from");
-    r.envelope_from = field(j, "envelope_from");
-    r.policy_domain = field(j, "policy_domain");
+    for (const auto& [name, member] : kTextFields) r.*member = field(j, name);
     for (const auto& u : j.at("rua")) r.rua.push_back(u.get<std::string>());
-    r.p = field(j, "p");
-    r.sp = field(j, "sp");
-    r.np = field(j, "np");
-    r.adkim = field(j, "adkim");
-    r.aspf = field(j, "aspf");
     if (!j.at("testing").is_boolean()) return Error{"testing is not a boolean"};
     r.testing = j.at("testing").get<bool>();
-    r.discovery = field(j, "discovery");
-    r.disposition = field(j, "disposition");
-    r.dkim_aligned = field(j, "dkim_aligned");
-    r.spf_aligned = field(j, "spf_aligned");
     for (const auto& k : j.at("dkim")) r.dkim.push_back({field(k, "domain"), field(k, "selector"), field(k, "result")});
-    r.spf_domain = field(j, "spf_domain");
-    r.spf_scope = field(j, "spf_scope");
-    r.spf_result = field(j, "spf_result");
     return r;
   } catch (const std::exception& e) {  // nlohmann reports a missing or mistyped field so
     return Error{std::string("bad row: ") + e.what()};
