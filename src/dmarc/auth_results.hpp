@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "dmarc/evaluate.hpp"
+#include "dmarc/verdict.hpp"
 #include "dmarc/inputs.hpp"
 
 namespace tern::dmarc {
