@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "base/strings.hpp"
+#include "dmarc/punycode.hpp"
 #include "message/cleanup.hpp"
 #include "route/header_addresses.hpp"
 
@@ -26,7 +27,8 @@ std::string address_domain(std::string_view address) {
   std::string_view d = trim(address.substr(at + 1));
   if (!d.empty() && d.back() == '.') d.remove_suffix(1);
   if (!host_name(d)) return {};
-  return lower(d);
+  auto ascii = domain_to_ascii(d);  // an SMTPUTF8 domain is looked up by its A-labels
+  return ascii ? *ascii : std::string();
 }
 
 AuthorDomains author_domains(std::string_view content) {

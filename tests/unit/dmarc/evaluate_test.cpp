@@ -154,6 +154,7 @@ TEST(DmarcAuthor, DomainsFromFromFields) {
   EXPECT_FALSE(author_domains("From: a@[192.0.2.1]\n\n").problem.empty());
   EXPECT_EQ(author_domains("To: x@y.test\n\n").problem, "no From header field");
   EXPECT_EQ(address_domain("user@-bad..test"), "");
+  EXPECT_EQ(address_domain("jürgen@Bücher.example"), "xn--bcher-kva.example");
 }
 
 TEST(DmarcDisposition, ByModeAndPolicy) {

@@ -74,5 +74,21 @@ TEST(Punycode, DecodesLabels) {
   EXPECT_FALSE(label_to_unicode("xn--ü"));
 }
 
+TEST(Punycode, EncodesDomains) {
+  EXPECT_EQ(domain_to_ascii("bücher.Example"), "xn--bcher-kva.example");
+  EXPECT_EQ(domain_to_ascii("食狮.公司.cn"), "xn--85x722f.xn--55qx5d.cn");
+  EXPECT_EQ(domain_to_ascii("中国"), "xn--fiqs8s");
+  EXPECT_EQ(domain_to_ascii("plain.example"), "plain.example");
+  for (const char* u : {"bücher", "公司", "食狮", "ñandú"}) {
+    auto a = domain_to_ascii(u);
+    ASSERT_TRUE(a) << u;
+    EXPECT_EQ(label_to_unicode(*a), u);
+  }
+  EXPECT_FALSE(domain_to_ascii("bad\xff.example"));
+  EXPECT_FALSE(domain_to_ascii("\xc0\xafoverlong.example"));
+  EXPECT_FALSE(domain_to_ascii("\xed\xa0\x80surrogate.example"));
+  EXPECT_FALSE(domain_to_ascii("cut\xe4\xb8.example"));
+}
+
 }  // namespace
 }  // namespace tern::dmarc
