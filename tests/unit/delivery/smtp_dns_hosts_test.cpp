@@ -10,6 +10,7 @@
 #include <set>
 
 #include "../temp_dir.hpp"
+#include "../test_params.hpp"
 #include "config/config.hpp"
 #include "dns/memory_resolver.hpp"
 
@@ -209,13 +210,8 @@ TEST_F(DnsHosts, NativeLookupReadsTheHostsFile) {
   EXPECT_EQ(list(resolve("[mx1.example.test]", o)), std::vector<std::string>{});
 }
 
-config::Params params(std::vector<std::pair<std::string, std::string>> settings) {
-  config::RawParams raw;
-  int line = 1;
-  for (const auto& [k, v] : settings) raw[k] = config::RawValue{v, "main.cf", line++};
-  auto p = config::build_params(raw, {}, "/etc/tern");
-  EXPECT_TRUE(p.ok()) << (p.ok() ? "" : p.error().message);
-  return p.ok() ? *p : config::Params{};
+config::Params params(const std::vector<std::pair<std::string, std::string>>& settings) {
+  return tern::testing::test_params(settings);
 }
 
 TEST(MakeHostResolver, ChosenByTheParameters) {
