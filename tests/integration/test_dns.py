@@ -6,7 +6,7 @@ type, the DNSSEC status (secure, insecure, bogus) and the outcomes SPF/DMARC/MX 
 timing out at dns_query_timeout.
 """
 
-import os
+import re
 import socket
 import subprocess
 import time
@@ -63,9 +63,12 @@ class DnsQueryTest(harness.TernTestCase):
         return lines[0], sorted(lines[1:])
 
     def both(self, name, rtype, expect):
-        """The blocking and the asynchronous path give the same answer."""
+        """The blocking and the asynchronous path give the same answer (the TTL counts down
+        in Unbound's cache between the two)."""
         blocking = self.query(name, rtype, expect=expect)
-        self.assertEqual(self.query(name, rtype, asynchronous=True, expect=expect), blocking)
+        asynchronous = self.query(name, rtype, asynchronous=True, expect=expect)
+        no_ttl = lambda answer: (re.sub(r", ttl \d+", "", answer[0]), answer[1])
+        self.assertEqual(no_ttl(asynchronous), no_ttl(blocking))
         return blocking
 
     def test_secure_records_of_each_type(self):
