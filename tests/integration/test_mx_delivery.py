@@ -185,6 +185,14 @@ class MxDeliveryTest(harness.TernTestCase):
         self.assertEqual(m.group("relay"), "mx.remote.test[127.0.0.1]:%d" % SINK_PORT)
         self.assertDelivered(token)
 
+    def test_dnssec_without_trust_anchors_warns_and_still_delivers(self):
+        tern = self.start(dns_trust_anchor_file="no-such-anchors")
+        tern.wait_for_log(r"^warning: smtp_dns_support_level = dnssec, but dns_trust_anchor_file "
+                          r"\S+/no-such-anchors is missing: DNSSEC validation is unavailable")
+        token = self.send(tern, "bob@remote.test")
+        self.delivery(tern, "bob@remote.test", "sent")
+        self.assertDelivered(token)
+
     def test_dns_disabled_uses_the_hosts_file(self):
         tern = self.start(smtp_dns_support_level="disabled")
         self.send(tern, "bob@remote.test")

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "base/file.hpp"
+#include "base/log.hpp"
 #include "base/strings.hpp"
 #include "dns/unbound_resolver.hpp"
 
@@ -172,6 +173,10 @@ Result<std::shared_ptr<const HostResolver>> make_host_resolver(const config::Par
   }
   auto dns = dns::make_resolver(p);
   if (!dns) return dns.error();
+  if (auto* ub = dynamic_cast<const dns::UnboundResolver*>(dns->get()); o.dnssec && ub && !ub->validating())
+    log::Logger("smtp").warning("smtp_dns_support_level = dnssec, but dns_trust_anchor_file {} is missing: "
+                                "DNSSEC validation is unavailable and no host is secure",
+                                p.dns_trust_anchor_file);
   return std::shared_ptr<const HostResolver>(std::make_shared<DnsHostResolver>(std::move(*dns), std::move(o)));
 }
 
