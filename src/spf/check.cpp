@@ -6,6 +6,7 @@
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 
+#include <algorithm>
 #include <ctime>
 #include <exception>
 
@@ -173,15 +174,22 @@ class Evaluator {
     co_return no_match();
   }
 
+  // ip4/ip6: an address of the other family never matches (the client's IPv4-mapped form
+  // counts as IPv4), except that an ip6 network inside ::ffff:0:0/96 is that IPv4 network.
+  bool network_match(const Directive& d) const {
+    Cidr net{d.network, d.mechanism == Mechanism::ip6 ? d.cidr6 : d.cidr4};
+    if (net.net.v6 && net.prefix >= 96 && net.net.unmapped().v6 == false) {
+      net.net = net.net.unmapped();
+      net.prefix -= 96;
+    }
+    return net.net.v6 == q_.ip.v6 && net.contains(q_.ip);
+  }
+
   asio::awaitable<Step> evaluate(const Directive& d, const std::string& domain) {
     switch (d.mechanism) {
       case Mechanism::all: co_return match();
       case Mechanism::ip4:
-      case Mechanism::ip6: {
-        bool v6 = d.mechanism == Mechanism::ip6;
-        if (q_.ip.v6 != v6) co_return no_match();
-        co_return Cidr{d.network, v6 ? d.cidr6 : d.cidr4}.contains(q_.ip) ? match() : no_match();
-      }
+      case Mechanism::ip6: co_return network_match(d) ? match() : no_match();
       default: break;
     }
     if (!count_dns_term()) co_return failed(Verdict::permerror, too_many());
@@ -221,9 +229,13 @@ class Evaluator {
     if (!count_void(a)) co_return failed(Verdict::permerror, too_many_voids());
     auto mxs = dns::mx_records(a);
     if (!mxs) co_return failed(Verdict::temperror, fmt::format("malformed MX record at {}", name));
-    if (mxs->size() > size_t(q_.limits.mx_records))
-      co_return failed(Verdict::permerror, fmt::format("{} has more than {} MX records", name, q_.limits.mx_records));
+    // In preference order, at most mx_records exchanges are looked up: a match among them
+    // stands, but needing an eleventh lookup is permerror (§4.6.4).
+    std::stable_sort(mxs->begin(), mxs->end(), [](const dns::Mx& x, const dns::Mx& y) { return x.preference < y.preference; });
+    size_t looked = 0;
     for (const auto& m : *mxs) {
+      if (looked++ >= size_t(q_.limits.mx_records))
+        co_return failed(Verdict::permerror, fmt::format("{} has more than {} MX records", name, q_.limits.mx_records));
       if (m.host.empty()) continue;  // null MX (RFC 7505)
       Step s = co_await address_match(m.host, d, false);
       if (s.error || s.matched) co_return s;
