@@ -176,8 +176,9 @@ size_t run_suite(const std::string& path, const json& differences = json::object
       EXPECT_NE(std::find(allowed.begin(), allowed.end(), got), allowed.end())
           << label << ": got " << got << " (" << o.problem << ") mechanism=" << o.mechanism
           << ", expected " << nlohmann::json(allowed).dump();
-      if (t.contains("explanation"))
+      if (t.contains("explanation")) {
         EXPECT_EQ(o.explanation, t["explanation"].get<std::string>()) << label;
+      }
       ++ran;
     }
   }
