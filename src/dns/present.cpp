@@ -9,9 +9,9 @@ namespace tern::dns {
 
 namespace {
 
-// RFC 1035 §5.1 character-string: quoted, with \" \\ and \DDD for what is not printable.
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
+// RFC 1035 §5.1 escapes: \" and \\, and \DDD for what is not printable.
+std::string escaped(std::string_view s) {
+  std::string out;
   for (unsigned char c : s) {
     if (c == '"' || c == '\\') {
       out += '\\';
@@ -22,8 +22,10 @@ std::string quoted(std::string_view s) {
       out += static_cast<char>(c);
     }
   }
-  return out + "\"";
+  return out;
 }
+
+std::string quoted(std::string_view s) { return "\"" + escaped(s) + "\""; }
 
 }  // namespace
 
@@ -40,12 +42,12 @@ Result<std::string> present(Type t, std::string_view rdata) {
     case Type::PTR: {
       auto n = decode_name(rdata);
       if (!n) return n.error();
-      return *n + ".";
+      return escaped(*n) + ".";
     }
     case Type::MX: {
       auto m = decode_mx(rdata);
       if (!m) return m.error();
-      return fmt::format("{} {}.", m->preference, m->host);
+      return fmt::format("{} {}.", m->preference, escaped(m->host));
     }
     case Type::TXT: {
       auto parts = decode_txt(rdata);

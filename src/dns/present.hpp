@@ -1,7 +1,7 @@
 // Record data in presentation form, as dig and zone files write it, for `tern dns query`,
 // `tern check` and log lines: "192.0.2.1", "10 mx.example.org", "\"v=spf1 -all\"",
-// "3 1 1 ab12...". Untrusted bytes in TXT strings are escaped (\" \\ \DDD), so the text is
-// always printable.
+// "3 1 1 ab12...". Untrusted bytes in TXT strings and names are escaped (\" \\ \DDD), so
+// the text is always printable.
 #pragma once
 #include <string>
 #include <string_view>

@@ -64,8 +64,11 @@ Result<ub_ctx*> new_context(const UnboundOptions& o, bool& validating) {
     return ok_status();
   };
   if (auto s = check(ub_ctx_async(c.ctx, 1), "libunbound threads"); !s) return s.error();
+  // "transparent" with no local data resolves every name normally. ("nodefault", which
+  // says the same in unbound.conf, has no effect through ub_ctx_set_option in libunbound
+  // 1.17: the names stay NXDOMAIN.)
   for (auto zone : kSpecialZones) {
-    auto value = fmt::format("{} nodefault", zone);
+    auto value = fmt::format("{} transparent", zone);
     if (auto s = check(ub_ctx_set_option(c.ctx, "local-zone:", value.c_str()), "local-zone " + value); !s)
       return s.error();
   }
@@ -252,9 +255,9 @@ void UnboundResolver::Async::watch() {
   watching = true;
   fd.async_wait(asio::posix::stream_descriptor::wait_read, [self = shared_from_this()](std::error_code ec) {
     self->watching = false;
-    if (ec || self->closed) return;
-    ub_process(self->ctx);  // runs on_result for every finished query
-    self->watch();
+    if (self->closed || (ec && ec != asio::error::operation_aborted)) return;  // timers end the queries
+    if (!ec) ub_process(self->ctx);  // runs on_result for every finished query
+    self->watch();  // also after a cancel (nothing left to wait for) that a new query overtook
   });
 }
 
@@ -278,6 +281,10 @@ void UnboundResolver::Async::expire(uint64_t serial, const std::string& name, Ty
   auto owned = std::move(it->second);
   queries.erase(it);
   asio::post(io, [done = std::move(owned->done), a = timed_out(name, type, timeout)]() mutable { done(std::move(a)); });
+  if (queries.empty()) {  // stop waiting, so that a loop with nothing else to do can return
+    std::error_code ec;
+    fd.cancel(ec);
+  }
 }
 
 void UnboundResolver::Async::close() {
@@ -318,9 +325,12 @@ UnboundResolver::~UnboundResolver() {
 }
 
 Result<std::shared_ptr<Resolver>> make_resolver(const config::Config& cfg, asio::io_context* io) {
-  if (cfg.params.disable_dns_lookups)
-    return Error{"DNS lookups are disabled (disable_dns_lookups = yes)"};
-  auto o = unbound_options(cfg.params);
+  return make_resolver(cfg.params, io);
+}
+
+Result<std::shared_ptr<Resolver>> make_resolver(const config::Params& p, asio::io_context* io) {
+  if (p.disable_dns_lookups) return Error{"DNS lookups are disabled (disable_dns_lookups = yes)"};
+  auto o = unbound_options(p);
   if (!o) return o.error();
   auto r = UnboundResolver::make(*o, io);
   if (!r) return r.error();

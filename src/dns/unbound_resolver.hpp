@@ -74,5 +74,7 @@ class UnboundResolver : public Resolver {
 // The resolver the rest of Tern uses, from the configuration. An error when
 // disable_dns_lookups = yes (Postfix's switch: no DNS at all) or the settings are bad.
 Result<std::shared_ptr<Resolver>> make_resolver(const config::Config& cfg, asio::io_context* io = nullptr);
+// The same from one service's parameters (main.cf with its master.cf -o overrides).
+Result<std::shared_ptr<Resolver>> make_resolver(const config::Params& p, asio::io_context* io = nullptr);
 
 }  // namespace tern::dns
