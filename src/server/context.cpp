@@ -75,7 +75,7 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
     auto s = spf::settings(p);
     if (!s) return s.error();
     ctx->spf = std::move(*s);
-    auto dns = dns::make_resolver(*cfg, io);
+    auto dns = dns::make_resolver(p, io);
     if (!dns) return Error{"SPF restrictions need the DNS: " + dns.error().message};
     ctx->dns = std::move(*dns);
   }
