@@ -1,11 +1,11 @@
 """SPF against real DNS: Knot serves a test zone (DNSSEC-signed) through Unbound, and
   - `tern check spf` gives the same result as pyspf (Debian's python3-spf, an independent
     RFC 7208 implementation) for a sample of cases covering every mechanism, include,
-    redirect, exp, macros, ptr, dual CIDR, the HELO identity, permerror and none, and the
+    redirect, exp, macros, ptr, dual CIDR, the HELO identity, permerror, temperror and none, and the
     same explanation where the record has exp=; it exits 0 only for pass;
   - a running ternd with reject_spf_fail refuses RCPT from a host the sender's domain does
-    not designate (550 5.7.23 with the record's explanation) and prepends Received-SPF to
-    mail from a designated one.
+    not designate (550 5.7.23 with the record's explanation), defers on a DNS failure
+    (451 4.7.24) and prepends Received-SPF to mail from a designated one.
 The client addresses of the ternd test are loopback addresses (127.0.0.2, 127.0.0.3)."""
 
 import os
@@ -40,6 +40,7 @@ ZONE = {
     "nospf": [("A", "192.0.2.50")],
     "cidr": [("TXT", "v=spf1 a:mx.spf.test/24 mx:spf.test//64 -all")],
     "sender": [("TXT", "v=spf1 ip4:127.0.0.2 -all exp=why.spf.test")],
+    "elsewhere": [("TXT", "v=spf1 include:spf.elsewhere.org -all")],
     "why": [("TXT", "%{i} may not send mail for %{d}")],
 }
 REVERSE = {"30": [("PTR", "host.ptr.spf.test.")]}
@@ -69,6 +70,7 @@ CASES = [
     ("192.0.2.77", "a@cidr.spf.test", "x.spf.test"),
     ("2001:db8::99", "a@cidr.spf.test", "x.spf.test"),
     ("198.51.100.1", "a@cidr.spf.test", "x.spf.test"),
+    ("192.0.2.1", "a@elsewhere.spf.test", "x.spf.test"),  # Unbound refuses: temperror
 ]
 # Cases whose records have exp=: the explanation must match pyspf's too.
 WITH_EXP = {"a@incl.spf.test", "a@redir.spf.test"}
@@ -112,9 +114,7 @@ class SpfTest(harness.TernTestCase):
                 if sender in WITH_EXP and got == "fail":
                     self.assertEqual(got_exp, want_exp, out)
                 results.add(got)
-        # The sample reaches every result but temperror (Unbound refuses names outside
-        # the test zones, which both would call temperror; the unit tests cover it).
-        self.assertEqual(results, {"pass", "fail", "softfail", "neutral", "none", "permerror"})
+        self.assertEqual(results, {"pass", "fail", "softfail", "neutral", "none", "permerror", "temperror"})
 
     def test_ternd_rejects_spf_fail_and_adds_received_spf(self):
         params = dict(self.dns.tern_params())
@@ -127,6 +127,12 @@ class SpfTest(harness.TernTestCase):
         self.assertEqual(code, 550)
         self.assertEqual(text.decode(), "5.7.23 <x@sender.spf.test>: Sender address rejected: "
                          "127.0.0.3 may not send mail for sender.spf.test")
+        s.rset()
+        s.mail("x@elsewhere.spf.test")  # its include: is refused by Unbound: temperror
+        code, text = s.rcpt("alice@example.test")
+        self.assertEqual(code, 451)
+        self.assertTrue(text.decode().startswith("4.7.24 <x@elsewhere.spf.test>: Sender address rejected: "
+                                                 "SPF temperror: DNS lookup of spf.elsewhere.org TXT failed"), text)
         s.quit()
         tern.wait_for_log(r"NOQUEUE: SPF fail: client=unknown\[127\.0\.0\.3\]", since=tern.mark)
         tern.wait_for_log(r"NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.3\]: 550 5\.7\.23", since=tern.mark)
