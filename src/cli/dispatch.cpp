@@ -41,6 +41,7 @@ constexpr Entry kSub[] = {
     {"reload", reload_main, "make the running ternd re-read its configuration"},
     {"route", route_main, "show how an address is rewritten and routed, step by step"},
     {"dns", dns_main, "look a name up through Tern's resolver (outcome, DNSSEC status, records)"},
+    {"check", check_main, "authentication checks by hand (check spf IP MAIL-FROM HELO)"},
 };
 
 int usage() {
