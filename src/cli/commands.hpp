@@ -16,6 +16,9 @@ int route_main(int argc, char** argv);
 int postmap_main(int argc, char** argv);
 int postalias_main(int argc, char** argv);
 int newaliases_main(int argc, char** argv);
+int check_main(int argc, char** argv);       // tern check spf|dkim|dmarc
+int check_dkim_main(int argc, char** argv);  // tern check dkim
+int dkim_main(int argc, char** argv);        // tern dkim keygen
 int dispatch(int argc, char** argv);
 
 }  // namespace tern::cli

@@ -40,6 +40,8 @@ constexpr Entry kSub[] = {
     {"newaliases", newaliases_main, "rebuild every alias_database (newaliases)"},
     {"reload", reload_main, "make the running ternd re-read its configuration"},
     {"route", route_main, "show how an address is rewritten and routed, step by step"},
+    {"check", check_main, "check a message's authentication (check dkim < message)"},
+    {"dkim", dkim_main, "make a DKIM key pair and its DNS record (dkim keygen)"},
 };
 
 int usage() {
