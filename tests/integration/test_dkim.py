@@ -9,11 +9,18 @@ rsa-sha1, and `tern check dkim --dns-file` verifies them. Run with /usr/bin/pyth
 
 import os
 import re
+import socket
 import subprocess
 import tempfile
+import threading
 import unittest
 
 import dkim
+import dns.flags
+import dns.message
+import dns.rcode
+import dns.rdatatype
+import dns.rrset
 
 import harness
 from harness import TERN, TernTestCase
@@ -246,6 +253,74 @@ class TernVerifiesTest(TernTestCase):
                                             "header.i=@football.example.com header.s=brisbane "
                                             "header.a=ed25519-sha256 header.b=9/dsDChY"), lines[0])
         self.assertTrue(lines[1].startswith("dkim=pass (1024-bit key)"), lines[1])
+
+
+class KeyServer:
+    """A tiny authoritative DNS server on a loopback UDP port for the live-DNS path of
+    tern check dkim: TXT records from a dict, NXDOMAIN for other names. Stopped in cleanup."""
+
+    def __init__(self, records):
+        self.records = {k.lower().rstrip(".") + ".": v for k, v in records.items()}
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for port in range(*harness.PORT_RANGE):
+            try:
+                self.sock.bind(("127.0.0.1", port))
+                break
+            except OSError:
+                continue
+        self.port = self.sock.getsockname()[1]
+        self.sock.settimeout(0.2)
+        self.queries = []
+        self.stopped = False
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while not self.stopped:
+            try:
+                data, addr = self.sock.recvfrom(4096)
+            except socket.timeout:
+                continue
+            query = dns.message.from_wire(data)
+            reply = dns.message.make_response(query)
+            reply.flags |= dns.flags.AA | dns.flags.RA
+            question = query.question[0]
+            name = question.name.to_text().lower()
+            self.queries.append(name)
+            if name not in self.records:
+                reply.set_rcode(dns.rcode.NXDOMAIN)
+            elif question.rdtype == dns.rdatatype.TXT:
+                value = self.records[name]
+                chunks = ['"%s"' % value[i:i + 255] for i in range(0, len(value), 255)]
+                reply.answer.append(dns.rrset.from_text(name, 300, "IN", "TXT", " ".join(chunks)))
+            self.sock.sendto(reply.to_wire(), addr)
+
+    def stop(self):
+        self.stopped = True
+        self.thread.join()
+        self.sock.close()
+
+
+class LiveDnsTest(TernTestCase):
+    def test_keys_through_the_resolver(self):
+        with open(os.path.join(DATA, "test.private"), "rb") as f:
+            key = f.read()
+        with open(os.path.join(DATA, "test.txt")) as f:
+            record = f.read().strip()
+        server = KeyServer({"test._domainkey.football.example.com": record})
+        self.addCleanup(server.stop)
+        tern = self.new_tern(main_cf={"dns_forward_servers": "127.0.0.1@%d" % server.port,
+                                      "dns_trust_anchor_file": "", "dns_query_timeout": "5s"})
+        msg = MESSAGES["folded"]
+        signed = dkim.sign(msg, b"test", b"football.example.com", key) + msg
+        out = tern.tool("tern", "check", "dkim", "-c", tern.dir, input=signed.decode())
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertTrue(out.stdout.startswith("dkim=pass (1024-bit key) header.d=football.example.com"), out.stdout)
+        self.assertIn("test._domainkey.football.example.com.", server.queries)
+        other = dkim.sign(msg, b"gone", b"football.example.com", key) + msg
+        out = tern.tool("tern", "check", "dkim", "-c", tern.dir, input=other.decode())
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("dkim=permerror (no key for signature (NXDOMAIN))", out.stdout)
 
 
 if __name__ == "__main__":
