@@ -144,6 +144,17 @@ class TernSignsTest(TernTestCase):
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assertRegex(out.stdout, r"^dkim=pass \(\d+-bit key\) header.d=example.test ")
 
+    def test_local_submission_is_signed(self):
+        tern = self.start("example.test edkey\n")
+        env = dict(os.environ, MAIL_CONFIG=tern.dir)
+        r = subprocess.run([os.path.join(harness.COMPAT, "sendmail"), "-f", "alice@example.test", "bob"],
+                           input="From: alice@example.test\nSubject: local\n\nfrom sendmail\n", env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        msg = crlf(tern.wait_for_maildir("bob", 1)[0])
+        self.assertIn(b"a=ed25519-sha256", msg)
+        self.assertTrue(dkim.DKIM(msg).verify(idx=0, dnsfunc=self.dnsfunc))
+
     def test_clients_outside_mynetworks_are_not_signed(self):
         tern = self.start("example.test rsakey\n")
         self.send(tern, source="127.0.0.2")
