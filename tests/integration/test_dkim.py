@@ -4,7 +4,9 @@ Tern signs (rsa-sha256 and ed25519-sha256 at once, keys made by `tern dkim keyge
 from mynetworks on its way through a running ternd; dkimpy verifies both signatures with a
 dnsfunc that serves the TXT records keygen printed (no network). The other way, dkimpy
 signs messages with folded headers, trailing whitespace, an empty body, l=, ed25519 and
-rsa-sha1, and `tern check dkim --dns-file` verifies them. Run with /usr/bin/python3.
+rsa-sha1, and `tern check dkim --dns-file` verifies them. OpenDKIM is the second peer
+(opendkim-genkey keys sign in ternd; opendkim-testmsg signs, Tern verifies), and a small
+loopback DNS server feeds the live-DNS path. Run with /usr/bin/python3.
 """
 
 import os
@@ -264,6 +266,61 @@ class TernVerifiesTest(TernTestCase):
                                             "header.i=@football.example.com header.s=brisbane "
                                             "header.a=ed25519-sha256 header.b=9/dsDChY"), lines[0])
         self.assertTrue(lines[1].startswith("dkim=pass (1024-bit key)"), lines[1])
+
+
+class OpenDkimTest(TernTestCase):
+    """OpenDKIM (Debian's opendkim-tools) as the second independent implementation: its
+    opendkim-genkey keys sign in ternd, and opendkim-testmsg's signatures verify in Tern.
+    Both tools work offline here; OpenDKIM's verifiers would ask the system resolver."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="tern-opendkim-")
+        self.addCleanup(subprocess.run, ["rm", "-rf", self.dir])
+        os.chmod(self.dir, 0o755)
+        subprocess.run(["opendkim-genkey", "-D", self.dir, "-d", "example.test", "-s", "odk"],
+                       check=True, timeout=120)
+        with open(os.path.join(self.dir, "odk.txt")) as f:
+            self.record = txt_data(f.read())
+        self.assertIn("k=rsa; ", self.record)
+
+    def test_opendkim_testmsg_signature_verifies(self):
+        msg = (b"From: Alice <alice@example.test>\r\nTo: bob@example.net\r\nSubject: opendkim\r\n"
+               b"  folded   subject\r\nDate: Sat, 21 Nov 2026 10:00:00 +0000\r\n\r\nHello.  \r\n\r\n\r\n")
+        signed = subprocess.run(["opendkim-testmsg", "-C", "-d", "example.test", "-s", "odk",
+                                 "-k", os.path.join(self.dir, "odk.private")], input=msg,
+                                stdout=subprocess.PIPE, check=True, timeout=60).stdout
+        self.assertTrue(signed.startswith(b"DKIM-Signature: v=1; a=rsa-sha1;"), signed)
+        # opendkim-testmsg signs with rsa-sha1 while its key record says h=sha256: Tern
+        # refuses that by default, by the record's h= when sha1 is allowed, and passes it
+        # when both allow it.
+        tern = self.new_tern(main_cf={"dkim_allow_rsa_sha1": "yes"})
+        records = os.path.join(self.dir, "records")
+        for record, args, want in ((self.record, (), "dkim=permerror (rsa-sha1 is not accepted"),
+                                   (self.record, ("-c", tern.dir), "dkim=permerror (key record's h="),
+                                   (self.record.replace("h=sha256; ", ""), ("-c", tern.dir), "dkim=pass")):
+            with open(records, "w") as f:
+                f.write("odk._domainkey.example.test %s\n" % record)
+            out = subprocess.run([TERN, "check", "dkim", "--dns-file", records] + list(args), input=signed,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+            self.assertTrue(out.stdout.decode().startswith(want), out.stdout + out.stderr)
+            self.assertEqual(out.returncode, 0 if want == "dkim=pass" else 1)
+
+    def test_ternd_signs_with_an_opendkim_genkey_key(self):
+        key = os.path.join(self.dir, "odk.private")
+        if os.geteuid() == 0:
+            os.chown(key, 65534, 65534)
+        tern = self.new_tern()
+        tern.write_file("keys", "k example.test:odk:%s\n" % key)
+        tern.set_param("dkim_signing_table", "inline:{ example.test=k }")
+        tern.set_param("dkim_key_table", "texthash:" + tern.path("keys"))
+        tern.write_config()
+        tern.start()
+        with tern.smtp() as s:
+            s.sendmail("alice@example.test", ["bob@example.test"],
+                       "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: k\r\n\r\nbody\r\n")
+        msg = crlf(tern.wait_for_maildir("bob", 1)[0])
+        records = {"odk._domainkey.example.test.": self.record.encode()}
+        self.assertTrue(dkim.DKIM(msg).verify(dnsfunc=lambda name, timeout=5: records.get(name.decode())))
 
 
 class KeyServer:
