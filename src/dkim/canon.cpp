@@ -59,16 +59,18 @@ std::string canon_header(Canon c, std::string_view field) {
     append_crlf(out, field);
     return out;
   }
-  size_t colon = field.find(':');
-  std::string_view name = field.substr(0, colon);
+  // Unfolding removes every line break, a stray CR in a malformed name included.
+  std::string unfolded;
+  for (char ch : field)
+    if (ch != '\r' && ch != '\n') unfolded += ch;
+  std::string_view f = unfolded;
+  size_t colon = f.find(':');
+  std::string_view name = f.substr(0, colon);
   while (!name.empty() && is_wsp(name.back())) name.remove_suffix(1);
   out = lower(name);
   out += ':';
   if (colon == std::string_view::npos) return out;
-  std::string unfolded;
-  for (char ch : field.substr(colon + 1))
-    if (ch != '\r' && ch != '\n') unfolded += ch;
-  out += squeeze_wsp(unfolded);  // also drops the WSP after the colon
+  out += squeeze_wsp(f.substr(colon + 1));  // also drops the WSP after the colon
   return out;
 }
 

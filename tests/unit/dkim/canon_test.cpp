@@ -14,6 +14,7 @@ TEST(DkimCanon, RfcExampleHeaders) {
   EXPECT_EQ(canon_header(Canon::simple, "B : Y\n\tZ"), "B : Y\r\n\tZ");  // LF counts as CRLF
   EXPECT_EQ(canon_header(Canon::relaxed, "Subject:"), "subject:");
   EXPECT_EQ(canon_header(Canon::relaxed, "Broken"), "broken:");
+  EXPECT_EQ(canon_header(Canon::relaxed, "Na\rme : v\r"), "name:v");  // stray CRs (found by fuzzing)
 }
 
 TEST(DkimCanon, RfcExampleBody) {
