@@ -62,6 +62,8 @@ class Verifier {
     bool decided = false;
   };
   void check(Candidate& c, std::string_view txt);
+  // The body hash the signature's c=, a= and l= call for; "" when l= is longer than the
+  // canonical body (§3.5: such a signature cannot be valid).
   std::string body_hash(const Signature& s) const;
   std::string header_data(const Candidate& c) const;
 

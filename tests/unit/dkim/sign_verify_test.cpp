@@ -114,6 +114,21 @@ TEST_F(DkimSignVerify, SimpleCanonicalizationIsStrict) {
   EXPECT_EQ(check(trailing)[0].result, Outcome::pass);
 }
 
+// A signature with l= put in afterwards (its b= no longer matches; the body check comes first).
+std::string with_length(const std::string& signed_msg, uint64_t l) {
+  std::string out = signed_msg;
+  out.insert(out.find("bh="), "l=" + std::to_string(l) + "; ");
+  return out;
+}
+
+TEST_F(DkimSignVerify, LengthLongerThanTheBodyFails) {
+  // The body hash check comes first, so a made-up l= is refused before any signature check.
+  std::string msg = with_length(signed_by(rsa), 1000);
+  auto res = check(msg);
+  EXPECT_EQ(res[0].result, Outcome::fail);
+  EXPECT_EQ(res[0].reason, "l= is longer than the body");
+}
+
 TEST_F(DkimSignVerify, BodyLengthLimitCoversOnlyThatPrefix) {
   // Make l= by hand: sign, then put l= into a signature over the same prefix.
   std::string canon = canon_body(Canon::relaxed, "Hi.\n");
