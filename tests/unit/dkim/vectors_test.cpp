@@ -108,6 +108,20 @@ TEST_F(DkimpyData, EximEd25519AndGmailDegenerateFolding) {
   EXPECT_EQ(gmail.front().key_bits, 2048);
 }
 
+// dkimpy's l= signature (tests/data/dkim-length/README.md): l=27 covers "First line.\r\n"
+// and "Second line.\r\n" relaxed; more body may follow, less may not.
+TEST_F(DkimpyData, LengthTagFromDkimpy) {
+  std::string msg = data_file("dkim-length/length.msg");
+  ASSERT_FALSE(msg.empty());
+  EXPECT_EQ(verify_message(msg, r, {})[0].result, Outcome::pass) << verify_message(msg, r, {})[0].reason;
+  EXPECT_EQ(verify_message(msg + "appended by a list\n", r, {})[0].result, Outcome::pass);
+  std::string shorter = msg.substr(0, msg.rfind("Second"));
+  EXPECT_EQ(verify_message(shorter, r, {})[0].reason, "l= is longer than the body");
+  std::string changed = msg;
+  changed.replace(changed.find("Second"), 6, "Fourth");
+  EXPECT_EQ(verify_message(changed, r, {})[0].reason, "body hash mismatch");
+}
+
 // The RFC 8463 message's RSA signature against the variant key records dkimpy tests.
 TEST(DkimpyVariants, BadKeyRecords) {
   std::string msg = data_file("dkimpy-data/rfc6376.signed.msg");
