@@ -17,8 +17,10 @@ int dns_main(int argc, char** argv);
 int postmap_main(int argc, char** argv);
 int postalias_main(int argc, char** argv);
 int newaliases_main(int argc, char** argv);
-int check_main(int argc, char** argv);      // tern check spf|... (check.cpp)
-int check_spf_main(int argc, char** argv);  // tern check spf
+int check_main(int argc, char** argv);       // tern check spf|dkim|dmarc (check.cpp)
+int check_spf_main(int argc, char** argv);   // tern check spf
+int check_dkim_main(int argc, char** argv);  // tern check dkim
+int dkim_main(int argc, char** argv);        // tern dkim keygen
 int dispatch(int argc, char** argv);
 
 }  // namespace tern::cli
