@@ -13,10 +13,15 @@ int postsuper_main(int argc, char** argv);
 int sendmail_main(int argc, char** argv);
 int qshape_main(int argc, char** argv);
 int route_main(int argc, char** argv);
+int dns_main(int argc, char** argv);
 int postmap_main(int argc, char** argv);
 int postalias_main(int argc, char** argv);
 int newaliases_main(int argc, char** argv);
-int dmarc_main(int argc, char** argv);
+int check_main(int argc, char** argv);       // tern check spf|dkim|dmarc (check.cpp)
+int check_spf_main(int argc, char** argv);   // tern check spf
+int check_dkim_main(int argc, char** argv);  // tern check dkim
+int dkim_main(int argc, char** argv);        // tern dkim keygen
+int dmarc_main(int argc, char** argv);        // tern dmarc report (dmarc.cpp)
 int dispatch(int argc, char** argv);
 
 }  // namespace tern::cli
