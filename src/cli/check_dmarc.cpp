@@ -10,6 +10,7 @@
 #include <iterator>
 #include <string>
 
+#include "cli/check_args.hpp"
 #include "cli/commands.hpp"
 #include "cli/tool_env.hpp"
 #include "dkim/verify.hpp"
@@ -53,15 +54,10 @@ int check_dmarc_main(int argc, char** argv) {
     else return usage();
   }
   if (argc - optind != 3) return usage();
-  auto ip = IpAddress::parse(argv[optind]);
-  if (!ip) {
-    fatal_msg(kName, std::string("bad IP address: ") + argv[optind]);
-    return 64;
-  }
-  std::string mail_from = argv[optind + 1], helo = argv[optind + 2];
-  if (mail_from == "<>") mail_from.clear();
-  if (mail_from.size() > 2 && mail_from.front() == '<' && mail_from.back() == '>')
-    mail_from = mail_from.substr(1, mail_from.size() - 2);
+  auto ops = client_operands(kName, argv, optind);
+  if (!ops) return 64;
+  const std::string& mail_from = ops->mail_from;
+  const std::string& helo = ops->helo;
   auto cfg = load_config(kName, dir);
   if (!cfg) return 75;
   const auto& p = cfg->params;
@@ -77,15 +73,10 @@ int check_dmarc_main(int argc, char** argv) {
     }
   std::string message{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
 
-  spf::Query q = spf::mail_from_query(*ip, mail_from, helo);
+  spf::Query q = spf::mail_from_query(ops->ip, mail_from, helo);
   spf_settings->apply(q);
   spf::Outcome spf_out = spf::check_host_blocking(**resolver, q);
-  dkim::VerifyOptions opt;
-  opt.allow_rsa_sha1 = p.dkim_allow_rsa_sha1;
-  opt.min_key_bits = int(p.dkim_min_key_bits);
-  opt.clock_skew = int64_t(p.dkim_clock_skew.count());
-  opt.signature_limit = size_t(p.dkim_verify_signature_limit);
-  auto signatures = dkim::verify_message(message, **resolver, opt);
+  auto signatures = dkim::verify_message(message, **resolver, dkim_verify_options(p));
 
   dmarc::Input in{message, dmarc::spf_input(spf_out.verdict, mail_from, helo), dmarc::dkim_inputs(signatures), false};
   auto e = dns::run_blocking(**resolver, [&](dns::Resolver& r) { return dmarc::evaluate(r, settings->discovery(), in); });
