@@ -7,6 +7,7 @@
 
 #include "base/log.hpp"
 #include "base/strings.hpp"
+#include "delivery/smtp/dns_hosts.hpp"
 #include "delivery/smtp/establish.hpp"
 #include "maps/lookup.hpp"
 
@@ -73,7 +74,17 @@ Result<std::unique_ptr<Agent>> SmtpAgent::make(const AgentContext& c, bool lmtp,
   a->s_ = std::move(*s);
   a->service_ = c.service.entry.service;
   a->log_ = log::Logger(a->service_);
-  a->resolver_ = resolver ? std::move(resolver) : std::make_shared<HostsFileResolver>(a->s_.hosts_file);
+  if (!resolver) {
+    // LMTP nexthops are hosts, never mail domains: no MX step, addresses from the hosts file.
+    if (lmtp) {
+      resolver = std::make_shared<HostsFileResolver>(a->s_.hosts_file);
+    } else {
+      auto made = make_host_resolver(p, a->s_.ipv4, a->s_.ipv6, a->s_.hosts_file);
+      if (!made) return made.error();
+      resolver = std::move(*made);
+    }
+  }
+  a->resolver_ = std::move(resolver);
   auto tls = TlsClient::make(p, tls_params(p, lmtp));
   if (!tls) return tls.error();
   a->tls_ = std::move(*tls);
