@@ -17,6 +17,12 @@ namespace tern::delivery::smtp {
 struct HostAddress {
   std::string host;  // the name to log and to check certificates against
   IpAddress addr;
+  // DNSSEC, for DANE (dane.hpp): whether the MX lookup that named this host (for a host
+  // nexthop, its own address lookup) and the host's address lookup were secure, and the
+  // name the address lookup's CNAMEs ended at ("" for none). The hosts file vouches for nothing.
+  bool mx_secure = false;
+  bool addr_secure = false;
+  std::string canonical;
 };
 
 struct Resolution {
