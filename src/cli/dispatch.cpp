@@ -40,6 +40,7 @@ constexpr Entry kSub[] = {
     {"newaliases", newaliases_main, "rebuild every alias_database (newaliases)"},
     {"reload", reload_main, "make the running ternd re-read its configuration"},
     {"route", route_main, "show how an address is rewritten and routed, step by step"},
+    {"dane", dane_main, "print the TLSA record for a certificate (dane tlsa CERT.pem)"},
 };
 
 int usage() {
