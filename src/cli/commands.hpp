@@ -13,10 +13,12 @@ int postsuper_main(int argc, char** argv);
 int sendmail_main(int argc, char** argv);
 int qshape_main(int argc, char** argv);
 int route_main(int argc, char** argv);
+int dns_main(int argc, char** argv);
 int postmap_main(int argc, char** argv);
 int postalias_main(int argc, char** argv);
 int newaliases_main(int argc, char** argv);
 int dane_main(int argc, char** argv);
+int check_main(int argc, char** argv);
 int dispatch(int argc, char** argv);
 
 }  // namespace tern::cli

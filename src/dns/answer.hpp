@@ -4,6 +4,7 @@
 // form. rdata.hpp turns the wire form into addresses, MX, TXT, PTR and TLSA records.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,7 @@ namespace tern::dns {
 
 enum class Type : uint16_t { A = 1, NS = 2, CNAME = 5, PTR = 12, MX = 15, TXT = 16, AAAA = 28, TLSA = 52 };
 std::string_view type_name(Type t);
+std::optional<Type> parse_type(std::string_view name);  // "MX", "tlsa", ...; nullopt if unknown
 
 enum class Outcome {
   data,       // NOERROR with records of the type asked for

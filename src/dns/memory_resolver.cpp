@@ -15,12 +15,6 @@ std::string key_name(std::string_view name) {
   return lower(name);
 }
 
-std::optional<Type> parse_type(std::string_view t) {
-  for (Type x : {Type::A, Type::NS, Type::CNAME, Type::PTR, Type::MX, Type::TXT, Type::AAAA, Type::TLSA})
-    if (iequals(t, type_name(x))) return x;
-  return std::nullopt;
-}
-
 // `"part one" "part two"` as a zone file writes TXT; unquoted text is one string.
 std::vector<std::string> txt_parts(std::string_view v) {
   std::vector<std::string> parts;

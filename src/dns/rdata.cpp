@@ -20,6 +20,12 @@ std::string_view type_name(Type t) {
   return "?";
 }
 
+std::optional<Type> parse_type(std::string_view name) {
+  for (Type t : {Type::A, Type::NS, Type::CNAME, Type::PTR, Type::MX, Type::TXT, Type::AAAA, Type::TLSA})
+    if (iequals(name, type_name(t))) return t;
+  return std::nullopt;
+}
+
 std::string_view outcome_name(Outcome o) {
   switch (o) {
     case Outcome::data: return "data";
