@@ -45,7 +45,7 @@ Result<X509*> read_certificate(const std::string& path) {
   if (!f) return Error{path + ": cannot open: " + std::string(std::strerror(errno))};
   X509* x = PEM_read_X509(f, nullptr, nullptr, nullptr);
   std::fclose(f);
-  if (!x) return Error{path + ": " + tls::ssl_errors("no PEM certificate found")};
+  if (!x) return Error{path + ": no PEM certificate found (" + tls::ssl_errors("unreadable") + ")"};
   return x;
 }
 
