@@ -55,8 +55,10 @@ class SmtpAgent : public Agent {
   void run(Attempt& a, Connection& c, bool last) const;
   std::vector<HostAddress> addresses(const Nexthop& n, Resolution* res) const;
   Outcome finish(Attempt& a, bool destination_failed) const;
-  // At dane/dane-only: this host's policy by RFC 7672, or why it gets no session now.
-  std::optional<SessionError> dane_policy(const Destination& d, const HostAddress& h, TlsPolicy* out) const;
+  // At dane/dane-only: this host's policy by RFC 7672, or why it gets no session now
+  // (`requiretls`: RFC 8689 mail goes only where DANE verifies the server).
+  std::optional<SessionError> dane_policy(const Destination& d, const HostAddress& h, bool requiretls,
+                                          TlsPolicy* out) const;
 
   ClientSettings s_;
   std::string service_;
@@ -170,7 +172,8 @@ Outcome SmtpAgent::finish(Attempt& a, bool destination_failed) const {
   return out;
 }
 
-std::optional<SessionError> SmtpAgent::dane_policy(const Destination& d, const HostAddress& h, TlsPolicy* out) const {
+std::optional<SessionError> SmtpAgent::dane_policy(const Destination& d, const HostAddress& h, bool requiretls,
+                                                   TlsPolicy* out) const {
   TlsLevel level = d.tls.level;
   if (level != TlsLevel::dane && level != TlsLevel::dane_only) return std::nullopt;
   DaneHost host{h.host, h.canonical, d.nexthop.port, h.mx_secure, h.addr_secure};
@@ -179,6 +182,8 @@ std::optional<SessionError> SmtpAgent::dane_policy(const Destination& d, const H
   DaneDecision dec = decide(level, host, insecure_mx_, tlsa ? &*tlsa : nullptr, tls_->dane_digests());
   for (const auto& u : dec.unusable) log_.info("{}[{}]: unusable TLSA record {}", h.host, h.addr.to_string(), u);
   if (dec.defer) return SessionError{dec.dsn, dec.reason};
+  if (requiretls && dec.level != TlsLevel::dane)
+    return SessionError{"5.7.30", "REQUIRETLS support required, but DANE cannot verify host " + h.host + " (" + dec.reason + ")"};
   if (tls_->loglevel() >= 1 || dec.level != TlsLevel::dane)
     log_.info("{}[{}]: level {}: {}", h.host, h.addr.to_string(), level_name(dec.level), dec.reason);
   *out = apply(d.tls, dec);
@@ -272,7 +277,7 @@ Outcome SmtpAgent::deliver(const Request& r) const {
     const Destination& d = *tries[i].first;
     TlsPolicy tls = d.tls;
     Setup st;
-    if (auto refused = tries[i].second ? dane_policy(d, *tries[i].second, &tls) : std::nullopt) {
+    if (auto refused = tries[i].second ? dane_policy(d, *tries[i].second, r.message.envelope.requiretls, &tls) : std::nullopt) {
       st.failure = {SetupFailure::connect, *refused, "none"};
     } else {
       Target target{d.nexthop, d.text, tls, r.message.envelope.sender};

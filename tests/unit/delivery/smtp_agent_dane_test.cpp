@@ -131,6 +131,15 @@ TEST_F(SmtpAgentDane, InsecureMxIgnoresEvenAWrongRecord) {
   EXPECT_EQ(only.results[0].kind, DeliveryResult::deferred);
 }
 
+TEST_F(SmtpAgentDane, RequireTlsGoesOnlyWhereDaneVerifies) {
+  msg.envelope.requiretls = true;
+  auto out = send();  // secure zone, no TLSA: "may" is not enough for REQUIRETLS
+  EXPECT_EQ(out.results[0].kind, DeliveryResult::bounced);
+  EXPECT_EQ(out.results[0].dsn, "5.7.30");
+  EXPECT_NE(out.results[0].text.find("DANE cannot verify host mx.example.test"), std::string::npos) << out.results[0].text;
+  EXPECT_EQ(server.messages(), 0);
+}
+
 TEST_F(SmtpAgentDane, InsecureMxPolicyIsChecked) {
   dir.write("main.cf", "smtp_tls_dane_insecure_mx_policy = sometimes\nqueue_directory = " + dir.file("spool") + "\n");
   dir.write("master.cf", "smtp unix - - n - - smtp\n");
