@@ -71,6 +71,10 @@ DEFAULT_MAIN_CF = [
     # Mail for other domains stays in the queue (no test sends real mail): Postfix's
     # retry(8) transport defers it with this reason. Tests of the SMTP client override it.
     ("default_transport", "retry:4.4.1 " + "remote delivery is off in this test"),
+    # Nothing may ask the machine's resolver (it is off the machine): the smtp client finds
+    # hosts in /etc/hosts only. DNS tests start dns_peers.DnsPeers and set its tern_params()
+    # and smtp_dns_support_level.
+    ("smtp_dns_support_level", "disabled"),
 ]
 
 # The deferral reason mail to remote domains gets under the default test configuration.

@@ -118,7 +118,8 @@ class SmtpSinkTest(ClientCase):
         a = self.start_tern(main_cf={"default_transport": "smtp", "relayhost": ""})
         self.send(a, ["one@nowhere.invalid"])
         m = self.delivery(a, "one@nowhere.invalid", "deferred")
-        self.assertIn("MX lookup is not implemented yet (needs the DNS resolver)", m.group("text"))
+        self.assertEqual("Host or domain name not found: nowhere.invalid is not in /etc/hosts and DNS "
+                         "lookups are off (smtp_dns_support_level = disabled)", m.group("text"))
         self.assertEqual(m.group("dsn"), "4.4.3")
 
     def test_fallback_relay_after_a_dead_host(self):

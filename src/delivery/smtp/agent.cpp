@@ -8,7 +8,9 @@
 #include "base/log.hpp"
 #include "base/strings.hpp"
 #include "delivery/smtp/dane.hpp"
+#include "delivery/smtp/dns_hosts.hpp"
 #include "delivery/smtp/establish.hpp"
+#include "dns/unbound_resolver.hpp"
 #include "maps/lookup.hpp"
 
 namespace tern::delivery::smtp {
@@ -82,8 +84,24 @@ Result<std::unique_ptr<Agent>> SmtpAgent::make(const AgentContext& c, bool lmtp,
   a->s_ = std::move(*s);
   a->service_ = c.service.entry.service;
   a->log_ = log::Logger(a->service_);
-  a->resolver_ = resolver ? std::move(resolver) : std::make_shared<HostsFileResolver>(a->s_.hosts_file);
+  if (!resolver) {
+    // LMTP nexthops are hosts, never mail domains: no MX step, addresses from the hosts file.
+    if (lmtp) {
+      resolver = std::make_shared<HostsFileResolver>(a->s_.hosts_file);
+    } else {
+      auto made = make_host_resolver(p, a->s_.ipv4, a->s_.ipv6, a->s_.hosts_file);
+      if (!made) return made.error();
+      resolver = std::move(*made);
+    }
+  }
+  a->resolver_ = std::move(resolver);
   a->tlsa_ = std::move(tlsa);
+  if (!a->tlsa_ && !lmtp && lower(trim(p.smtp_dns_support_level)) == "dnssec" && !p.disable_dns_lookups) {
+    // TLSA lookups for DANE, through a resolver of their own (the host resolver keeps its one).
+    auto made = dns::make_resolver(p);
+    if (!made) return made.error();
+    a->tlsa_ = std::move(*made);
+  }
   auto insecure_mx = parse_insecure_mx_policy(p.smtp_tls_dane_insecure_mx_policy);
   if (!insecure_mx) return insecure_mx.error();
   a->insecure_mx_ = *insecure_mx;

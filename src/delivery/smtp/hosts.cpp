@@ -38,9 +38,8 @@ Resolution HostsFileResolver::resolve(const Nexthop& n) const {
     for (const auto& a : hosts_lookup(*text, name)) r.hosts.push_back({name, a});
   if (r.hosts.empty()) {
     r.dsn = "4.4.3";
-    r.error = "Host or domain name not found: " + name + " is not in " + path_ + ", and " +
-              (n.bracketed ? "host address" : "MX") +
-              " lookup is not implemented yet (needs the DNS resolver)";
+    r.error = "Host or domain name not found: " + name + " is not in " + path_ +
+              " and DNS lookups are off (smtp_dns_support_level = disabled)";
   }
   return r;
 }

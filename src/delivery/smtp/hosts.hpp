@@ -1,9 +1,10 @@
 // Finding the addresses of a nexthop: the HostResolver interface (nexthop -> ordered list
-// of (hostname, address)), and the only implementation so far, HostsFileResolver, which
-// reads /etc/hosts itself. There is no DNS yet: a bracketed IP literal needs no lookup, a
-// name is looked up in the hosts file only (never through getaddrinfo, whose resolver may
-// point off the machine), and a name not found there is deferred with a reason that says
-// MX lookups wait for the DNS resolver. The DNS work plugs an MX-aware resolver in here.
+// of (hostname, address)), and HostsFileResolver, which reads /etc/hosts itself: what the
+// smtp client uses when DNS is off (smtp_dns_support_level = disabled, disable_dns_lookups
+// = yes) and what the lmtp client uses. A bracketed IP literal needs no lookup, a name is
+// looked up in the hosts file only (never through getaddrinfo, whose resolver may point off
+// the machine), and a name not found there is deferred. The MX-aware resolver over DNS is
+// DnsHostResolver (dns_hosts.hpp).
 #pragma once
 #include <string>
 #include <string_view>
@@ -17,11 +18,13 @@ namespace tern::delivery::smtp {
 struct HostAddress {
   std::string host;  // the name to log and to check certificates against
   IpAddress addr;
-  // DNSSEC, for DANE (dane.hpp): whether the MX lookup that named this host (for a host
-  // nexthop, its own address lookup) and the host's address lookup were secure, and the
-  // name the address lookup's CNAMEs ended at ("" for none). The hosts file vouches for nothing.
+  // DNSSEC (DANE's precondition, RFC 7672 §2.2): whether the MX lookup that named `host`
+  // (for an implicit MX, the proof that the domain has no MX) and the address lookup that
+  // gave `addr` were validated as secure. Only DnsHostResolver under smtp_dns_support_level
+  // = dnssec sets them; literals, hosts-file entries and "enabled" leave them false.
   bool mx_secure = false;
   bool addr_secure = false;
+  // Where the address lookup's CNAMEs ended ("" for none): TLSA is looked up there first.
   std::string canonical;
 };
 

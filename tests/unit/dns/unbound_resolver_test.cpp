@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "config/config.hpp"
+#include "../test_params.hpp"
 #include "dns/rdata.hpp"
 #include "dns/unbound_answer.hpp"
 
@@ -119,13 +120,8 @@ TEST(UnboundAnswer, ServerFailuresAndResolverErrors) {
   EXPECT_NE(err.error.find("resolver error"), std::string::npos);
 }
 
-config::Params params(std::vector<std::pair<std::string, std::string>> settings) {
-  config::RawParams raw;
-  int line = 1;
-  for (const auto& [k, v] : settings) raw[k] = config::RawValue{v, "main.cf", line++};
-  auto p = config::build_params(raw, {}, "/etc/tern");
-  EXPECT_TRUE(p.ok()) << (p.ok() ? "" : p.error().message);
-  return p.ok() ? *p : config::Params{};
+config::Params params(const std::vector<std::pair<std::string, std::string>>& settings) {
+  return tern::testing::test_params(settings);
 }
 
 TEST(UnboundOptions, FromTheParameters) {
