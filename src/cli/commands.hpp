@@ -17,6 +17,8 @@ int dns_main(int argc, char** argv);
 int postmap_main(int argc, char** argv);
 int postalias_main(int argc, char** argv);
 int newaliases_main(int argc, char** argv);
+int dane_main(int argc, char** argv);
+int check_main(int argc, char** argv);
 int dispatch(int argc, char** argv);
 
 }  // namespace tern::cli

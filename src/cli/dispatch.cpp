@@ -41,6 +41,8 @@ constexpr Entry kSub[] = {
     {"reload", reload_main, "make the running ternd re-read its configuration"},
     {"route", route_main, "show how an address is rewritten and routed, step by step"},
     {"dns", dns_main, "look a name up through Tern's resolver (outcome, DNSSEC status, records)"},
+    {"dane", dane_main, "print the TLSA record for a certificate (dane tlsa CERT.pem)"},
+    {"check", check_main, "check a domain's mail TLS: MX hosts, TLSA records, DANE level (check tls DOMAIN)"},
 };
 
 int usage() {
