@@ -3,6 +3,7 @@
 #include "delivery/smtp/agent.hpp"
 
 #include <algorithm>
+#include <ctime>
 #include <deque>
 
 #include "base/log.hpp"
@@ -10,6 +11,7 @@
 #include "delivery/smtp/dane.hpp"
 #include "delivery/smtp/dns_hosts.hpp"
 #include "delivery/smtp/establish.hpp"
+#include "delivery/smtp/sts.hpp"
 #include "dns/unbound_resolver.hpp"
 #include "maps/lookup.hpp"
 
@@ -38,6 +40,7 @@ class SmtpAgent : public Agent {
     std::string text;
     Nexthop nexthop;
     TlsPolicy tls;
+    std::optional<sts::Policy> sts;  // an MTA-STS policy in enforce mode
   };
   struct Attempt {  // shared state of one deliver() call
     const Request& r;
@@ -61,12 +64,20 @@ class SmtpAgent : public Agent {
   // (`requiretls`: RFC 8689 mail goes only where DANE verifies the server).
   std::optional<SessionError> dane_policy(const Destination& d, const HostAddress& h, bool requiretls,
                                           TlsPolicy* out) const;
+  // MTA-STS (RFC 8461): the policy in force for a mail domain nexthop whose TLS level it may
+  // raise — not a table entry, not already verify/secure/fingerprint. DANE wins: at
+  // dane/dane-only the STS policy applies only to hosts DANE does not verify.
+  void apply_sts(Destination& d) const;
+  // Under an enforced STS policy: why `h` gets no session, or nullopt; raises `tls` to
+  // verification of the MX host name over TLS 1.2 or later where DANE does not verify.
+  std::optional<SessionError> sts_policy(const Destination& d, const HostAddress& h, TlsPolicy* tls) const;
 
   ClientSettings s_;
   std::string service_;
   log::Logger log_{"smtp"};
   std::shared_ptr<const HostResolver> resolver_;
   std::shared_ptr<dns::Resolver> tlsa_;
+  std::unique_ptr<StsPolicies> sts_;
   InsecureMxPolicy insecure_mx_ = InsecureMxPolicy::may;
   std::unique_ptr<TlsClient> tls_;
   std::unique_ptr<SaslClient> sasl_;
@@ -101,6 +112,17 @@ Result<std::unique_ptr<Agent>> SmtpAgent::make(const AgentContext& c, bool lmtp,
     auto made = dns::make_resolver(p);
     if (!made) return made.error();
     a->tlsa_ = std::move(*made);
+  }
+  if (p.mta_sts_enable && !lmtp) {
+    std::shared_ptr<dns::Resolver> dns = a->tlsa_;
+    if (!dns) {
+      auto made = dns::make_resolver(p);
+      if (!made) return Error{"mta_sts_enable: " + made.error().message};
+      dns = std::move(*made);
+    }
+    auto sts = StsPolicies::make(sts_settings(p), std::move(dns));
+    if (!sts) return sts.error();
+    a->sts_ = std::move(*sts);
   }
   auto insecure_mx = parse_insecure_mx_policy(p.smtp_tls_dane_insecure_mx_policy);
   if (!insecure_mx) return insecure_mx.error();
@@ -208,6 +230,37 @@ std::optional<SessionError> SmtpAgent::dane_policy(const Destination& d, const H
   return std::nullopt;
 }
 
+void SmtpAgent::apply_sts(Destination& d) const {
+  const Nexthop& n = d.nexthop;
+  if (!sts_ || n.kind != Nexthop::inet || n.bracketed || n.literal || d.tls.from_table) return;
+  TlsLevel level = d.tls.level;
+  if (level == TlsLevel::verify || level == TlsLevel::secure || level == TlsLevel::fingerprint) return;
+  StsLookup found = sts_->find(n.host, std::time(nullptr));
+  if (!found.policy) {
+    if (!found.note.empty() && tls_->loglevel() >= 2) log_.info("{}: no MTA-STS policy: {}", n.host, found.note);
+    return;
+  }
+  if (!found.note.empty()) log_.warning("{}: MTA-STS: {}", n.host, found.note);
+  if (found.policy->mode != sts::Mode::enforce) {
+    log_.info("{}: MTA-STS policy id {} ({}) in testing mode: not enforced", n.host, found.id, found.source);
+    return;
+  }
+  if (tls_->loglevel() >= 1)
+    log_.info("{}: MTA-STS policy id {} ({}) enforced", n.host, found.id, found.source);
+  d.sts = std::move(found.policy);
+}
+
+std::optional<SessionError> SmtpAgent::sts_policy(const Destination& d, const HostAddress& h, TlsPolicy* tls) const {
+  if (!d.sts) return std::nullopt;
+  if (!sts::mx_allowed(*d.sts, h.host))
+    return SessionError{"4.7.5", "MX host " + h.host + " is not allowed by the MTA-STS policy of " + d.nexthop.host};
+  if (tls->level == TlsLevel::dane) return std::nullopt;  // DANE verifies this host
+  tls->level = TlsLevel::verify;
+  tls->match = {"hostname"};
+  tls->protocols = std::vector<std::string>{">=TLSv1.2"};
+  return std::nullopt;
+}
+
 // Why this job cannot leave under its TLS policy at all, or nullopt.
 std::optional<SessionError> policy_refusal(const TlsPolicy& pol, const Request& r) {
   if (pol.level == TlsLevel::fingerprint)
@@ -224,7 +277,9 @@ Result<SmtpAgent::Destination> SmtpAgent::destination(std::string_view text) con
   if (!n) return n.error();
   auto pol = policy_for(text, *n);
   if (!pol) return pol.error();
-  return Destination{std::string(text), std::move(*n), std::move(*pol)};
+  Destination d{std::string(text), std::move(*n), std::move(*pol), std::nullopt};
+  apply_sts(d);
+  return d;
 }
 
 // The destinations to try in order: the job's nexthop, then smtp_fallback_relay.
@@ -295,7 +350,12 @@ Outcome SmtpAgent::deliver(const Request& r) const {
     const Destination& d = *tries[i].first;
     TlsPolicy tls = d.tls;
     Setup st;
-    if (auto refused = tries[i].second ? dane_policy(d, *tries[i].second, r.message.envelope.requiretls, &tls) : std::nullopt) {
+    std::optional<SessionError> refused;
+    if (tries[i].second) {
+      refused = dane_policy(d, *tries[i].second, r.message.envelope.requiretls, &tls);
+      if (!refused) refused = sts_policy(d, *tries[i].second, &tls);
+    }
+    if (refused) {
       st.failure = {SetupFailure::connect, *refused, "none"};
     } else {
       Target target{d.nexthop, d.text, tls, r.message.envelope.sender};
