@@ -237,6 +237,17 @@ class DaneDelivery(harness.TernTestCase):
         self.send("bob@plain.test")
         self.assertDelivered("bob@plain.test", "Untrusted")
 
+    def test_without_dnssec_dane_acts_as_may(self):
+        self.tern.stop()
+        self.tern.set_param("smtp_dns_support_level", "enabled")
+        self.tern.write_config()
+        self.tern.start()
+        self.tern.mark = 0
+        self.send("bob@good.test")
+        self.assertDelivered("bob@good.test", "Untrusted")
+        self.tern.wait_for_log(r"^warning: smtp_tls_security_level = dane needs smtp_dns_support_level = dnssec: "
+                               r"no host is DANE-secure")
+
     def test_bogus_zone_defers(self):
         self.send("bob@broken.test")
         m = self.outcome("bob@broken.test", "deferred")
