@@ -153,7 +153,7 @@ class DaneDelivery(harness.TernTestCase):
         cls.pki_dir = tempfile.mkdtemp(prefix="tern-dane-pki-")
         os.chmod(cls.pki_dir, 0o755)
         pki = harness.TestPki(cls.pki_dir)
-        zones = ["good", "ta", "bad", "notlsa", "plain", "broken"]
+        zones = ["good", "ta", "bad", "notlsa", "plain", "broken", "alias"]
         cert, key, chain = issue(cls.pki_dir, pki.ca_cert, pki.ca_key, "mx", ["mx.%s.test" % z for z in zones])
         # The MX host of every zone: a ternd that takes mail for bob@ZONE.test over STARTTLS.
         cls.mx = harness.Tern(main_cf={
@@ -170,6 +170,8 @@ class DaneDelivery(harness.TernTestCase):
             "ta.test": with_tlsa("2 1 1 " + ca),
             "bad.test": with_tlsa("3 1 1 " + ca),  # the CA's key is not the server's
             "notlsa.test": host,
+            # The MX host is an alias of mx.good.test: TLSA at the CNAME target first (RFC 7672 §2.2.2).
+            "alias.test": {"@": [("MX", "10 mx")], "mx": [("CNAME", "mx.good.test.")]},
             "plain.test": dns_peers.Zone(with_tlsa("3 1 1 " + ca), signed=False),
             "broken.test": dns_peers.Zone(with_tlsa("3 1 1 " + leaf), bogus=True),
         }, port=harness.free_port(), auth_port=harness.free_port())
@@ -220,6 +222,10 @@ class DaneDelivery(harness.TernTestCase):
         self.send("bob@ta.test")
         self.assertDelivered("bob@ta.test", "Verified")
 
+    def test_tlsa_at_the_cname_target(self):
+        self.send("bob@alias.test")
+        self.assertDelivered("bob@alias.test", "Verified")
+
     def test_mismatched_record_defers(self):
         self.send("bob@bad.test")
         m = self.outcome("bob@bad.test", "deferred")
@@ -236,6 +242,17 @@ class DaneDelivery(harness.TernTestCase):
     def test_insecure_zone_ignores_its_tlsa_records(self):
         self.send("bob@plain.test")
         self.assertDelivered("bob@plain.test", "Untrusted")
+
+    def test_without_dnssec_dane_acts_as_may(self):
+        self.tern.stop()
+        self.tern.set_param("smtp_dns_support_level", "enabled")
+        self.tern.write_config()
+        self.tern.start()
+        self.tern.mark = 0
+        self.send("bob@good.test")
+        self.assertDelivered("bob@good.test", "Untrusted")
+        self.tern.wait_for_log(r"^warning: smtp_tls_security_level = dane needs smtp_dns_support_level = dnssec: "
+                               r"no host is DANE-secure")
 
     def test_bogus_zone_defers(self):
         self.send("bob@broken.test")

@@ -130,6 +130,9 @@ Result<std::unique_ptr<Agent>> SmtpAgent::make(const AgentContext& c, bool lmtp,
   auto tls = TlsClient::make(p, tls_params(p, lmtp));
   if (!tls) return tls.error();
   a->tls_ = std::move(*tls);
+  if (TlsLevel l = a->tls_->default_policy().level; (l == TlsLevel::dane || l == TlsLevel::dane_only) && !a->tlsa_)
+    a->log_.warning("{}_tls_security_level = {} needs smtp_dns_support_level = dnssec: no host is DANE-secure, "
+                    "so dane acts as may and dane-only defers", lmtp ? "lmtp" : "smtp", level_name(l));
   auto sasl = SaslClient::make(sasl_params(p, lmtp), c.cfg.directory);
   if (!sasl) return sasl.error();
   a->sasl_ = std::move(*sasl);
