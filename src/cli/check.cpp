@@ -7,13 +7,16 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/sts_check.hpp"
 #include "cli/tls_check.hpp"
 #include "cli/tool_env.hpp"
 #include "delivery/smtp/family.hpp"
 #include "delivery/smtp/tls_client.hpp"
+#include "dns/rdata.hpp"
 #include "dns/unbound_resolver.hpp"
 
 namespace tern::cli {
@@ -74,6 +77,21 @@ int check_tls(int argc, char** argv) {
   check.digests = (*tls)->dane_digests();
   int status = 1;
   std::fputs(tls_check_report(**resolver, check, &status).c_str(), stdout);
+
+  // MTA-STS, fetched afresh (no cache), for the MX hosts the DNS names now.
+  auto sts_s = delivery::smtp::sts_settings(p);
+  sts_s.cache_directory.clear();
+  auto sts = delivery::smtp::StsPolicies::make(sts_s, *resolver);
+  if (!sts) {
+    fatal_msg(kName, sts.error().message);
+    return 1;
+  }
+  std::vector<std::string> hosts;
+  dns::Answer mx = (*resolver)->lookup(check.domain, dns::Type::MX);
+  if (auto records = dns::mx_records(mx); records && mx.has_data())
+    for (const auto& r : *records) hosts.push_back(r.host);
+  if (hosts.empty() && mx.outcome == dns::Outcome::nodata) hosts.push_back(check.domain);
+  std::fputs(sts_check_report((*sts)->find(check.domain, std::time(nullptr)), hosts, p.mta_sts_enable).c_str(), stdout);
   return status;
 }
 

@@ -99,8 +99,13 @@ Result<std::string> StsPolicies::fetch(std::string_view domain) const {
 StsLookup StsPolicies::find(std::string_view domain, std::time_t now) const {
   StsLookup out;
   std::optional<sts::CachedPolicy> cached;
-  if (auto c = cache_.load(domain); c && c->has_value() && (*c)->fresh(now)) cached = std::move(**c);
-  else if (!c) out.note = "cache: " + c.error().message + "; ";
+  const bool caching = !s_.cache_directory.empty();
+  if (!caching) {
+  } else if (auto c = cache_.load(domain); c && c->has_value() && (*c)->fresh(now)) {
+    cached = std::move(**c);
+  } else if (!c) {
+    out.note = "cache: " + c.error().message + "; ";
+  }
   auto use_cached = [&](std::string why) {
     out.note += std::move(why);
     if (cached && cached->policy.mode != sts::Mode::none) {
@@ -137,7 +142,10 @@ StsLookup StsPolicies::find(std::string_view domain, std::time_t now) const {
   auto policy = sts::parse_policy(*text);
   if (!policy) return use_cached("bad policy: " + policy.error().message);
   sts::CachedPolicy fresh{record->id, now, *policy};
-  if (auto st = cache_.store(domain, fresh); !st) out.note += "cache: " + st.error().message + "; ";
+  if (!caching) {
+  } else if (auto st = cache_.store(domain, fresh); !st) {
+    out.note += "cache: " + st.error().message + "; ";
+  }
   if (policy->mode == sts::Mode::none) {
     out.note += "policy mode none";
     return out;

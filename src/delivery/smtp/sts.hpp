@@ -26,7 +26,7 @@
 namespace tern::delivery::smtp {
 
 struct StsSettings {
-  std::string cache_directory;     // mta_sts_cache_directory
+  std::string cache_directory;     // mta_sts_cache_directory; empty: no cache (tern check tls)
   std::chrono::seconds fetch_timeout{10};
   size_t size_limit = 65536;       // mta_sts_policy_size_limit
   std::string cafile;              // mta_sts_CAfile; empty: the system store
