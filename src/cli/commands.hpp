@@ -17,8 +17,12 @@ int dns_main(int argc, char** argv);
 int postmap_main(int argc, char** argv);
 int postalias_main(int argc, char** argv);
 int newaliases_main(int argc, char** argv);
-int dane_main(int argc, char** argv);
-int check_main(int argc, char** argv);
+int check_main(int argc, char** argv);       // tern check spf|dkim|dmarc (check.cpp)
+int check_spf_main(int argc, char** argv);   // tern check spf
+int check_dkim_main(int argc, char** argv);  // tern check dkim
+int dkim_main(int argc, char** argv);        // tern dkim keygen
+int check_tls_main(int argc, char** argv);   // tern check tls
+int dane_main(int argc, char** argv);        // tern dane tlsa
 int dispatch(int argc, char** argv);
 
 }  // namespace tern::cli

@@ -41,6 +41,10 @@ constexpr WordName kWords[] = {
     {"reject_sender_login_mismatch", Word::reject_sender_login_mismatch, false},
     {"reject_authenticated_sender_login_mismatch", Word::reject_authenticated_sender_login_mismatch, false},
     {"reject_unauthenticated_sender_login_mismatch", Word::reject_unauthenticated_sender_login_mismatch, false},
+    {"reject_spf_fail", Word::reject_spf_fail, false},
+    {"reject_spf_softfail", Word::reject_spf_softfail, false},
+    {"reject_spf_permerror", Word::reject_spf_permerror, false},
+    {"defer_spf_temperror", Word::defer_spf_temperror, false},
 };
 
 // "<x@y>: Recipient address rejected: " and friends, as Postfix words them.
@@ -78,7 +82,44 @@ Decision lookup(const maps::MapList& table, const std::vector<std::string>& keys
   }
   return {};
 }
+// The SPF words (pypolicyd-spf's choices): fail with the record's explanation, softfail,
+// permerror and temperror with what went wrong (RFC 7372 status codes).
+Decision spf_word(Word w, const Facts& f) {
+  if (!f.spf) return {};
+  const spf::Outcome& o = *f.spf;
+  std::string subj = subject(f, Stage::sender);
+  switch (w) {
+    case Word::reject_spf_fail:
+      if (o.verdict == spf::Verdict::fail)
+        return reject_with(550, subj + printable(o.explanation.empty() ? "SPF fail" : o.explanation, 400),
+                           smtp::Status::spf_failed);
+      break;
+    case Word::reject_spf_softfail:
+      if (o.verdict == spf::Verdict::softfail)
+        return reject_with(550, subj + "SPF softfail: the sender's domain does not designate this host",
+                           smtp::Status::spf_failed);
+      break;
+    case Word::reject_spf_permerror:
+      if (o.verdict == spf::Verdict::permerror)
+        return reject_with(550, subj + "SPF permerror: " + printable(o.problem, 300), smtp::Status::spf_error);
+      break;
+    case Word::defer_spf_temperror:
+      if (o.verdict == spf::Verdict::temperror)
+        return reject_with(451, subj + "SPF temperror: " + printable(o.problem, 300), smtp::Status::spf_error);
+      break;
+    default: break;
+  }
+  return {};
+}
 }  // namespace
+
+bool uses_spf(const RestrictionList& list) {
+  for (Word w : list.words)
+    if (w == Word::reject_spf_fail || w == Word::reject_spf_softfail || w == Word::reject_spf_permerror ||
+        w == Word::defer_spf_temperror)
+      return true;
+  return false;
+}
 
 // smtpd_sender_login_maps: who may use MAIL FROM <sender>. Postfix's rules: an
 // authenticated client must own the sender; an unauthenticated one must not use an owned one.
@@ -209,6 +250,10 @@ Decision evaluate(const RestrictionList& list, const Facts& f) {
       case Word::reject_sender_login_mismatch: d = login_mismatch(f, true, true); break;
       case Word::reject_authenticated_sender_login_mismatch: d = login_mismatch(f, true, false); break;
       case Word::reject_unauthenticated_sender_login_mismatch: d = login_mismatch(f, false, true); break;
+      case Word::reject_spf_fail:
+      case Word::reject_spf_softfail:
+      case Word::reject_spf_permerror:
+      case Word::defer_spf_temperror: d = spf_word(list.words[i], f); break;
       case Word::check_client_access:
         d = lookup(*list.tables[i], client_keys(f.client_name, f.client_addr), subject(f, Stage::client), f);
         break;

@@ -12,6 +12,7 @@
 #include "base/result.hpp"
 #include "maps/lookup.hpp"
 #include "smtp/reply.hpp"
+#include "spf/check.hpp"
 
 namespace tern::policy {
 
@@ -23,6 +24,7 @@ enum class Word {
   check_client_access, check_helo_access, check_sender_access, check_recipient_access,
   reject_sender_login_mismatch, reject_authenticated_sender_login_mismatch,
   reject_unauthenticated_sender_login_mismatch,
+  reject_spf_fail, reject_spf_softfail, reject_spf_permerror, defer_spf_temperror,
 };
 
 enum class Stage { client, helo, sender, recipient };
@@ -34,6 +36,9 @@ struct RestrictionList {
 };
 
 // `ctx` opens the tables named by check_*_access words.
+// Whether the list has an SPF word (the session then checks SPF before evaluating it).
+bool uses_spf(const RestrictionList& list);
+
 Result<RestrictionList> compile(std::string_view param, const std::vector<std::string>& words,
                                 const maps::OpenContext& ctx = {});
 
@@ -57,6 +62,8 @@ struct Facts {
   int relay_reject_code = 554;   // relay_domains_reject_code
   int access_reject_code = 554, access_defer_code = 450;
   int non_fqdn_code = 504, invalid_hostname_code = 501;
+  // The SPF check of the MAIL FROM identity (HELO for the null sender); null when not done.
+  const spf::Outcome* spf = nullptr;
 };
 
 enum class Verdict { dunno, permit, reject };

@@ -15,6 +15,7 @@
 #include "base/strings.hpp"
 #include "base/time.hpp"
 #include "message/cleanup.hpp"
+#include "message/dkim_sign.hpp"
 #include "message/header_rewrite.hpp"
 #include "message/maillog.hpp"
 #include "queue/control.hpp"
@@ -130,6 +131,12 @@ Result<std::shared_ptr<const ManagerSettings>> make_settings(std::shared_ptr<con
   auto hrc = HeaderRewriteClients::make(p);
   if (!hrc) return hrc.error();
   s->header_rewrite = std::move(*hrc);
+  s->dkim_signers = s->header_rewrite;
+  s->dkim_signers.all = s->dkim_signers.inet_interfaces = false;
+  s->dkim_signers.mynetworks = s->dkim_signers.sasl = true;
+  auto dkim = dkim::SigningPolicy::make(p, {cfg->directory, p.local_passwd_file});
+  if (!dkim) return dkim.error();
+  s->dkim_signing = std::move(*dkim);
   s->agents = std::move(*agents);
   s->backoff = {double(p.minimal_backoff_time.count()), double(p.maximal_backoff_time.count())};
   s->limits.default_concurrency = size_t(std::max<long long>(1, p.default_destination_concurrency_limit));
@@ -188,6 +195,18 @@ void QueueManager::submit(std::shared_ptr<Message> m, Done done) {
   CleanupOptions opt{p.always_add_missing_headers || is_local_client(m->envelope.client), s.myhostname};
   auto cr = cleanup(*m, opt);
   maillog::message_id(cleanup_, m->envelope.queue_id, cr.message_id);
+  if (s.dkim_signing->enabled() && s.dkim_signers.applies(m->envelope.client)) {
+    auto signed_ = dkim_sign(*m, *s.dkim_signing);
+    if (!signed_) {
+      cleanup_.warning("{}: DKIM signing: {}", m->envelope.queue_id, signed_.error().message);
+      if (done) done(Status(Error{"DKIM signing: " + signed_.error().message}));
+      return;
+    }
+    for (const auto& sig : signed_->signatures)
+      cleanup_.info("{}: DKIM-Signature field added ({})", m->envelope.queue_id, sig);
+    if (!signed_->skipped.empty())
+      cleanup_.info("{}: not DKIM-signed: {}", m->envelope.queue_id, signed_->skipped);
+  }
   in_memory_.insert(m->envelope.queue_id);
   pending_.push_back({std::move(m), std::move(done)});
   if (!committing_) start_commit();

@@ -25,6 +25,7 @@
 #include "base/result.hpp"
 #include "config/config.hpp"
 #include "delivery/agent.hpp"
+#include "dkim/signing_policy.hpp"
 #include "message/envelope.hpp"
 #include "queue/dsn.hpp"
 #include "queue/scheduler.hpp"
@@ -47,6 +48,8 @@ struct ManagerSettings {
   std::shared_ptr<const config::Config> cfg;
   route::Rewriter rewriter;  // cleanup's envelope rewriting; rewriter.resolver() routes
   HeaderRewriteClients header_rewrite;
+  HeaderRewriteClients dkim_signers;  // local submission, mynetworks, SASL-authenticated
+  std::shared_ptr<const dkim::SigningPolicy> dkim_signing;
   delivery::Agents agents;
   Backoff backoff;
   SchedulerLimits limits;

@@ -152,6 +152,7 @@ std::optional<smtp::Reply> Session::check_recipient(const std::string& addr, boo
   f.access_defer_code = int(pp.access_map_defer_code);
   f.non_fqdn_code = int(pp.non_fqdn_reject_code);
   f.invalid_hostname_code = int(pp.invalid_hostname_reject_code);
+  f.spf = spf_ ? &*spf_ : nullptr;
   auto authorized = ctx_->resolver.authorized_destination(domain);
   if (!authorized)
     return Reply{451, Status::system_error, "<" + addr + ">: Recipient address rejected: Temporary lookup failure"};

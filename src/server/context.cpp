@@ -2,6 +2,7 @@
 #include "server/context.hpp"
 
 #include "base/strings.hpp"
+#include "dns/unbound_resolver.hpp"
 #include "maps/lookup.hpp"
 #include "smtp/address.hpp"
 
@@ -68,6 +69,15 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
     auto c = policy::compile(l.name, *l.words, mctx);
     if (!c) return c.error();
     *l.out = std::move(*c);
+  }
+  if (policy::uses_spf(ctx->client_r) || policy::uses_spf(ctx->helo_r) || policy::uses_spf(ctx->sender_r) ||
+      policy::uses_spf(ctx->relay_r) || policy::uses_spf(ctx->recipient_r)) {
+    auto s = spf::settings(p);
+    if (!s) return s.error();
+    ctx->spf = std::move(*s);
+    auto dns = dns::make_resolver(p, io);
+    if (!dns) return Error{"SPF restrictions need the DNS: " + dns.error().message};
+    ctx->dns = std::move(*dns);
   }
   auto nets = parse_networks(p.mynetworks);
   if (!nets) return nets.error();

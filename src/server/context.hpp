@@ -3,18 +3,21 @@
 // keyword list. Sessions share it read-only through a shared_ptr; a reload makes a new one.
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/net.hpp"
 #include "base/result.hpp"
 #include "config/config.hpp"
+#include "dns/resolver.hpp"
 #include "maps/lookup.hpp"
 #include "policy/restrictions.hpp"
 #include "route/recipients.hpp"
 #include "route/resolve.hpp"
 #include "sasl/backend.hpp"
 #include "sasl/throttle.hpp"
+#include "spf/settings.hpp"
 #include "tls/server_context.hpp"
 
 namespace tern::server {
@@ -39,6 +42,10 @@ struct SmtpdContext {
   bool notify_policy = false, notify_protocol = false, notify_resource = false;
   std::string error_notice_recipient;  // qualified with $myorigin
   std::string notice_sender;           // $double_bounce_sender@$myorigin
+  // SPF: set when a restriction list names an SPF word (reject_spf_fail, ...); only then
+  // does a session check SPF (and add Received-SPF when spf_received_header = yes).
+  std::optional<spf::Settings> spf;
+  std::shared_ptr<dns::Resolver> dns;  // the resolver on the role's event loop, when needed
 
   bool in_mynetworks(const IpAddress& a) const;
   bool verp_allowed(const IpAddress& a) const;

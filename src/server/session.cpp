@@ -59,6 +59,8 @@ void Session::reset_transaction() {
   ret_.clear();
   verp_.clear();
   action_ = policy::MessageAction::none;
+  spf_.reset();
+  spf_header_.clear();
   smtputf8_ = false;
   requiretls_ = false;
   bdat_used_ = false;
@@ -182,7 +184,7 @@ asio::awaitable<smtp::Reply> Session::submit_message(std::string content, bool t
   m.envelope.smtputf8 = smtputf8_;
   m.envelope.requiretls = requiretls_;
   m.envelope.hold = action_ == policy::MessageAction::hold;
-  m.content = received_header(queue_id_);
+  m.content = spf_header_ + received_header(queue_id_);  // RFC 7208 §9.1: above our Received
   m.content += content;
   content.clear();
   queue::SubmitReply result;
@@ -349,6 +351,7 @@ asio::awaitable<void> Session::run() {
     }
     more_input_ = in_pos_ < in_.size();  // for reject_unauth_pipelining (dispatch)
     int errors_before = errors_;
+    if (spf_due(line)) co_await check_spf();
     Outcome o = dispatch(line);
     if (keep_transcript_) note("In ", line);
     // Postfix sleeps before every reply once the soft error limit has been reached.

@@ -24,6 +24,7 @@
 #include "smtp/command.hpp"
 #include "smtp/data_reader.hpp"
 #include "smtp/reply.hpp"
+#include "spf/check.hpp"
 
 namespace tern::server {
 
@@ -90,6 +91,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<smtp::Reply> unlisted(const std::string& addr, const char* role);
   std::optional<smtp::Reply> check_recipient(const std::string& addr, bool for_vrfy);
   std::string received_header(const std::string& qid) const;
+  asio::awaitable<void> check_spf();  // before the first RCPT of a transaction (spf.cpp)
+  bool spf_due(std::string_view line) const;
   void note(std::string_view dir, std::string_view text);
   asio::awaitable<void> send_notice();
   const config::Params& p() const { return *ctx_->params; }
@@ -128,6 +131,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string body_type_;
   std::string envid_, ret_, verp_;
   policy::MessageAction action_ = policy::MessageAction::none;  // HOLD / DISCARD from access tables
+  std::optional<spf::Outcome> spf_;  // this transaction's SPF result, once checked
+  std::string spf_header_;           // its Received-SPF header, when one is added
   bool smtputf8_ = false;
   bool requiretls_ = false;
   // BDAT: the content so far (CRLF already turned into LF), a CR held back at a chunk end.

@@ -28,6 +28,8 @@ std::string Reply::enhanced() const {
     case Status::utf8_required: detail = "6.7"; break;
     case Status::config_error: detail = "3.5"; break;
     case Status::bad_syntax_552: detail = "5.2"; break;
+    case Status::spf_failed: detail = "7.23"; break;
+    case Status::spf_error: detail = "7.24"; break;
   }
   std::string out(1, cls);
   out += '.';

@@ -30,6 +30,8 @@ enum class Status {
   utf8_required,       // 5.6.7 (RFC 6531: non-ASCII address without SMTPUTF8)
   config_error,        // 4.3.5 server configuration error
   bad_syntax_552,      // 5.5.2 syntax/semantics (non-FQDN, invalid names)
+  spf_failed,          // 5.7.23 SPF validation failed (RFC 7372)
+  spf_error,           // 5.7.24 / 4.7.24 SPF validation error (RFC 7372)
 };
 
 struct Reply {

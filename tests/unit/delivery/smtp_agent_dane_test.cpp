@@ -59,10 +59,10 @@ struct SmtpAgentDane : ::testing::Test {
   void publish(const std::string& record) {
     ASSERT_TRUE(dns->add("_" + std::to_string(server.port()) + "._tcp.mx.example.test", "TLSA", record).ok());
   }
-  Outcome send(std::string level = "dane", bool mx_secure = true, bool addr_secure = true) {
+  Outcome send(std::string level = "dane", bool mx_secure = true, bool addr_secure = true, std::string extra = "") {
     dir.write("main.cf", "myhostname = mail.example.test\nqueue_directory = " + dir.file("spool") +
                              "\ninet_protocols = ipv4\nsmtp_connection_cache_on_demand = no\n"
-                             "smtp_tls_security_level = " + level + "\n");
+                             "smtp_tls_security_level = " + level + "\n" + extra);
     dir.write("master.cf", "smtp unix - - n - - smtp\n");
     auto c = config::load(config::LoadOptions{dir.path()});
     EXPECT_TRUE(c.ok()) << c.error().message;
@@ -138,6 +138,15 @@ TEST_F(SmtpAgentDane, RequireTlsGoesOnlyWhereDaneVerifies) {
   EXPECT_EQ(out.results[0].dsn, "5.7.30");
   EXPECT_NE(out.results[0].text.find("DANE cannot verify host mx.example.test"), std::string::npos) << out.results[0].text;
   EXPECT_EQ(server.messages(), 0);
+}
+
+TEST_F(SmtpAgentDane, PolicyTableEntriesChooseDane) {
+  publish(tlsa(3, 1, 1, pk::pki().ec_cert.get()));  // wrong: only DANE would notice
+  EXPECT_EQ(send("may").results[0].kind, DeliveryResult::sent);
+  auto out = send("may", true, true, "smtp_tls_policy_maps = inline:{ example.test=dane-only }\n");
+  EXPECT_EQ(out.results[0].kind, DeliveryResult::deferred);
+  EXPECT_EQ(out.results[0].text, "Server certificate not verified for host " + relay());
+  EXPECT_EQ(server.messages(), 1);
 }
 
 TEST_F(SmtpAgentDane, InsecureMxPolicyIsChecked) {
