@@ -240,7 +240,9 @@ void SmtpAgent::apply_sts(Destination& d) const {
   if (level == TlsLevel::verify || level == TlsLevel::secure || level == TlsLevel::fingerprint) return;
   StsLookup found = sts_->find(n.host, std::time(nullptr));
   if (!found.policy) {
-    if (!found.note.empty() && tls_->loglevel() >= 2) log_.info("{}: no MTA-STS policy: {}", n.host, found.note);
+    // A policy announced in DNS that cannot be had is worth a warning; no record is normal.
+    if (found.announced) log_.warning("{}: MTA-STS: {}", n.host, found.note);
+    else if (!found.note.empty() && tls_->loglevel() >= 2) log_.info("{}: no MTA-STS policy: {}", n.host, found.note);
     return;
   }
   if (!found.note.empty()) log_.warning("{}: MTA-STS: {}", n.host, found.note);

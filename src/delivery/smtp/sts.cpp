@@ -127,6 +127,7 @@ StsLookup StsPolicies::find(std::string_view domain, std::time_t now) const {
   }
   auto record = sts::select_record(txts);
   if (!record) return use_cached(fmt::format("{}: {}", txt_name, record.error().message));
+  out.announced = true;
   if (cached && cached->id == record->id) {
     if (cached->policy.mode != sts::Mode::none) {
       out.policy = cached->policy;

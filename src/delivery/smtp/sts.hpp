@@ -40,6 +40,7 @@ struct StsLookup {
   std::string id;
   std::string source;                 // "cache", "fetched", or "" when there is none
   std::string note;                   // why there is none, or why a cached one was kept
+  bool announced = false;             // a valid _mta-sts record names a policy id
 };
 
 class StsPolicies {
