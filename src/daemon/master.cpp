@@ -398,6 +398,13 @@ Status prepare_queue_directory(const config::Params& p, const Identity& id) {
     // Before any role runs, so sendmail never finds it missing (and makes it as root).
     ::chmod((q + "/public").c_str(), 0755);
     ::chmod((q + "/maildrop").c_str(), 01733);
+    // The smtp client (as mail_owner) keeps fetched MTA-STS policies here.
+    if (p.mta_sts_enable && !p.mta_sts_cache_directory.empty()) {
+      const std::string& d = p.mta_sts_cache_directory;
+      if (auto s = make_dirs(d, 0700); !s) return s;
+      if (::chown(d.c_str(), id.uid, id.gid) != 0)
+        return Error{d + ": chown to " + id.user + ": " + errno_text(errno)};
+    }
     // Users of local_passwd_file have no system account: their homes are made here and
     // belong to them, since the privileged delivery helper delivers with their uid.
     if (!p.local_passwd_file.empty()) {

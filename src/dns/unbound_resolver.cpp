@@ -17,6 +17,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "base/file.hpp"
 #include "base/net.hpp"
 #include "base/strings.hpp"
 #include "config/config.hpp"
@@ -55,7 +56,7 @@ struct Context {
 
 // One libunbound context with Tern's settings and its own worker thread (not a forked
 // process: ternd's roles must not grow children behind the master's back).
-Result<ub_ctx*> new_context(const UnboundOptions& o, bool& validating) {
+Result<ub_ctx*> new_context(const UnboundOptions& o, const std::vector<std::string>& anchors) {
   Context c;
   c.ctx = ub_ctx_create();
   if (!c.ctx) return Error{"cannot create a libunbound context"};
@@ -78,14 +79,21 @@ Result<ub_ctx*> new_context(const UnboundOptions& o, bool& validating) {
   for (const auto& server : o.forward_servers)
     if (auto s = check(ub_ctx_set_fwd(c.ctx, server.c_str()), "dns_forward_servers: " + server); !s)
       return s.error();
-  std::error_code ec;
-  validating = !o.trust_anchor_file.empty() && std::filesystem::is_regular_file(o.trust_anchor_file, ec);
-  if (validating)
-    if (auto s = check(ub_ctx_add_ta_file(c.ctx, o.trust_anchor_file.c_str()),
-                       "dns_trust_anchor_file: " + o.trust_anchor_file);
-        !s)
-      return s.error();
+  for (const auto& rr : anchors)
+    if (auto s = check(ub_ctx_add_ta(c.ctx, rr.c_str()), "dns_trust_anchor_file: " + rr); !s) return s.error();
   return std::exchange(c.ctx, nullptr);
+}
+
+// The anchor file's records, read now: libunbound would read the file at the first lookup,
+// which may come after the role has chrooted. A missing file means no validation.
+Result<std::vector<std::string>> read_anchors(const std::string& path) {
+  std::error_code ec;
+  if (path.empty() || !std::filesystem::is_regular_file(path, ec)) return std::vector<std::string>{};
+  auto text = read_file(path);
+  if (!text) return Error{"dns_trust_anchor_file: " + text.error().message};
+  auto rrs = anchor_records(*text);
+  if (!rrs) return Error{"dns_trust_anchor_file: " + path + ": " + rrs.error().message};
+  return rrs;
 }
 
 // "addr" or "addr@port" with a literal address.
@@ -102,6 +110,37 @@ bool valid_server(std::string_view s) {
 }  // namespace
 
 std::span<const std::string_view> special_use_zones() { return kSpecialZones; }
+
+Result<std::vector<std::string>> anchor_records(std::string_view text) {
+  std::vector<std::string> out;
+  std::string rr;
+  int depth = 0;
+  int line_no = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t end = std::min(text.find('\n', pos), text.size());
+    std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    line = trim(line.substr(0, line.find(';')));
+    if (line.empty()) continue;
+    if (depth == 0 && line.front() == '$')
+      return Error{fmt::format("line {}: zone file directives are not supported", line_no)};
+    for (char c : line) {
+      if (c == '(') ++depth;
+      else if (c == ')') --depth;
+      else rr += c;
+    }
+    if (depth < 0) return Error{fmt::format("line {}: \")\" without \"(\"", line_no)};
+    if (depth > 0) {
+      rr += ' ';
+      continue;
+    }
+    out.push_back(std::move(rr));
+    rr.clear();
+  }
+  if (depth != 0) return Error{"unclosed \"(\" at the end"};
+  return out;
+}
 
 Result<UnboundOptions> unbound_options(const config::Params& p) {
   UnboundOptions o;
@@ -308,12 +347,14 @@ Result<std::shared_ptr<UnboundResolver>> UnboundResolver::make(const UnboundOpti
   std::shared_ptr<UnboundResolver> r(new UnboundResolver);
   r->blocking_ = std::make_unique<Blocking>();
   r->blocking_->timeout = o.timeout;
-  auto ctx = new_context(o, r->validating_);
+  auto anchors = read_anchors(o.trust_anchor_file);
+  if (!anchors) return anchors.error();
+  r->validating_ = !anchors->empty();
+  auto ctx = new_context(o, *anchors);
   if (!ctx) return ctx.error();
   r->blocking_->ctx = *ctx;
   if (io) {
-    bool ignored = false;
-    auto actx = new_context(o, ignored);
+    auto actx = new_context(o, *anchors);
     if (!actx) return actx.error();
     r->async_ = std::make_shared<Async>(*io, *actx, o.timeout);
   }

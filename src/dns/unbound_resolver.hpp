@@ -35,7 +35,7 @@ namespace tern::dns {
 
 struct UnboundOptions {
   std::vector<std::string> forward_servers;  // "192.0.2.1" or "127.0.0.1@5353"; empty: resolv.conf
-  std::string trust_anchor_file;             // DS/DNSKEY lines; "" or a missing file: no validation
+  std::string trust_anchor_file;             // DS/DNSKEY records; "" or a missing file: no validation
   std::chrono::milliseconds timeout{10000};  // one lookup, retries included
 };
 
@@ -45,6 +45,11 @@ Result<UnboundOptions> unbound_options(const config::Params& p);
 
 // The zones libunbound would otherwise answer itself that Tern resolves through the DNS.
 std::span<const std::string_view> special_use_zones();
+
+// A trust anchor file's DS/DNSKEY records, one string each: ';' comments dropped, records
+// spread over lines in parentheses joined. ($ORIGIN and other directives are an error.)
+// make() reads the file once, so a role may chroot before its first lookup.
+Result<std::vector<std::string>> anchor_records(std::string_view text);
 
 class UnboundResolver : public Resolver {
  public:

@@ -5,6 +5,7 @@
 // Answer made of length-prefixed records goes through the whole-answer helpers.
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
 

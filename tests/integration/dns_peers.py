@@ -33,6 +33,9 @@ Zones:
     gets, so Tern's validator finds every answer of the zone bogus (Unbound itself has the
     right DS and passes the data on).
 
+DnsPeers(zones, port=None, auth_port=None): give both ports from your own range (Unbound
+listens on `port`, Knot on `auth_port`, UDP and TCP); without them harness.free_port() picks.
+
 What a test uses:
   port               Unbound's port (127.0.0.1): dns_forward_servers = 127.0.0.1@port
   trust_anchor_file  DS lines of the signed zones (wrong ones for bogus zones):
@@ -46,7 +49,9 @@ What a test uses:
                      flushed (a running Tern may still hold the old answer for up to 5 s).
   stop()             stops Unbound and Knot by PID and removes the directory (TERN_KEEP=1 keeps it)
 
-Names outside the zones get REFUSED from Unbound; nothing is ever sent off the machine.
+Names outside the zones get REFUSED from Unbound (Tern: a temporary failure); nothing is
+ever sent off the machine. Tern reads the anchor file when its resolver is made, so make the
+resolver before a role chroots (or it cannot validate).
 """
 
 import os

@@ -3,12 +3,16 @@
 #include "delivery/smtp/agent.hpp"
 
 #include <algorithm>
+#include <ctime>
 #include <deque>
 
 #include "base/log.hpp"
 #include "base/strings.hpp"
+#include "delivery/smtp/dane.hpp"
 #include "delivery/smtp/dns_hosts.hpp"
 #include "delivery/smtp/establish.hpp"
+#include "delivery/smtp/sts.hpp"
+#include "dns/unbound_resolver.hpp"
 #include "maps/lookup.hpp"
 
 namespace tern::delivery::smtp {
@@ -22,7 +26,8 @@ std::optional<SessionError> policy_refusal(const TlsPolicy& pol, const Request& 
 class SmtpAgent : public Agent {
  public:
   static Result<std::unique_ptr<Agent>> make(const AgentContext& c, bool lmtp,
-                                             std::shared_ptr<const HostResolver> resolver);
+                                             std::shared_ptr<const HostResolver> resolver,
+                                             std::shared_ptr<dns::Resolver> tlsa);
   Outcome deliver(const Request& r) const override;
 
  private:
@@ -35,6 +40,7 @@ class SmtpAgent : public Agent {
     std::string text;
     Nexthop nexthop;
     TlsPolicy tls;
+    std::optional<sts::Policy> sts;  // an MTA-STS policy in enforce mode
   };
   struct Attempt {  // shared state of one deliver() call
     const Request& r;
@@ -54,11 +60,25 @@ class SmtpAgent : public Agent {
   void run(Attempt& a, Connection& c, bool last) const;
   std::vector<HostAddress> addresses(const Nexthop& n, Resolution* res) const;
   Outcome finish(Attempt& a, bool destination_failed) const;
+  // At dane/dane-only: this host's policy by RFC 7672, or why it gets no session now
+  // (`requiretls`: RFC 8689 mail goes only where DANE verifies the server).
+  std::optional<SessionError> dane_policy(const Destination& d, const HostAddress& h, bool requiretls,
+                                          TlsPolicy* out) const;
+  // MTA-STS (RFC 8461): the policy in force for a mail domain nexthop whose TLS level it may
+  // raise — not a table entry, not already verify/secure/fingerprint. DANE wins: at
+  // dane/dane-only the STS policy applies only to hosts DANE does not verify.
+  void apply_sts(Destination& d) const;
+  // Under an enforced STS policy: why `h` gets no session, or nullopt; raises `tls` to
+  // verification of the MX host name over TLS 1.2 or later where DANE does not verify.
+  std::optional<SessionError> sts_policy(const Destination& d, const HostAddress& h, TlsPolicy* tls) const;
 
   ClientSettings s_;
   std::string service_;
   log::Logger log_{"smtp"};
   std::shared_ptr<const HostResolver> resolver_;
+  std::shared_ptr<dns::Resolver> tlsa_;
+  std::unique_ptr<StsPolicies> sts_;
+  InsecureMxPolicy insecure_mx_ = InsecureMxPolicy::may;
   std::unique_ptr<TlsClient> tls_;
   std::unique_ptr<SaslClient> sasl_;
   std::vector<std::shared_ptr<const maps::Lookup>> policy_maps_;
@@ -66,7 +86,8 @@ class SmtpAgent : public Agent {
 };
 
 Result<std::unique_ptr<Agent>> SmtpAgent::make(const AgentContext& c, bool lmtp,
-                                               std::shared_ptr<const HostResolver> resolver) {
+                                               std::shared_ptr<const HostResolver> resolver,
+                                               std::shared_ptr<dns::Resolver> tlsa) {
   const config::Params& p = c.service.params;
   std::unique_ptr<SmtpAgent> a(new SmtpAgent);
   auto s = client_settings(p, lmtp);
@@ -85,19 +106,39 @@ Result<std::unique_ptr<Agent>> SmtpAgent::make(const AgentContext& c, bool lmtp,
     }
   }
   a->resolver_ = std::move(resolver);
+  a->tlsa_ = std::move(tlsa);
+  if (!a->tlsa_ && !lmtp && lower(trim(p.smtp_dns_support_level)) == "dnssec" && !p.disable_dns_lookups) {
+    // TLSA lookups for DANE, through a resolver of their own (the host resolver keeps its one).
+    auto made = dns::make_resolver(p);
+    if (!made) return made.error();
+    a->tlsa_ = std::move(*made);
+  }
+  if (p.mta_sts_enable && !lmtp) {
+    std::shared_ptr<dns::Resolver> dns = a->tlsa_;
+    if (!dns) {
+      auto made = dns::make_resolver(p);
+      if (!made) return Error{"mta_sts_enable: " + made.error().message};
+      dns = std::move(*made);
+    }
+    auto sts = StsPolicies::make(sts_settings(p), std::move(dns));
+    if (!sts) return sts.error();
+    a->sts_ = std::move(*sts);
+  }
+  auto insecure_mx = parse_insecure_mx_policy(p.smtp_tls_dane_insecure_mx_policy);
+  if (!insecure_mx) return insecure_mx.error();
+  a->insecure_mx_ = *insecure_mx;
   auto tls = TlsClient::make(p, tls_params(p, lmtp));
   if (!tls) return tls.error();
   a->tls_ = std::move(*tls);
+  if (TlsLevel l = a->tls_->default_policy().level; (l == TlsLevel::dane || l == TlsLevel::dane_only) && !a->tlsa_)
+    a->log_.warning("{}_tls_security_level = {} needs smtp_dns_support_level = dnssec: no host is DANE-secure, "
+                    "so dane acts as may and dane-only defers", lmtp ? "lmtp" : "smtp", level_name(l));
   auto sasl = SaslClient::make(sasl_params(p, lmtp), c.cfg.directory);
   if (!sasl) return sasl.error();
   a->sasl_ = std::move(*sasl);
-  maps::OpenContext ctx;
-  ctx.config_dir = c.cfg.directory;
-  for (const auto& spec : a->tls_->params().policy_maps) {
-    auto m = maps::open_map(spec, ctx);
-    if (!m) return Error{std::string(lmtp ? "lmtp" : "smtp") + "_tls_policy_maps: " + m.error().message};
-    a->policy_maps_.push_back(std::move(*m));
-  }
+  auto tables = open_policy_maps(a->tls_->params(), c.cfg.directory);
+  if (!tables) return tables.error();
+  a->policy_maps_ = std::move(*tables);
   ConnectionCache::Limits limits;
   limits.idle = a->s_.cache_time_limit;
   limits.lifetime = a->s_.reuse_time_limit;
@@ -107,17 +148,7 @@ Result<std::unique_ptr<Agent>> SmtpAgent::make(const AgentContext& c, bool lmtp,
 }
 
 Result<TlsPolicy> SmtpAgent::policy_for(std::string_view nexthop_text, const Nexthop& n) const {
-  if (n.kind == Nexthop::unix_socket) return TlsPolicy{};  // no TLS over a local socket
-  for (const auto& key : lookup_keys(nexthop_text, n))
-    for (const auto& m : policy_maps_) {
-      auto v = m->find(key);
-      if (!v) return Error{"TLS policy table " + m->spec() + ": " + v.error().message};
-      if (!*v) continue;
-      auto pol = parse_policy_entry(**v);
-      if (!pol) return Error{"TLS policy table " + m->spec() + ", entry for " + key + ": " + pol.error().message};
-      return *pol;
-    }
-  return tls_->default_policy();
+  return find_policy(policy_maps_, nexthop_text, n, tls_->default_policy());
 }
 
 std::vector<size_t> SmtpAgent::open_positions(const Attempt& a) {
@@ -184,12 +215,63 @@ Outcome SmtpAgent::finish(Attempt& a, bool destination_failed) const {
   return out;
 }
 
+std::optional<SessionError> SmtpAgent::dane_policy(const Destination& d, const HostAddress& h, bool requiretls,
+                                                   TlsPolicy* out) const {
+  TlsLevel level = d.tls.level;
+  if (level != TlsLevel::dane && level != TlsLevel::dane_only) return std::nullopt;
+  DaneHost host{h.host, h.canonical, d.nexthop.port, h.mx_secure, h.addr_secure};
+  std::optional<TlsaLookup> tlsa;
+  if (tlsa_ && wants_tlsa(level, host, insecure_mx_)) tlsa = find_tlsa(*tlsa_, host);
+  DaneDecision dec = decide(level, host, insecure_mx_, tlsa ? &*tlsa : nullptr, tls_->dane_digests());
+  for (const auto& u : dec.unusable) log_.info("{}[{}]: unusable TLSA record {}", h.host, h.addr.to_string(), u);
+  if (dec.defer) return SessionError{dec.dsn, dec.reason};
+  if (requiretls && dec.level != TlsLevel::dane)
+    return SessionError{"5.7.30", "REQUIRETLS support required, but DANE cannot verify host " + h.host + " (" + dec.reason + ")"};
+  if (tls_->loglevel() >= 1 || dec.level != TlsLevel::dane)
+    log_.info("{}[{}]: level {}: {}", h.host, h.addr.to_string(), level_name(dec.level), dec.reason);
+  *out = apply(d.tls, dec);
+  return std::nullopt;
+}
+
+void SmtpAgent::apply_sts(Destination& d) const {
+  const Nexthop& n = d.nexthop;
+  if (!sts_ || n.kind != Nexthop::inet || n.bracketed || n.literal || d.tls.from_table) return;
+  TlsLevel level = d.tls.level;
+  if (level == TlsLevel::verify || level == TlsLevel::secure || level == TlsLevel::fingerprint) return;
+  StsLookup found = sts_->find(n.host, std::time(nullptr));
+  if (!found.policy) {
+    // A policy announced in DNS that cannot be had is worth a warning; no record is normal.
+    if (found.announced) log_.warning("{}: MTA-STS: {}", n.host, found.note);
+    else if (!found.note.empty() && tls_->loglevel() >= 2) log_.info("{}: no MTA-STS policy: {}", n.host, found.note);
+    return;
+  }
+  if (!found.note.empty()) log_.warning("{}: MTA-STS: {}", n.host, found.note);
+  if (found.policy->mode != sts::Mode::enforce) {
+    log_.info("{}: MTA-STS policy id {} ({}) in testing mode: not enforced", n.host, found.id, found.source);
+    return;
+  }
+  if (tls_->loglevel() >= 1)
+    log_.info("{}: MTA-STS policy id {} ({}) enforced", n.host, found.id, found.source);
+  d.sts = std::move(found.policy);
+}
+
+std::optional<SessionError> SmtpAgent::sts_policy(const Destination& d, const HostAddress& h, TlsPolicy* tls) const {
+  if (!d.sts) return std::nullopt;
+  if (!sts::mx_allowed(*d.sts, h.host))
+    return SessionError{"4.7.5", "MX host " + h.host + " is not allowed by the MTA-STS policy of " + d.nexthop.host};
+  if (tls->level == TlsLevel::dane) return std::nullopt;  // DANE verifies this host
+  tls->level = TlsLevel::verify;
+  tls->match = {"hostname"};
+  tls->protocols = std::vector<std::string>{">=TLSv1.2"};
+  return std::nullopt;
+}
+
 // Why this job cannot leave under its TLS policy at all, or nullopt.
 std::optional<SessionError> policy_refusal(const TlsPolicy& pol, const Request& r) {
-  if (pol.level == TlsLevel::dane || pol.level == TlsLevel::dane_only || pol.level == TlsLevel::fingerprint)
-    return SessionError{"4.7.5", "TLS security level " + std::string(level_name(pol.level)) + " for " + r.nexthop +
-                                     " is not supported yet (DANE needs the DNS resolver)"};
-  if (r.message.envelope.requiretls && !pol.needs_verification())
+  if (pol.level == TlsLevel::fingerprint)
+    return SessionError{"4.7.5", "TLS security level fingerprint for " + r.nexthop + " is not supported yet"};
+  bool dane = pol.level == TlsLevel::dane || pol.level == TlsLevel::dane_only;  // verified per host, if at all
+  if (r.message.envelope.requiretls && !pol.needs_verification() && !dane)
     return SessionError{"5.7.30", "REQUIRETLS support required, but the TLS policy for " + r.nexthop + " is " +
                                       std::string(level_name(pol.level)) + ", not verify or secure"};
   return std::nullopt;
@@ -200,7 +282,9 @@ Result<SmtpAgent::Destination> SmtpAgent::destination(std::string_view text) con
   if (!n) return n.error();
   auto pol = policy_for(text, *n);
   if (!pol) return pol.error();
-  return Destination{std::string(text), std::move(*n), std::move(*pol)};
+  Destination d{std::string(text), std::move(*n), std::move(*pol), std::nullopt};
+  apply_sts(d);
+  return d;
 }
 
 // The destinations to try in order: the job's nexthop, then smtp_fallback_relay.
@@ -269,8 +353,19 @@ Outcome SmtpAgent::deliver(const Request& r) const {
   size_t sessions = 0;
   for (size_t i = 0; i < tries.size() && !open_positions(a).empty(); ++i) {
     const Destination& d = *tries[i].first;
-    Target target{d.nexthop, d.text, d.tls, r.message.envelope.sender};
-    Setup st = tries[i].second ? est.inet(target, *tries[i].second) : est.unix_socket(target);
+    TlsPolicy tls = d.tls;
+    Setup st;
+    std::optional<SessionError> refused;
+    if (tries[i].second) {
+      refused = dane_policy(d, *tries[i].second, r.message.envelope.requiretls, &tls);
+      if (!refused) refused = sts_policy(d, *tries[i].second, &tls);
+    }
+    if (refused) {
+      st.failure = {SetupFailure::connect, *refused, "none"};
+    } else {
+      Target target{d.nexthop, d.text, tls, r.message.envelope.sender};
+      st = tries[i].second ? est.inet(target, *tries[i].second) : est.unix_socket(target);
+    }
     bool limit = s_.mx_session_limit > 0 && sessions + 1 >= s_.mx_session_limit;
     if (!st.conn) {
       if (st.failure.kind == SetupFailure::session) ++sessions;
@@ -297,11 +392,12 @@ Outcome SmtpAgent::deliver(const Request& r) const {
 
 namespace tern::delivery {
 
-Result<std::unique_ptr<Agent>> make_smtp_agent(const AgentContext& c) { return smtp::SmtpAgent::make(c, false, nullptr); }
-Result<std::unique_ptr<Agent>> make_lmtp_agent(const AgentContext& c) { return smtp::SmtpAgent::make(c, true, nullptr); }
+Result<std::unique_ptr<Agent>> make_smtp_agent(const AgentContext& c) { return smtp::SmtpAgent::make(c, false, nullptr, nullptr); }
+Result<std::unique_ptr<Agent>> make_lmtp_agent(const AgentContext& c) { return smtp::SmtpAgent::make(c, true, nullptr, nullptr); }
 Result<std::unique_ptr<Agent>> make_client_agent(const AgentContext& c, bool lmtp,
-                                                 std::shared_ptr<const smtp::HostResolver> resolver) {
-  return smtp::SmtpAgent::make(c, lmtp, std::move(resolver));
+                                                 std::shared_ptr<const smtp::HostResolver> resolver,
+                                                 std::shared_ptr<dns::Resolver> tlsa) {
+  return smtp::SmtpAgent::make(c, lmtp, std::move(resolver), std::move(tlsa));
 }
 
 }  // namespace tern::delivery

@@ -40,6 +40,7 @@ struct DnsHostResolver::Found {
   bool secure = true;               // every answer that gave addresses was secure
   bool temporary = false;           // no addresses and some lookup failed temporarily
   dns::Answer failed;               // that lookup's answer (for the text)
+  std::string canonical;            // where CNAMEs led the address lookup ("" for nowhere)
 };
 
 std::vector<dns::Mx> order_mx(std::vector<dns::Mx> mx, std::mt19937& rng) {
@@ -70,6 +71,7 @@ DnsHostResolver::Found DnsHostResolver::addresses_of(const std::string& host) co
     }
     if (addrs->empty()) return;
     any_data = true;
+    if (!a.canonical.empty()) f.canonical = a.canonical;
     f.secure = f.secure && a.secure();
     for (auto& ip : *addrs)
       if (std::find(f.addrs.begin(), f.addrs.end(), ip) == f.addrs.end()) f.addrs.push_back(ip);
@@ -97,7 +99,8 @@ Resolution DnsHostResolver::host_addresses(const std::string& domain, bool mx_se
                        : failure("5.4.4", not_found(domain, type, false));
   }
   Resolution r;
-  for (const auto& ip : f.addrs) r.hosts.push_back({domain, ip, o_.dnssec && mx_secure, o_.dnssec && f.secure});
+  for (const auto& ip : f.addrs)
+    r.hosts.push_back({domain, ip, o_.dnssec && mx_secure, o_.dnssec && f.secure, f.canonical});
   return r;
 }
 
@@ -124,7 +127,7 @@ Resolution DnsHostResolver::from_mx(const std::string& domain, const dns::Answer
       continue;
     }
     for (const auto& ip : f.addrs)
-      r.hosts.push_back({m.host, ip, o_.dnssec && answer.secure(), o_.dnssec && f.secure});
+      r.hosts.push_back({m.host, ip, o_.dnssec && answer.secure(), o_.dnssec && f.secure, f.canonical});
   }
   if (!r.hosts.empty()) return r;
   std::string_view type = o_.ipv4 ? "A" : "AAAA";

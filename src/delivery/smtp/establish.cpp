@@ -105,7 +105,7 @@ std::optional<SessionError> Establisher::handshake(Connection& c, const Target& 
   if (!r.summary.empty() && tls_->loglevel() >= 1) log_.info("{}", r.summary);
   if (!r.ok) {
     if (r.handshake_failed && !t.tls.required()) *plaintext_retry = true;
-    log_.info("{}: {}", c.relay, r.error);
+    log_.info("{}: {}{}", c.relay, r.error, r.detail.empty() ? "" : " (" + r.detail + ")");
     return SessionError{r.dsn, r.error + (r.handshake_failed ? "" : " for host " + c.relay)};
   }
   c.tls = true;

@@ -24,6 +24,8 @@ struct HostAddress {
   // = dnssec sets them; literals, hosts-file entries and "enabled" leave them false.
   bool mx_secure = false;
   bool addr_secure = false;
+  // Where the address lookup's CNAMEs ended ("" for none): TLSA is looked up there first.
+  std::string canonical;
 };
 
 struct Resolution {

@@ -58,8 +58,12 @@ Result<std::unique_ptr<TlsClient>> TlsClient::make(const config::Params& p, TlsP
   // Check the protocol lists now, so a typo is a startup error.
   for (auto [list, name] : {std::pair{&t.protocols, "_tls_protocols"}, std::pair{&t.mandatory_protocols, "_tls_mandatory_protocols"}})
     if (auto r = tls::parse_protocols(*list, t.prefix + name); !r) return r.error();
+  auto digests = tls::parse_dane_digests(p.tls_dane_digests);
+  if (!digests) return digests.error();
+  c->digests_ = std::move(*digests);
   c->ctx_ = SSL_CTX_new(TLS_client_method());
   if (!c->ctx_) return Error{tls::ssl_errors("SSL_CTX_new failed")};
+  if (auto d = tls::enable_dane(c->ctx_, c->digests_); !d) return d.error();
   SSL_CTX_set_verify(c->ctx_, SSL_VERIFY_NONE, nullptr);  // checked after the handshake
   SSL_CTX_set_verify_depth(c->ctx_, int(t.verify_depth));
   std::string cafile(trim(t.ca_file)), capath(trim(t.ca_path));
@@ -148,15 +152,24 @@ TlsResult TlsClient::handshake(Channel& ch, const TlsPolicy& pol, const TlsTarge
     r.error = "TLS policy for " + t.nexthop + ": " + s.error().message;
     return r;
   }
-  std::string sni = pol.servername ? (*pol.servername == "hostname" ? t.hostname : *pol.servername)
-                                   : std::string(trim(tp_.servername));
-  if (sni == "hostname") sni = t.hostname;
-  if (sni == "nexthop") sni = t.nexthop;
-  if (!sni.empty()) SSL_set_tlsext_host_name(ssl, sni.c_str());
+  if (pol.dane_verify()) {
+    // The TLSA base domain is the SNI name; DANE-TA(2) also accepts the MX host and nexthop names.
+    if (auto s = tls::arm_dane(ssl, pol.tlsa_base, {t.hostname, t.nexthop}, pol.tlsa); !s) {
+      SSL_free(ssl);
+      r.error = "TLSA records for " + pol.tlsa_base + ": " + s.error().message;
+      return r;
+    }
+  } else {
+    std::string sni = pol.servername ? (*pol.servername == "hostname" ? t.hostname : *pol.servername)
+                                     : std::string(trim(tp_.servername));
+    if (sni == "hostname") sni = t.hostname;
+    if (sni == "nexthop") sni = t.nexthop;
+    if (!sni.empty()) SSL_set_tlsext_host_name(ssl, sni.c_str());
+  }
   auto key = std::make_unique<std::string>(t.nexthop + "&" + t.hostname + "&" + std::string(level_name(pol.level)));
   SSL_set_ex_data(ssl, client_index(), this);
   SSL_set_ex_data(ssl, cache_key_index(), key.release());
-  {
+  if (!pol.dane_verify()) {  // a resumed session skips the chain, and with it the DANE match
     std::lock_guard lock(mu_);
     auto* k = static_cast<std::string*>(SSL_get_ex_data(ssl, cache_key_index()));
     if (auto it = sessions_.find(*k); it != sessions_.end()) SSL_set_session(ssl, it->second);
@@ -169,14 +182,28 @@ TlsResult TlsClient::handshake(Channel& ch, const TlsPolicy& pol, const TlsTarge
   }
   SSL* s = const_cast<SSL*>(ch.tls());
   X509* peer = SSL_get0_peer_certificate(s);
-  r.trusted = peer && SSL_get_verify_result(s) == X509_V_OK;
+  long verify = SSL_get_verify_result(s);
+  r.trusted = peer && verify == X509_V_OK;
   r.reused = SSL_session_reused(s) == 1;
-  if (r.trusted)
+  if (pol.dane_verify()) {
+    std::string match = tls::dane_match(s);
+    r.verified = r.trusted && !match.empty();
+    r.detail = r.verified ? match : peer ? X509_verify_cert_error_string(verify) : "no server certificate";
+  } else if (r.trusted) {
     for (const auto& name : match_names(pol, t))
       if (!name.empty() && X509_check_host(peer, name.c_str(), name.size(), 0, nullptr) == 1) r.verified = true;
-  std::string_view trust = !peer ? "Anonymous" : r.verified && pol.needs_verification() ? "Verified"
+  } else if (peer && pol.needs_verification()) {
+    r.detail = X509_verify_cert_error_string(verify);
+  }
+  // DANE after an insecure MX lookup authenticates the key, not the name: "Trusted" (as Postfix).
+  bool named = !pol.dane_verify() || pol.dane_name_secure;
+  std::string_view trust = !peer ? "Anonymous" : r.verified && pol.needs_verification() && named ? "Verified"
                                                : r.trusted ? "Trusted" : "Untrusted";
   r.summary = client_summary(s, trust, t.peer);
+  if (pol.dane_verify() && !r.verified) {
+    r.error = "Server certificate not verified";
+    return r;
+  }
   if (pol.needs_verification() && !r.trusted) {
     r.error = "Server certificate not trusted";
     return r;
@@ -187,6 +214,18 @@ TlsResult TlsClient::handshake(Channel& ch, const TlsPolicy& pol, const TlsTarge
   }
   r.ok = true;
   return r;
+}
+
+Result<std::vector<std::shared_ptr<const maps::Lookup>>> open_policy_maps(const TlsParams& tp, const std::string& config_dir) {
+  maps::OpenContext ctx;
+  ctx.config_dir = config_dir;
+  std::vector<std::shared_ptr<const maps::Lookup>> out;
+  for (const auto& spec : tp.policy_maps) {
+    auto m = maps::open_map(spec, ctx);
+    if (!m) return Error{tp.prefix + "_tls_policy_maps: " + m.error().message};
+    out.push_back(std::move(*m));
+  }
+  return out;
 }
 
 std::string client_summary(const SSL* ssl, std::string_view trust, std::string_view peer) {

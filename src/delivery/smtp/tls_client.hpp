@@ -2,7 +2,8 @@
 // certificate), per-connection protocol and cipher settings from the effective TlsPolicy,
 // the handshake over a Channel, the peer check Postfix makes at each level (Untrusted,
 // Trusted: the chain verifies; Verified: it also matches a required name — hostname at
-// "verify", nexthop/dot-nexthop at "secure" by default), the log line
+// "verify", nexthop/dot-nexthop at "secure" by default; at "dane" with usable TLSA records,
+// OpenSSL's DANE verification with the TLSA base domain as SNI name), the log line
 //   Verified TLS connection established to mx.example.net[192.0.2.1]:25: TLSv1.3 with
 //   cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519 server-signature
 //   RSA-PSS (2048 bits) server-digest SHA256
@@ -22,6 +23,7 @@
 #include "delivery/smtp/channel.hpp"
 #include "delivery/smtp/family.hpp"
 #include "delivery/smtp/tls_policy.hpp"
+#include "tls/dane.hpp"
 
 namespace tern::delivery::smtp {
 
@@ -40,6 +42,7 @@ struct TlsResult {
   bool trusted = false, verified = false;
   bool reused = false;            // the handshake resumed a cached session
   std::string summary;   // the log line
+  std::string detail;    // why verification failed (OpenSSL's reason, the DANE match), for the log
 };
 
 class TlsClient {
@@ -53,6 +56,8 @@ class TlsClient {
   // smtp_tls_loglevel (lmtp_tls_loglevel): 1 logs the summary line, 2 also session cache activity.
   long long loglevel() const { return tp_.loglevel; }
   const TlsParams& params() const { return tp_; }
+  // tls_dane_digests, parsed: what RFC 7672's decision may use (dane.hpp).
+  const tls::DaneDigests& dane_digests() const { return digests_; }
   // The names a certificate must match under `pol` for `t`.
   std::vector<std::string> match_names(const TlsPolicy& pol, const TlsTarget& t) const;
   // Handshake and peer check on `ch` (STARTTLS already accepted).
@@ -68,10 +73,14 @@ class TlsClient {
   TlsParams tp_;
   SSL_CTX* ctx_ = nullptr;
   TlsPolicy default_;
+  tls::DaneDigests digests_;
   std::vector<std::string> verify_match_, secure_match_;
   std::mutex mu_;
   std::map<std::string, SSL_SESSION*> sessions_;
 };
+
+// The tables of smtp_tls_policy_maps (lmtp_tls_policy_maps), opened; errors name the parameter.
+Result<std::vector<std::shared_ptr<const maps::Lookup>>> open_policy_maps(const TlsParams& tp, const std::string& config_dir);
 
 // Postfix's client summary line (without the peer's certificate details).
 std::string client_summary(const SSL* ssl, std::string_view trust, std::string_view peer);

@@ -84,4 +84,19 @@ std::vector<std::string> lookup_keys(std::string_view nexthop_text, const Nextho
   return keys;
 }
 
+Result<TlsPolicy> find_policy(const std::vector<std::shared_ptr<const maps::Lookup>>& tables, std::string_view nexthop_text,
+                              const Nexthop& n, const TlsPolicy& fallback) {
+  if (n.kind == Nexthop::unix_socket) return TlsPolicy{};  // no TLS over a local socket
+  for (const auto& key : lookup_keys(nexthop_text, n))
+    for (const auto& m : tables) {
+      auto v = m->find(key);
+      if (!v) return Error{"TLS policy table " + m->spec() + ": " + v.error().message};
+      if (!*v) continue;
+      auto pol = parse_policy_entry(**v);
+      if (!pol) return Error{"TLS policy table " + m->spec() + ", entry for " + key + ": " + pol.error().message};
+      return *pol;
+    }
+  return fallback;
+}
+
 }  // namespace tern::delivery::smtp

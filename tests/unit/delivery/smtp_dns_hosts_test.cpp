@@ -196,6 +196,15 @@ TEST_F(DnsHosts, DnssecFlagsOnlyUnderDnssec) {
   EXPECT_FALSE(r.hosts[0].addr_secure);
 }
 
+TEST_F(DnsHosts, CanonicalNameForDaneTlsaLookups) {
+  ASSERT_TRUE(dns_->add("alias.example.test", "CNAME", "mx1.example.test").ok());
+  auto r = resolve("[alias.example.test]");
+  ASSERT_FALSE(r.hosts.empty());
+  EXPECT_EQ(r.hosts[0].host, "alias.example.test");
+  EXPECT_EQ(r.hosts[0].canonical, "mx1.example.test");
+  EXPECT_EQ(resolve("[mx1.example.test]").hosts[0].canonical, "");
+}
+
 TEST_F(DnsHosts, NativeLookupReadsTheHostsFile) {
   tern::testing::TempDir dir;
   std::string path = dir.path() + "/hosts";

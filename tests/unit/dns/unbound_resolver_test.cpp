@@ -160,6 +160,45 @@ TEST(MakeResolver, ValidatesOnlyWithAnExistingAnchorFile) {
   EXPECT_THROW((*r)->start("example.test", Type::A, [](Answer) {}), std::logic_error);
 }
 
+TEST(AnchorRecords, OneStringPerRecord) {
+  auto rrs = anchor_records(
+      "; trust anchors\n"
+      "example.test. 3600 IN DS 19478 13 2 2a20853 ; keytag\n"
+      "\n"
+      ". IN DNSKEY 257 3 8 (\n"
+      "   AwEAAaz/tAm8\n"
+      "   yTn4Mfeh ) ; KSK\n");
+  ASSERT_TRUE(rrs.ok()) << rrs.error().message;
+  ASSERT_EQ(rrs->size(), 2u);
+  EXPECT_EQ((*rrs)[0], "example.test. 3600 IN DS 19478 13 2 2a20853");
+  EXPECT_EQ((*rrs)[1], ". IN DNSKEY 257 3 8  AwEAAaz/tAm8 yTn4Mfeh ");
+  EXPECT_TRUE(anchor_records("").ok());
+}
+
+TEST(AnchorRecords, MalformedFilesAreErrors) {
+  EXPECT_EQ(anchor_records("$ORIGIN example.\n").error().message, "line 1: zone file directives are not supported");
+  EXPECT_EQ(anchor_records(". DNSKEY 257 3 8 (\nAAAA\n").error().message, "unclosed \"(\" at the end");
+  EXPECT_EQ(anchor_records("\n. DNSKEY ) 257\n").error().message, "line 2: \")\" without \"(\"");
+}
+
+TEST(MakeResolver, ReadsTheAnchorsWhenMade) {
+  char path[] = "/tmp/tern-anchors-XXXXXX";
+  int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  std::string text = "example.test. 3600 IN DS 19478 13 2 2a208531f1fcce0c90c39929911379f18844ab77fea5bebc876be5df8d4b87f3\n";
+  ASSERT_EQ(::write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  ::close(fd);
+  UnboundOptions o;
+  o.forward_servers = {"127.0.0.1@25199"};
+  o.trust_anchor_file = path;
+  auto r = UnboundResolver::make(o, nullptr);
+  ::unlink(path);  // gone before the first lookup, as after a chroot
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE((*r)->validating());
+  o.trust_anchor_file = "/dev/null";  // not a regular file: no validation
+  EXPECT_FALSE((*UnboundResolver::make(o, nullptr))->validating());
+}
+
 // A UDP "server" on loopback that reads queries and never answers.
 class SilentServer {
  public:

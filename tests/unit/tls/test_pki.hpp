@@ -98,6 +98,32 @@ inline std::shared_ptr<SSL_CTX> client_ctx(const ClientOptions& o) {
   return c;
 }
 
+// Connects `server` and `client` by a BIO pair and runs both handshakes until they finish
+// or neither can progress; true when both finished.
+inline bool drive_handshake(SSL* server, SSL* client) {
+  BIO *sb = nullptr, *cb = nullptr;
+  BIO_new_bio_pair(&sb, 0, &cb, 0);
+  SSL_set_bio(server, sb, sb);
+  SSL_set_bio(client, cb, cb);
+  SSL_set_accept_state(server);
+  SSL_set_connect_state(client);
+  bool s_done = false, c_done = false;
+  ERR_clear_error();
+  for (int round = 0; round < 50 && !(s_done && c_done); ++round) {
+    if (!c_done) {
+      int r = SSL_do_handshake(client);
+      if (r == 1) c_done = true;
+      else if (SSL_get_error(client, r) != SSL_ERROR_WANT_READ) break;
+    }
+    if (!s_done) {
+      int r = SSL_do_handshake(server);
+      if (r == 1) s_done = true;
+      else if (SSL_get_error(server, r) != SSL_ERROR_WANT_READ) break;
+    }
+  }
+  return s_done && c_done;
+}
+
 // Runs the handshake over a BIO pair until both ends finish or neither can progress. The
 // client then reads once so TLS 1.3 session tickets get processed.
 inline Handshake handshake(SSL* server_ssl, const ClientOptions& o = {}) {
@@ -106,27 +132,7 @@ inline Handshake handshake(SSL* server_ssl, const ClientOptions& o = {}) {
   auto cctx = client_ctx(o);
   h.client.reset(SSL_new(cctx.get()), SSL_free);
   if (o.session) SSL_set_session(h.client.get(), o.session);
-  BIO *sb = nullptr, *cb = nullptr;
-  BIO_new_bio_pair(&sb, 0, &cb, 0);
-  SSL_set_bio(h.server.get(), sb, sb);
-  SSL_set_bio(h.client.get(), cb, cb);
-  SSL_set_accept_state(h.server.get());
-  SSL_set_connect_state(h.client.get());
-  bool s_done = false, c_done = false;
-  ERR_clear_error();
-  for (int round = 0; round < 50 && !(s_done && c_done); ++round) {
-    if (!c_done) {
-      int r = SSL_do_handshake(h.client.get());
-      if (r == 1) c_done = true;
-      else if (SSL_get_error(h.client.get(), r) != SSL_ERROR_WANT_READ) break;
-    }
-    if (!s_done) {
-      int r = SSL_do_handshake(h.server.get());
-      if (r == 1) s_done = true;
-      else if (SSL_get_error(h.server.get(), r) != SSL_ERROR_WANT_READ) break;
-    }
-  }
-  h.ok = s_done && c_done;
+  h.ok = drive_handshake(h.server.get(), h.client.get());
   if (!h.ok) {
     char buf[256] = "";
     if (unsigned long e = ERR_get_error()) ERR_error_string_n(e, buf, sizeof buf);
