@@ -16,7 +16,8 @@
 #   queue    BENCH_QUEUE messages deferred (sink down): postqueue -p/-j time, idle CPU, flush time
 # Knobs: BENCH_ROUNDS (3), BENCH_MESSAGES (2000; /4 at 1 session, /10 at 500 KiB),
 #   BENCH_QUICK=1 (smoke run: 1 round, tiny sizes and counts), BENCH_IDLE (10000),
-#   BENCH_QUEUE (100000), BENCH_TLS (2000), BENCH_PORTS (25500-25599), BENCH_KEEP=1 (keep the
+#   BENCH_QUEUE (100000), BENCH_TLS (2000), BENCH_PORTS (25500-25599), BENCH_FLUSH_STALL (330:
+#   seconds without progress before a flush counts as failed), BENCH_KEEP=1 (keep the
 #   temporary directory), BENCH_OUT (where results.tsv and table.md go; default BUILD/bench).
 # Exit status 1 when any MTA failed to deliver everything it accepted.
 set -euo pipefail
@@ -40,6 +41,7 @@ else
   TLS_HANDSHAKES=${BENCH_TLS:-2000}; IDLE_SECONDS=30; FLOOR_SECONDS=3
 fi
 SCENARIOS=${BENCH_SCENARIOS:-floors relay local latency tls idle queue}
+FLUSH_STALL=${BENCH_FLUSH_STALL:-330}
 SMTPD_MAXPROC=$((IDLE + 200))
 FAILURES=0
 
@@ -80,16 +82,16 @@ machine() {
   echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))," \
        "$(free -g | awk '/^Mem:/ { print $2 }') GiB memory, kernel $(uname -r)"
   echo "queue disk: $(df -T "$WORK" | awk 'NR == 2 { print $1, $2 }'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "Postfix $(postconf -h mail_version), Tern $(git -C "$HERE/.." rev-parse --short HEAD 2>/dev/null || echo '?')"
+  echo "Postfix $(postconf -c "$PF_DIR/conf" -h mail_version), Tern $(git -C "$HERE/.." rev-parse --short HEAD 2>/dev/null || echo '?')"
   echo "rounds $ROUNDS, messages $MESSAGES, idle $IDLE, queue $QUEUE_MESSAGES, scenarios: $SCENARIOS"
 }
 
 pick_ports
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-machine | tee "$OUT/machine.txt" >&2
 make_tls_key
 postfix_configure; tern_configure
-sink_start; postfix_start; tern_start
+machine | tee "$OUT/machine.txt" >&2
+sink_start; mta_start postfix; mta_start tern
 say "Tern on :$TERN_PORT (pid $TERN_PID), Postfix on :$PF_PORT (pid $PF_PID), smtp-sink on :$SINK_PORT"
 
 for scenario in $SCENARIOS; do

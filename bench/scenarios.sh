@@ -54,7 +54,7 @@ throughput_once() {
   b0=$(busy_now); t0=$EPOCHREALTIME
   smtp-source -s "$s" -m "$n" -l "$size" -f load@example.org -t "$rcpt" -M client.example.org \
     "inet:127.0.0.1:$port" >/dev/null 2>>"$WORK/smtp-source.err" || true
-  if t1=$("$PY" "$HERE/wait_count.py" "$counter" "$where" "$target" $((120 + n / 20))); then
+  if t1=$("$PY" "$HERE/wait_count.py" "$counter" "$where" "$target" 120); then
     v=$(calc "$n / ($t1 - $t0)")
     [ "$who" = tools ] || cpu=$(calc "($(mta_cpu "$who") - $cpu0) * 1000 / $n")
     say "$label, round $round: $who delivered $n/$n in $(calc "$t1 - $t0") s ($v msg/s)"
@@ -75,7 +75,7 @@ throughput_matrix() {  # KIND
       [ "$n" -lt 10 ] && n=10
       for r in $(seq "$ROUNDS"); do
         for who in $(order "$r" tern postfix); do throughput_once "$1" "$who" "$s" "$size" "$n" "$r"; done
-        [ "$1" = relay ] && throughput_once relay tools "$s" "$size" "$n" "$r"
+        if [ "$1" = relay ]; then throughput_once relay tools "$s" "$size" "$n" "$r"; fi
       done
     done
   done
@@ -96,7 +96,7 @@ latency_once() {  # WHO ROUND
   record "latency end of DATA to 250, p50, 100 sess, 1KiB" "$who" "$r" "$p50" ms lo - "$(busy_pct "$b0" "$(busy_now)")"
   record "latency end of DATA to 250, p99, 100 sess, 1KiB" "$who" "$r" "$p99" ms lo - "$(busy_pct "$b0" "$(busy_now)")"
   # Untimed: let the relayed messages reach the sink before the next measurement.
-  "$PY" "$HERE/wait_count.py" sink "$SINK_OUT" $((before + ok)) 600 >/dev/null ||
+  "$PY" "$HERE/wait_count.py" sink "$SINK_OUT" $((before + ok)) 120 >/dev/null ||
     fail "latency, round $r: $who did not relay its $ok messages to the sink"
 }
 
@@ -225,7 +225,9 @@ queue_flush() {  # WHO: the sink is back; postqueue -f until the sink has them a
   target=$(($(sink_count) + QUEUE_MESSAGES))
   cpu0=$(mta_cpu "$who"); b0=$(busy_now); t0=$EPOCHREALTIME
   mta_postqueue "$who" -f
-  if t1=$("$PY" "$HERE/wait_count.py" sink "$SINK_OUT" "$target" $((QUEUE_MESSAGES / 20 + 300))); then
+  # Given up after FLUSH_STALL s without progress: room for a destination still resting
+  # after the sink was down (queue_run_delay, 300 s).
+  if t1=$("$PY" "$HERE/wait_count.py" sink "$SINK_OUT" "$target" "$FLUSH_STALL"); then
     say "queue: $who flushed $QUEUE_MESSAGES in $(calc "$t1 - $t0") s"
     record "queue: flush $QUEUE_MESSAGES to the sink (postqueue -f)" "$who" 1 "$(calc "$t1 - $t0")" s lo \
       "$(calc "($(mta_cpu "$who") - $cpu0) * 1000 / $QUEUE_MESSAGES")" "$(busy_pct "$b0" "$(busy_now)")"

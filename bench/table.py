@@ -7,7 +7,8 @@ floors, from the results file run.sh writes (tab-separated, one line per measure
 `who` is tern, postfix, tools (smtp-source straight into smtp-sink) or floor. A value
 of FAIL marks a run that did not deliver everything; the median then says FAIL.
 
-  table.py RESULTS.tsv     prints a Markdown table
+  table.py RESULTS.tsv...  prints a Markdown table (several files: one table, e.g. the
+                           light scenarios and the heavy ones run at different times)
 """
 
 import statistics
@@ -21,7 +22,8 @@ def median(values):
         return None
     if any(v == "FAIL" for v in values):
         return "FAIL"
-    return statistics.median(float(v) for v in values if v != "-")
+    numbers = [float(v) for v in values if v != "-"]
+    return statistics.median(numbers) if numbers else None
 
 
 def fmt(v):
@@ -47,10 +49,10 @@ def load(path):
 
 
 def main(argv):
-    if len(argv) != 2:
+    if len(argv) < 2:
         sys.stderr.write(__doc__)
         return 2
-    rows = load(argv[1])
+    rows = [row for path in argv[1:] for row in load(path)]
     order, cells = [], {}
     for scenario, who, _round, value, unit, better, cpu, busy in rows:
         if scenario not in cells:

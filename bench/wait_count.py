@@ -1,13 +1,15 @@
 #!/usr/bin/python3
-"""Wait until the far end has every message, then print the wall-clock time it did (bash compares it with $EPOCHREALTIME).
+"""Wait until the far end has every message, then print the wall-clock time it did
+(bash compares it with $EPOCHREALTIME).
 
-  wait_count.py sink FILE TARGET TIMEOUT     FILE is the output of `smtp-sink -c`
-                                             ("sess=N quit=N mesg=N\\r" per event)
-  wait_count.py maildir DIR TARGET TIMEOUT   DIR is a Maildir's new/ directory
+  wait_count.py sink FILE TARGET STALL     FILE is the output of `smtp-sink -c`
+                                           ("sess=N quit=N mesg=N\\r" per message)
+  wait_count.py maildir DIR TARGET STALL   DIR is a Maildir's new/ directory
   wait_count.py count sink FILE | maildir DIR   print the count now
 
-Exit status 1 (with the count reached) on timeout. Polls every 5 ms: reading the last
-bytes of a file or listing a directory costs far less than a message does.
+Gives up when the count has not grown for STALL seconds: exit status 1, the count
+reached printed. Polls every 5 ms: reading the last bytes of a file or listing a
+directory costs far less than a message does.
 """
 
 import os
@@ -46,14 +48,16 @@ def main(argv):
     if len(argv) != 5 or argv[1] not in COUNTERS:
         sys.stderr.write(__doc__)
         return 2
-    count, path, target, timeout = COUNTERS[argv[1]], argv[2], int(argv[3]), float(argv[4])
-    deadline = time.monotonic() + timeout
+    count, path, target, stall = COUNTERS[argv[1]], argv[2], int(argv[3]), float(argv[4])
+    last, deadline = -1, 0.0
     while True:
         n = count(path)
         if n >= target:
             print("%.6f" % time.time())
             return 0
-        if time.monotonic() > deadline:
+        if n != last:
+            last, deadline = n, time.monotonic() + stall
+        elif time.monotonic() > deadline:
             print(n)
             return 1
         time.sleep(0.005)
