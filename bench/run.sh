@@ -16,6 +16,7 @@
 #   queue    BENCH_QUEUE messages deferred (sink down): postqueue -p/-j time, idle CPU, flush time
 # Knobs: BENCH_ROUNDS (3), BENCH_MESSAGES (2000; /4 at 1 session, /10 at 500 KiB),
 #   BENCH_QUICK=1 (smoke run: 1 round, tiny sizes and counts), BENCH_IDLE (10000),
+#   BENCH_IDLE_POSTFIX (BENCH_IDLE; Postfix needs ~1.7 MiB PSS per idle connection: mind memory),
 #   BENCH_QUEUE (100000), BENCH_TLS (2000), BENCH_PORTS (25500-25599), BENCH_FLUSH_STALL (330:
 #   seconds without progress before a flush counts as failed), BENCH_KEEP=1 (keep the
 #   temporary directory), BENCH_OUT (where results.tsv and table.md go; default BUILD/bench).
@@ -41,8 +42,9 @@ else
   TLS_HANDSHAKES=${BENCH_TLS:-2000}; IDLE_SECONDS=30; FLOOR_SECONDS=3
 fi
 SCENARIOS=${BENCH_SCENARIOS:-floors relay local latency tls idle queue}
+IDLE_POSTFIX=${BENCH_IDLE_POSTFIX:-$IDLE}
 FLUSH_STALL=${BENCH_FLUSH_STALL:-330}
-SMTPD_MAXPROC=$((IDLE + 200))
+SMTPD_MAXPROC=$(( (IDLE > IDLE_POSTFIX ? IDLE : IDLE_POSTFIX) + 200))
 FAILURES=0
 
 WORK=$(mktemp -d /tmp/tern-bench.XXXXXX)
@@ -83,7 +85,8 @@ machine() {
        "$(free -g | awk '/^Mem:/ { print $2 }') GiB memory, kernel $(uname -r)"
   echo "queue disk: $(df -T "$WORK" | awk 'NR == 2 { print $1, $2 }'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "Postfix $(postconf -c "$PF_DIR/conf" -h mail_version), Tern $(git -C "$HERE/.." rev-parse --short HEAD 2>/dev/null || echo '?')"
-  echo "rounds $ROUNDS, messages $MESSAGES, idle $IDLE, queue $QUEUE_MESSAGES, scenarios: $SCENARIOS"
+  echo "rounds $ROUNDS, messages $MESSAGES, idle $IDLE (Postfix $IDLE_POSTFIX), queue $QUEUE_MESSAGES," \
+       "scenarios: $SCENARIOS"
 }
 
 pick_ports

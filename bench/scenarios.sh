@@ -134,11 +134,13 @@ tls_matrix() {
 # ---- idle connections after EHLO ------------------------------------------------------------
 
 idle_once() {  # WHO ROUND
-  local who=$1 r=$2 mem0 mem1 pss0 rss0 n0 pss1 rss1 n1 line held failed secs still holder i
+  local who=$1 r=$2 mem0 mem1 pss0 rss0 n0 pss1 rss1 n1 line held failed secs still holder i count
+  local label="idle: connections held after EHLO (Tern of $IDLE, Postfix of $IDLE_POSTFIX)"
+  count=$IDLE; [ "$who" = postfix ] && count=$IDLE_POSTFIX
   mta_restart "$who"   # the previous round's processes must not be in the baseline
   sleep 1
   mem0=$("$PY" "$HERE/proctree.py" mem "$(mta_pid "$who")")
-  "$PY" "$HERE/idle_hold.py" "$(mta_port "$who")" "$IDLE" >"$WORK/idle.out" 2>&1 &
+  "$PY" "$HERE/idle_hold.py" "$(mta_port "$who")" "$count" >"$WORK/idle.out" 2>&1 &
   holder=$!; HOLDER_PID=$holder
   line=
   for i in $(seq 1800); do
@@ -150,7 +152,7 @@ idle_once() {  # WHO ROUND
   if [ -z "$line" ]; then
     fail "idle, round $r: $who: the holder did not finish opening: $(cat "$WORK/idle.out")"
     kill -TERM "$holder" 2>/dev/null; wait "$holder" 2>/dev/null; HOLDER_PID=
-    record "idle: connections held after EHLO (of $IDLE)" "$who" "$r" FAIL connections hi - -
+    record "$label" "$who" "$r" FAIL connections n - -
     return
   fi
   read -r _ held failed secs <<<"$line"
@@ -161,9 +163,9 @@ idle_once() {  # WHO ROUND
   HOLDER_PID=
   still=$(awk '/^still/ { print $2 }' "$WORK/idle.out")
   read -r pss0 rss0 n0 <<<"$mem0"; read -r pss1 rss1 n1 <<<"$mem1"
-  say "idle, round $r: $who held $held/$IDLE after EHLO in $secs s ($still still open at the end);" \
+  say "idle, round $r: $who held $held/$count after EHLO in $secs s ($still still open at the end);" \
       "PSS $pss0 -> $pss1 KiB, RSS $rss0 -> $rss1 KiB, processes $n0 -> $n1"
-  record "idle: connections held after EHLO (of $IDLE)" "$who" "$r" "${still:-0}" connections hi - -
+  record "$label" "$who" "$r" "${still:-0}" connections n - -
   if [ "$held" -gt 0 ]; then
     record "idle: PSS per connection, all processes" "$who" "$r" "$(calc "($pss1 - $pss0) / $held")" KiB lo - -
     record "idle: RSS per connection, all processes" "$who" "$r" "$(calc "($rss1 - $rss0) / $held")" KiB lo - -

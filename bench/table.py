@@ -2,7 +2,7 @@
 """The bench's table: medians per scenario for Tern and Postfix, their ratio, and the
 floors, from the results file run.sh writes (tab-separated, one line per measurement):
 
-  scenario  who  round  value  unit  better(hi|lo)  mta_cpu_ms_per_msg  machine_busy_pct
+  scenario  who  round  value  unit  better(hi|lo|n: no ratio)  mta_cpu_ms_per_msg  machine_busy_pct
 
 `who` is tern, postfix, tools (smtp-source straight into smtp-sink) or floor. A value
 of FAIL marks a run that did not deliver everything; the median then says FAIL.
@@ -71,7 +71,7 @@ def main(argv):
         p = median(c.get("postfix", {}).get("value", []))
         other = c.get("tools") or c.get("floor") or {}
         ratio = None
-        if isinstance(t, float) and isinstance(p, float) and t > 0 and p > 0:
+        if isinstance(t, float) and isinstance(p, float) and t > 0 and p > 0 and c["better"] != "n":
             ratio = t / p if c["better"] == "hi" else p / t
         cpu = " / ".join(fmt(median(c.get(m, {}).get("cpu", []))) for m in MTAS)
         busy = " / ".join(fmt(median(c.get(m, {}).get("busy", []))) for m in MTAS)
