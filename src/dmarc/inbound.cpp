@@ -32,6 +32,9 @@ asio::awaitable<InboundResult> authenticate(dns::Resolver& resolver, const Inbou
     out.disposition = decide(e, opt.dmarc);
     out.results.dmarc = std::move(e);
   }
+  // RFC 8601 §2.7.1: an unsigned message is reported as dkim=none (DMARC saw no signature).
+  if (opt.dkim_verify && out.signatures.empty())
+    out.results.dkim.push_back({DkimResult::none, "", "", "", "message not signed"});
   co_return out;
 }
 

@@ -78,6 +78,14 @@ TEST_F(DmarcInbound, WithoutDkimVerificationOnlySpfCounts) {
   EXPECT_EQ(run(msg, SpfResult::pass).results.dmarc->result, Outcome::pass);
 }
 
+TEST_F(DmarcInbound, UnsignedMessageIsDkimNone) {
+  auto got = run("From: joe@football.example.com\nSubject: hi\n\nhello\n");
+  EXPECT_TRUE(got.signatures.empty());
+  EXPECT_EQ(got.results.dmarc->result, Outcome::fail);
+  std::string field = build_auth_results(got.results);
+  EXPECT_NE(field.find("dkim=none (message not signed)"), std::string::npos) << field;
+}
+
 TEST_F(DmarcInbound, DmarcOffAsksNoPolicy) {
   opt.dmarc.mode = Mode::off;
   auto got = run(msg);
@@ -94,6 +102,9 @@ TEST(DmarcInboundOptions, FromParameters) {
   p.dkim_min_key_bits = 2048;
   p.dkim_allow_rsa_sha1 = true;
   p.dmarc_mode = "enforce";
+  p.dmarc_quarantine_action = "header";
+  p.dmarc_quarantine_header = "X-Spam-Flag: YES";
+  p.dmarc_discovery_method = "rfc9989";
   auto o = inbound_options(p);
   ASSERT_TRUE(o.ok()) << o.error().message;
   EXPECT_EQ(o->authserv_id, "mx.example.org");
