@@ -1,10 +1,8 @@
-// `tern check dmarc [-c DIR] IP MAIL-FROM HELO < message`: what ternd would conclude at the
-// end of DATA for this client, envelope sender and message, through the configured
-// resolver: the SPF result (MAIL FROM, or HELO for "<>"), each DKIM signature's result, the
-// DMARC verdict with the policy found and the action dmarc_mode would take, and the
-// Authentication-Results field. DKIM is verified and DMARC evaluated whatever
-// dkim_verify_enable and dmarc_mode say (this is the check asked for). Exit status 0 only
-// for a DMARC pass.
+// `tern check dmarc [-c DIR] IP MAIL-FROM HELO < message`: what ternd would conclude at
+// the end of DATA — SPF for the client and MAIL FROM (HELO for <>), every DKIM signature,
+// then DMARC through the configured resolver and dmarc_discovery_method — printed as the
+// Authentication-Results field Tern adds, the policy found and the action dmarc_mode
+// would take. Exit status 0 only for dmarc=pass.
 #include <getopt.h>
 
 #include <cstdio>
@@ -12,9 +10,13 @@
 #include <iterator>
 #include <string>
 
+#include "cli/check_args.hpp"
 #include "cli/commands.hpp"
 #include "cli/tool_env.hpp"
-#include "dmarc/inbound.hpp"
+#include "dkim/verify.hpp"
+#include "dmarc/auth_results.hpp"
+#include "dmarc/disposition.hpp"
+#include "dmarc/evaluate.hpp"
 #include "dmarc/verifier_inputs.hpp"
 #include "dns/blocking.hpp"
 #include "dns/unbound_resolver.hpp"
@@ -24,6 +26,7 @@
 namespace tern::cli {
 
 namespace {
+
 constexpr const char* kName = "tern check dmarc";
 
 int usage() {
@@ -31,7 +34,16 @@ int usage() {
   return 64;
 }
 
-constexpr const char* kAction[] = {"accept", "reject", "hold", "header"};  // dmarc::Action
+const char* action_text(const dmarc::Disposition& d, const dmarc::Settings& s) {
+  switch (d.action) {
+    case dmarc::Action::reject: return "reject";
+    case dmarc::Action::hold: return "hold";
+    case dmarc::Action::add_header: return "add header";
+    case dmarc::Action::accept: return s.mode == dmarc::Mode::enforce ? "accept" : "accept (dmarc_mode is not enforce)";
+  }
+  return "accept";
+}
+
 }  // namespace
 
 int check_dmarc_main(int argc, char** argv) {
@@ -42,64 +54,43 @@ int check_dmarc_main(int argc, char** argv) {
     else return usage();
   }
   if (argc - optind != 3) return usage();
-  auto ip = IpAddress::parse(argv[optind]);
-  if (!ip) {
-    fatal_msg(kName, std::string("bad IP address: ") + argv[optind]);
-    return 64;
-  }
-  std::string mail_from = argv[optind + 1], helo = argv[optind + 2];
-  if (mail_from == "<>") mail_from.clear();
-  if (mail_from.size() > 2 && mail_from.front() == '<' && mail_from.back() == '>')
-    mail_from = mail_from.substr(1, mail_from.size() - 2);
+  auto ops = client_operands(kName, argv, optind);
+  if (!ops) return 64;
+  const std::string& mail_from = ops->mail_from;
+  const std::string& helo = ops->helo;
   auto cfg = load_config(kName, dir);
   if (!cfg) return 75;
-  auto s = spf::settings(cfg->params);
-  auto opt = dmarc::inbound_options(cfg->params);
-  if (!s || !opt) {
-    fatal_msg(kName, !s ? s.error().message : opt.error().message);
-    return 75;
-  }
-  opt->dkim_verify = true;
-  if (opt->dmarc.mode == dmarc::Mode::off) opt->dmarc.mode = dmarc::Mode::report;
+  const auto& p = cfg->params;
+  auto spf_settings = spf::settings(p);
+  auto settings = dmarc::settings_from(p);
   auto resolver = dns::make_resolver(*cfg);
-  if (!resolver) {
-    fatal_msg(kName, resolver.error().message);
-    return 75;
-  }
+  for (const std::string* err : {spf_settings ? nullptr : &spf_settings.error().message,
+                                 settings ? nullptr : &settings.error().message,
+                                 resolver ? nullptr : &resolver.error().message})
+    if (err) {
+      fatal_msg(kName, *err);
+      return 75;
+    }
   std::string message{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
-  std::erase(message, '\r');  // as smtpd stores it: LF line endings
 
-  spf::Query q = spf::mail_from_query(*ip, mail_from, helo);
-  s->apply(q);
-  spf::Outcome o = spf::check_host_blocking(**resolver, q);
-  auto r = dns::run_blocking(**resolver, [&](dns::Resolver& res) {
-    return dmarc::authenticate(res, *opt, message, dmarc::spf_input(o.verdict, mail_from, helo, o.problem));
-  });
+  spf::Query q = spf::mail_from_query(ops->ip, mail_from, helo);
+  spf_settings->apply(q);
+  spf::Outcome spf_out = spf::check_host_blocking(**resolver, q);
+  auto signatures = dkim::verify_message(message, **resolver, dkim_verify_options(p));
 
-  std::printf("spf=%s (%s)\n", std::string(spf::verdict_name(o.verdict)).c_str(),
-              std::string(spf::identity_name(q.identity)).c_str());
-  if (r.signatures.empty()) std::printf("dkim=none (message not signed)\n");
-  for (const auto& sig : r.signatures)
-    std::printf("dkim=%s d=%s s=%s%s\n", std::string(dkim::result_name(sig.result)).c_str(), sig.domain.c_str(),
-                sig.selector.c_str(), sig.reason.empty() ? "" : (" (" + sig.reason + ")").c_str());
-  const dmarc::Evaluation& e = *r.results.dmarc;
-  const dmarc::Verdict* v = e.decisive();
-  std::printf("dmarc=%s", std::string(dmarc::outcome_name(e.result)).c_str());
-  if (v)
-    std::printf(" header.from=%s policy_domain=%s policy=%s spf_aligned=%s dkim_aligned=%s", v->from_domain.c_str(),
-                v->policy_domain.empty() ? "-" : v->policy_domain.c_str(),
-                std::string(dmarc::policy_name(v->applied)).c_str(), v->spf_aligned ? "yes" : "no",
-                v->dkim_aligned ? "yes" : "no");
-  std::string why = v && !v->reason.empty() ? v->reason : e.reason;
-  if (!why.empty()) std::printf(" (%s)", why.c_str());
-  std::printf("\n");
-  // What ternd would do under dmarc_mode = enforce.
-  dmarc::Settings enforce = opt->dmarc;
-  enforce.mode = dmarc::Mode::enforce;
-  dmarc::Disposition d = dmarc::decide(e, enforce);
-  std::printf("action: %s%s%s (when dmarc_mode = enforce; dmarc_mode = %s)\n", kAction[int(d.action)],
-              d.reply.empty() ? "" : ": ", d.reply.c_str(), cfg->params.dmarc_mode.c_str());
-  std::printf("%s\n", dmarc::build_auth_results(r.results).c_str());
+  dmarc::Input in{message, dmarc::spf_input(spf_out.verdict, mail_from, helo), dmarc::dkim_inputs(signatures), false};
+  auto e = dns::run_blocking(**resolver, [&](dns::Resolver& r) { return dmarc::evaluate(r, settings->discovery(), in); });
+  auto d = dmarc::decide(e, *settings);
+  std::printf("%s\n", dmarc::build_auth_results({p.authres_authserv_id, in.spf, in.dkim, e}).c_str());
+  if (const dmarc::Verdict* v = e.decisive()) {
+    if (v->record)
+      std::printf("policy: %s from _dmarc.%s, applied %s\n", std::string(dmarc::policy_name(v->policy)).c_str(),
+                  v->policy_domain.c_str(), std::string(dmarc::policy_name(v->applied)).c_str());
+    if (!v->reason.empty()) std::printf("reason: %s\n", v->reason.c_str());
+  } else if (!e.reason.empty()) {
+    std::printf("reason: %s\n", e.reason.c_str());
+  }
+  std::printf("action: %s%s%s\n", action_text(d, *settings), d.reply.empty() ? "" : ": ", d.reply.c_str());
   return e.result == dmarc::Outcome::pass ? 0 : 1;
 }
 

@@ -23,6 +23,7 @@
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
+#include "cli/check_args.hpp"
 #include "cli/commands.hpp"
 #include "cli/tool_env.hpp"
 #include "dkim/crypto.hpp"
@@ -157,7 +158,7 @@ int check(int argc, char** argv) {
   if (!dir.empty() || std::getenv("MAIL_CONFIG") || dns_file.empty()) {
     cfg = load_config("tern check dkim", dir);
     if (!cfg) return kTempfail;
-    opt = dkim::verify_options(cfg->params);
+    opt = dkim_verify_options(cfg->params);
   }
   opt.now = now;
   std::shared_ptr<dns::Resolver> resolver;

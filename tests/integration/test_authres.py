@@ -174,29 +174,26 @@ class AuthResTest(harness.TernTestCase):
         self.assertNotIn("Authentication-Results:", self.delivered(tern))
 
     def test_tern_check_dmarc(self):
-        tern = self.new_tern(main_cf=self.dns.tern_params())
+        params = dict(self.dns.tern_params())
+        params["dmarc_mode"] = "enforce"
+        tern = self.new_tern(main_cf=params)
         good = self.sign(message("bob@" + DOMAIN, "good"))
         r = tern.tool("tern", "check", "dmarc", "-c", tern.dir, "127.0.0.2", "bob@" + DOMAIN, "client.auth.test",
                       input=good.decode())
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("spf=pass (mailfrom)\n", r.stdout)
-        self.assertIn("dkim=pass d=auth.test s=sel\n", r.stdout)
-        self.assertIn("dmarc=pass header.from=auth.test policy_domain=auth.test policy=reject "
-                      "spf_aligned=yes dkim_aligned=yes\n", r.stdout)
-        self.assertIn("Authentication-Results: %s;" % harness.MYHOSTNAME, r.stdout)
+        header = authres.AuthenticationResultsHeader.parse(re.sub(r"\n[ \t]", " ", r.stdout.split("\n\n")[0]
+                                                                  .split("\npolicy:")[0]))
+        self.assertEqual(header.authserv_id, harness.MYHOSTNAME)
+        self.assertEqual(self.results(header), {"spf": "pass", "dkim": "pass", "dmarc": "pass"})
+        self.assertIn("\naction: accept\n", r.stdout)
 
         forged = message("ceo@" + DOMAIN, "forged")
         r = tern.tool("tern", "check", "dmarc", "-c", tern.dir, "127.0.0.3", "ceo@" + DOMAIN, "client.auth.test",
                       input=forged.decode())
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
-        self.assertIn("spf=fail (mailfrom)\n", r.stdout)
-        self.assertIn("dkim=none (message not signed)\n", r.stdout)
-        self.assertIn("dmarc=fail header.from=auth.test", r.stdout)
+        self.assertIn("spf=fail", r.stdout)
+        self.assertIn("dmarc=fail", r.stdout)
         self.assertIn("action: reject: 550 5.7.1 Message rejected per DMARC policy for auth.test", r.stdout)
-
-        r = tern.tool("tern", "check", "dmarc", "-c", tern.dir, "bad-ip", "a@b", "c", input="")
-        self.assertEqual(r.returncode, 64)
-
 
 if __name__ == "__main__":
     unittest.main()
