@@ -14,6 +14,7 @@ Result<InboundOptions> inbound_options(const config::Params& p) {
   o.dkim_verify = p.dkim_verify_enable;
   o.dkim = dkim::verify_options(p);
   o.dmarc = std::move(*s);
+  if (p.dmarc_report_enable) o.report_database = p.dmarc_report_database;
   return o;
 }
 
@@ -26,9 +27,9 @@ asio::awaitable<InboundResult> authenticate(dns::Resolver& resolver, const Inbou
     out.signatures = co_await dkim::async_verify_message(resolver, std::string(content), opt.dkim);
     out.results.dkim = dkim_inputs(out.signatures);
   }
+  out.input = {content, *out.results.spf, out.results.dkim, false};
   if (opt.dmarc.mode != Mode::off) {
-    Input in{content, *out.results.spf, out.results.dkim, false};
-    Evaluation e = co_await evaluate(resolver, opt.dmarc.discovery(), in);
+    Evaluation e = co_await evaluate(resolver, opt.dmarc.discovery(), out.input);
     out.disposition = decide(e, opt.dmarc);
     out.results.dmarc = std::move(e);
   }

@@ -23,6 +23,7 @@ struct InboundOptions {
   bool dkim_verify = false;  // dkim_verify_enable
   dkim::VerifyOptions dkim;  // dkim_verify_signature_limit, dkim_min_key_bits, ...
   Settings dmarc;            // dmarc_mode off: no evaluation
+  std::string report_database;  // dmarc_report_database; "" with dmarc_report_enable = no
 };
 
 // From the parameters; a bad dmarc_* value is an Error naming it.
@@ -30,6 +31,7 @@ Result<InboundOptions> inbound_options(const config::Params& p);
 
 struct InboundResult {
   std::vector<dkim::SignatureResult> signatures;
+  Input input;              // what DMARC was given (for result_rows(); content is the caller's)
   AuthResults results;      // build_auth_results() gives the field
   Disposition disposition;  // accept unless DMARC is enforced and failed
 };

@@ -4,10 +4,12 @@
 // verifies DKIM, evaluates DMARC and gives the field and the action. All DNS goes through
 // the context's resolver on the session's event loop. Clients in mynetworks and
 // SASL-authenticated ones are exempt: their mail is ours to sign, not to judge; it gets
-// no field, but forged ones are still removed.
+// no field, but forged ones are still removed. With dmarc_report_enable each evaluation
+// is recorded in dmarc_report_database for `tern dmarc report`.
 #include "base/strings.hpp"
 #include "dmarc/auth_results.hpp"
 #include "dmarc/authserv_id.hpp"
+#include "dmarc/report_store.hpp"
 #include "dmarc/verifier_inputs.hpp"
 #include "server/session.hpp"
 
@@ -52,6 +54,11 @@ asio::awaitable<Session::Authenticated> Session::authenticate(std::string& conte
               opt.dmarc.mode == dmarc::Mode::report ? " (dmarc_mode = report)" : "");
   }
   const dmarc::Disposition& d = r.disposition;
+  if (r.results.dmarc && !opt.report_database.empty()) {  // for tern dmarc report
+    auto rows = dmarc::result_rows(*r.results.dmarc, r.input, d, client_.addr, int64_t(arrival_), opt.dmarc.method);
+    if (auto st = dmarc::append_rows(opt.report_database, rows); !st)
+      log_.warning("{}: DMARC results not recorded: {}", qid, st.error().message);
+  }
   if (d.action == dmarc::Action::reject) out.reject = dmarc_reject_reply(d.reply);
   out.hold = d.action == dmarc::Action::hold;
   out.headers = dmarc::build_auth_results(r.results) + "\n";

@@ -17,6 +17,7 @@ Client addresses are 127.0.0.2 (designated by SPF) and 127.0.0.3 (not); mynetwor
 127.0.0.1/32 only.
 """
 
+import json
 import os
 import re
 import shutil
@@ -77,7 +78,20 @@ class AuthResTest(harness.TernTestCase):
         cf = dict(self.dns.tern_params())
         cf.update({"dkim_verify_enable": "yes", "dmarc_mode": "enforce"})
         cf.update(params)
-        return self.start_tern(main_cf=cf)
+        tern = self.new_tern(main_cf=cf)
+        tern.set_param("dmarc_report_database", tern.path("dmarc"))  # never the system's
+        tern.write_config()
+        tern.start()
+        tern.wait_for_log(r"^disconnect from ")
+        tern.mark = tern.log_mark()
+        return tern
+
+    def report_rows(self, tern):
+        rows = []
+        for name in sorted(os.listdir(tern.path("dmarc"))):
+            with open(tern.path("dmarc", name)) as f:
+                rows += [json.loads(line) for line in f]
+        return rows
 
     def sign(self, msg):
         return dkim.sign(msg, SELECTOR.encode(), DOMAIN.encode(), self.pem,
@@ -114,6 +128,10 @@ class AuthResTest(harness.TernTestCase):
                           r"action=reject", since=tern.mark)
         tern.wait_for_log(r"reject: END-OF-MESSAGE from unknown\[127\.0\.0\.3\]: 550 5\.7\.1 ", since=tern.mark)
         self.assertEqual(tern.maildir_messages("alice"), [])
+        rows = self.report_rows(tern)  # recorded for tern dmarc report
+        self.assertEqual(len(rows), 1, rows)
+        self.assertEqual((rows[0]["source_ip"], rows[0]["header_from"], rows[0]["disposition"]),
+                         ("127.0.0.3", DOMAIN, "reject"))
 
     def test_report_mode_delivers_with_dmarc_fail(self):
         tern = self.start(dmarc_mode="report")
