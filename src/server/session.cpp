@@ -172,7 +172,7 @@ asio::awaitable<smtp::Reply> Session::submit_message(std::string content, bool t
     co_return r;
   }
   Authenticated auth;
-  if (ctx_->inbound_auth) auth = co_await authenticate(content);
+  if (ctx_->inbound_auth && action_ != policy::MessageAction::discard) auth = co_await authenticate(content);
   if (auth.reject) {
     maillog::reject(log_, queue_id_, "END-OF-MESSAGE", client_, auth.reject->wire(), sender_, "");
     policy_error_ = true;
