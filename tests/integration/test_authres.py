@@ -17,6 +17,7 @@ Client addresses are 127.0.0.2 (designated by SPF) and 127.0.0.3 (not); mynetwor
 127.0.0.1/32 only.
 """
 
+import crypt
 import json
 import os
 import re
@@ -185,6 +186,26 @@ class AuthResTest(harness.TernTestCase):
         text = self.delivered(tern)
         head = text.split("\n\n", 1)[0]
         self.assertNotIn("Authentication-Results:", head)  # none added, the forged one removed
+
+    def test_sasl_authenticated_client_is_exempt(self):
+        tern = self.new_tern(main_cf=dict(self.dns.tern_params(), dkim_verify_enable="yes", dmarc_mode="enforce",
+                                          smtpd_sasl_auth_enable="yes", smtpd_sasl_type="tern"))
+        tern.write_file("sasl_passwd", "carol:%s\n" % crypt.crypt("secret", crypt.mksalt(crypt.METHOD_SHA512)))
+        tern.set_param("smtpd_sasl_path", tern.path("sasl_passwd"))
+        tern.set_param("dmarc_report_database", tern.path("dmarc"))
+        tern.write_config()
+        tern.start()
+        s = tern.smtp(helo="client.auth.test", source="127.0.0.3")
+        s.login("carol", "secret")
+        s.sendmail("ceo@" + DOMAIN, ["alice@example.test"], message("ceo@" + DOMAIN, "submitted"))
+        s.quit()
+        self.assertNotIn("Authentication-Results:", self.delivered(tern).split("\n\n", 1)[0])
+
+    def test_no_dns_no_authentication(self):
+        tern = self.start(disable_dns_lookups="yes")  # the admin's switch: no DNS at all
+        self.send(tern, "127.0.0.3", "ceo@%s" % DOMAIN, message("ceo@" + DOMAIN, "forged"))
+        self.assertNotIn("Authentication-Results:", self.delivered(tern))
+        tern.wait_for_log(r"DKIM verification, DMARC and Authentication-Results are off: DNS lookups are disabled")
 
     def test_default_test_config_does_no_authentication(self):
         tern = self.start_tern(main_cf=self.dns.tern_params())  # harness defaults: off
