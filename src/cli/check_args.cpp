@@ -17,13 +17,6 @@ std::optional<ClientOperands> client_operands(const char* name, char** argv, int
   return ClientOperands{*ip, std::move(mail_from), argv[first + 2]};
 }
 
-dkim::VerifyOptions dkim_verify_options(const config::Params& p) {
-  dkim::VerifyOptions opt;
-  opt.allow_rsa_sha1 = p.dkim_allow_rsa_sha1;
-  opt.min_key_bits = int(p.dkim_min_key_bits);
-  opt.clock_skew = int64_t(p.dkim_clock_skew.count());
-  opt.signature_limit = size_t(p.dkim_verify_signature_limit);
-  return opt;
-}
+dkim::VerifyOptions dkim_verify_options(const config::Params& p) { return dkim::verify_options(p); }
 
 }  // namespace tern::cli

@@ -41,7 +41,7 @@ constexpr Entry kSub[] = {
     {"reload", reload_main, "make the running ternd re-read its configuration"},
     {"route", route_main, "show how an address is rewritten and routed, step by step"},
     {"dns", dns_main, "look a name up through Tern's resolver (outcome, DNSSEC status, records)"},
-    {"check", check_main, "authentication checks by hand (check spf IP MAIL-FROM HELO, check dkim < message, check tls DOMAIN)"},
+    {"check", check_main, "authentication checks by hand (check spf IP MAIL-FROM HELO, check dkim < message, check dmarc IP MAIL-FROM HELO < message, check tls DOMAIN)"},
     {"dkim", dkim_main, "make a DKIM key pair and its DNS record (dkim keygen)"},
     {"dane", dane_main, "print the TLSA record for a certificate (dane tlsa CERT.pem)"},
     {"dmarc", dmarc_main, "write DMARC aggregate reports (RFC 9990) from stored results"},

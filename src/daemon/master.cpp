@@ -17,6 +17,7 @@
 #include <set>
 
 #include "base/file.hpp"
+#include "base/strings.hpp"
 #include "cli/maildrop.hpp"
 #include "base/log.hpp"
 #include "config/config.hpp"
@@ -401,6 +402,13 @@ Status prepare_queue_directory(const config::Params& p, const Identity& id) {
     // The smtp client (as mail_owner) keeps fetched MTA-STS policies here.
     if (p.mta_sts_enable && !p.mta_sts_cache_directory.empty()) {
       const std::string& d = p.mta_sts_cache_directory;
+      if (auto s = make_dirs(d, 0700); !s) return s;
+      if (::chown(d.c_str(), id.uid, id.gid) != 0)
+        return Error{d + ": chown to " + id.user + ": " + errno_text(errno)};
+    }
+    // smtpd (as mail_owner) records DMARC results here for `tern dmarc report`.
+    if (p.dmarc_report_enable && lower(trim(p.dmarc_mode)) != "off" && !p.dmarc_report_database.empty()) {
+      const std::string& d = p.dmarc_report_database;
       if (auto s = make_dirs(d, 0700); !s) return s;
       if (::chown(d.c_str(), id.uid, id.gid) != 0)
         return Error{d + ": chown to " + id.user + ": " + errno_text(errno)};

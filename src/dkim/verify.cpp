@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.hpp"
+#include "config/params.hpp"
 #include "dkim/crypto.hpp"
 #include "dkim/key_record.hpp"
 #include "dkim/tags.hpp"
@@ -202,6 +203,15 @@ std::vector<SignatureResult> verify_message(std::string_view message, dns::Resol
   Verifier v(message, opt);
   for (const auto& name : v.key_names()) v.add_key(name, r.lookup(name, dns::Type::TXT));
   return v.results();
+}
+
+VerifyOptions verify_options(const config::Params& p) {
+  VerifyOptions o;
+  o.allow_rsa_sha1 = p.dkim_allow_rsa_sha1;
+  o.min_key_bits = int(p.dkim_min_key_bits);
+  o.clock_skew = int64_t(p.dkim_clock_skew.count());
+  o.signature_limit = size_t(p.dkim_verify_signature_limit);
+  return o;
 }
 
 }  // namespace tern::dkim

@@ -23,6 +23,10 @@
 #include "dns/answer.hpp"
 #include "dns/resolver.hpp"
 
+namespace tern::config {
+struct Params;
+}
+
 namespace tern::dkim {
 
 enum class Outcome { pass, fail, neutral, temperror, permerror };
@@ -75,6 +79,9 @@ class Verifier {
 };
 
 std::vector<SignatureResult> verify_message(std::string_view message, dns::Resolver& r, const VerifyOptions& opt);
+
+// dkim_allow_rsa_sha1, dkim_min_key_bits, dkim_clock_skew, dkim_verify_signature_limit.
+VerifyOptions verify_options(const config::Params& p);
 
 // The DKIM-Signature field `field` with the value of its b= tag removed (§3.7), for the
 // header hash.

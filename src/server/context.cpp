@@ -1,6 +1,7 @@
 // Session context; see context.hpp.
 #include "server/context.hpp"
 
+#include "base/log.hpp"
 #include "base/strings.hpp"
 #include "dns/unbound_resolver.hpp"
 #include "maps/lookup.hpp"
@@ -39,6 +40,34 @@ Result<std::vector<Cidr>> parse_networks(const std::vector<std::string>& entries
   }
   return out;
 }
+
+namespace {
+
+// SmtpdContext::inbound_auth from the dkim_verify_*, dmarc_* and authres_* parameters.
+Status prepare_inbound_auth(SmtpdContext& ctx, const config::Params& p, asio::io_context* io) {
+  auto o = dmarc::inbound_options(p);
+  if (!o) return o.error();
+  if (!o->dkim_verify && o->dmarc.mode == dmarc::Mode::off) return ok_status();
+  if (p.disable_dns_lookups) {
+    log::Logger{"smtpd"}.info("DKIM verification, DMARC and Authentication-Results are off: DNS lookups are "
+                              "disabled (disable_dns_lookups = yes)");
+    return ok_status();
+  }
+  if (!ctx.spf) {
+    auto s = spf::settings(p);
+    if (!s) return s.error();
+    ctx.spf = std::move(*s);
+  }
+  if (!ctx.dns) {
+    auto dns = dns::make_resolver(p, io);
+    if (!dns) return Error{"DKIM verification and DMARC need the DNS: " + dns.error().message};
+    ctx.dns = std::move(*dns);
+  }
+  ctx.inbound_auth = std::move(*o);
+  return ok_status();
+}
+
+}  // namespace
 
 Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const config::Config> cfg,
                                                          const config::Service& service,
@@ -79,6 +108,7 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
     if (!dns) return Error{"SPF restrictions need the DNS: " + dns.error().message};
     ctx->dns = std::move(*dns);
   }
+  if (auto st = prepare_inbound_auth(*ctx, p, io); !st) return st.error();
   auto nets = parse_networks(p.mynetworks);
   if (!nets) return nets.error();
   ctx->mynetworks = std::move(*nets);

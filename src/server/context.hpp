@@ -10,6 +10,7 @@
 #include "base/net.hpp"
 #include "base/result.hpp"
 #include "config/config.hpp"
+#include "dmarc/inbound.hpp"
 #include "dns/resolver.hpp"
 #include "maps/lookup.hpp"
 #include "policy/restrictions.hpp"
@@ -46,6 +47,12 @@ struct SmtpdContext {
   // does a session check SPF (and add Received-SPF when spf_received_header = yes).
   std::optional<spf::Settings> spf;
   std::shared_ptr<dns::Resolver> dns;  // the resolver on the role's event loop, when needed
+
+  // Inbound authentication at the end of DATA (authres.cpp): DKIM verification, DMARC and
+  // one Authentication-Results field. Set when dkim_verify_enable = yes or dmarc_mode is
+  // not off, and the DNS may be used (not with disable_dns_lookups = yes); SPF then runs
+  // for every transaction (spf is set too), not only when a restriction word names it.
+  std::optional<dmarc::InboundOptions> inbound_auth;
 
   bool in_mynetworks(const IpAddress& a) const;
   bool verp_allowed(const IpAddress& a) const;

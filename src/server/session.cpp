@@ -171,6 +171,13 @@ asio::awaitable<smtp::Reply> Session::submit_message(std::string content, bool t
     maillog::reject(log_, queue_id_, "END-OF-MESSAGE", client_, r.wire(), sender_, "");
     co_return r;
   }
+  Authenticated auth;
+  if (ctx_->inbound_auth && action_ != policy::MessageAction::discard) auth = co_await authenticate(content);
+  if (auth.reject) {
+    maillog::reject(log_, queue_id_, "END-OF-MESSAGE", client_, auth.reject->wire(), sender_, "");
+    policy_error_ = true;
+    co_return *auth.reject;
+  }
   Message m;
   m.envelope.queue_id = queue_id_;
   m.envelope.sender = sender_;
@@ -183,8 +190,10 @@ asio::awaitable<smtp::Reply> Session::submit_message(std::string content, bool t
   m.envelope.verp = verp_;
   m.envelope.smtputf8 = smtputf8_;
   m.envelope.requiretls = requiretls_;
-  m.envelope.hold = action_ == policy::MessageAction::hold;
-  m.content = spf_header_ + received_header(queue_id_);  // RFC 7208 §9.1: above our Received
+  m.envelope.hold = action_ == policy::MessageAction::hold || auth.hold;
+  if (auth.hold) log_.info("{}: hold: DMARC quarantine policy; from=<{}>", queue_id_, printable(sender_));
+  // Authentication-Results on top (RFC 8601), Received-SPF above our Received (RFC 7208 §9.1).
+  m.content = auth.headers + spf_header_ + received_header(queue_id_);
   m.content += content;
   content.clear();
   queue::SubmitReply result;

@@ -93,6 +93,14 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string received_header(const std::string& qid) const;
   asio::awaitable<void> check_spf();  // before the first RCPT of a transaction (spf.cpp)
   bool spf_due(std::string_view line) const;
+  // End of DATA with SmtpdContext::inbound_auth (authres.cpp): removes forged
+  // Authentication-Results from `content`; the headers to prepend and DMARC's action.
+  struct Authenticated {
+    std::optional<smtp::Reply> reject;  // DMARC p=reject, enforced
+    bool hold = false;                  // DMARC p=quarantine, dmarc_quarantine_action = hold
+    std::string headers;                // Authentication-Results (+ the quarantine header)
+  };
+  asio::awaitable<Authenticated> authenticate(std::string& content);
   void note(std::string_view dir, std::string_view text);
   asio::awaitable<void> send_notice();
   const config::Params& p() const { return *ctx_->params; }

@@ -75,6 +75,10 @@ DEFAULT_MAIN_CF = [
     # hosts in /etc/hosts only. DNS tests start dns_peers.DnsPeers and set its tern_params()
     # and smtp_dns_support_level.
     ("smtp_dns_support_level", "disabled"),
+    # Nor does smtpd: inbound DKIM verification and DMARC (on by default) ask the DNS for
+    # every message from outside mynetworks. test_authres turns them on with its DNS peers.
+    ("dkim_verify_enable", "no"),
+    ("dmarc_mode", "off"),
 ]
 
 # The deferral reason mail to remote domains gets under the default test configuration.
