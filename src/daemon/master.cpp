@@ -405,6 +405,13 @@ Status prepare_queue_directory(const config::Params& p, const Identity& id) {
       if (::chown(d.c_str(), id.uid, id.gid) != 0)
         return Error{d + ": chown to " + id.user + ": " + errno_text(errno)};
     }
+    // The smtp client (as mail_owner) appends TLS-RPT counts here; tern tls-report reads them.
+    if (p.smtp_tlsrpt_enable && !p.tlsrpt_database.empty()) {
+      const std::string& d = p.tlsrpt_database;
+      if (auto s = make_dirs(d, 0700); !s) return s;
+      if (::chown(d.c_str(), id.uid, id.gid) != 0)
+        return Error{d + ": chown to " + id.user + ": " + errno_text(errno)};
+    }
     // Users of local_passwd_file have no system account: their homes are made here and
     // belong to them, since the privileged delivery helper delivers with their uid.
     if (!p.local_passwd_file.empty()) {

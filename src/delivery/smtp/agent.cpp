@@ -12,6 +12,7 @@
 #include "delivery/smtp/dns_hosts.hpp"
 #include "delivery/smtp/establish.hpp"
 #include "delivery/smtp/sts.hpp"
+#include "delivery/smtp/tlsrpt.hpp"
 #include "dns/unbound_resolver.hpp"
 #include "maps/lookup.hpp"
 
@@ -62,8 +63,9 @@ class SmtpAgent : public Agent {
   Outcome finish(Attempt& a, bool destination_failed) const;
   // At dane/dane-only: this host's policy by RFC 7672, or why it gets no session now
   // (`requiretls`: RFC 8689 mail goes only where DANE verifies the server).
+  // `why` receives the TLS-RPT result type of a refusal.
   std::optional<SessionError> dane_policy(const Destination& d, const HostAddress& h, bool requiretls,
-                                          TlsPolicy* out) const;
+                                          TlsPolicy* out, std::optional<tlsrpt::ResultType>* why) const;
   // MTA-STS (RFC 8461): the policy in force for a mail domain nexthop whose TLS level it may
   // raise — not a table entry, not already verify/secure/fingerprint. DANE wins: at
   // dane/dane-only the STS policy applies only to hosts DANE does not verify.
@@ -71,6 +73,8 @@ class SmtpAgent : public Agent {
   // Under an enforced STS policy: why `h` gets no session, or nullopt; raises `tls` to
   // verification of the MX host name over TLS 1.2 or later where DANE does not verify.
   std::optional<SessionError> sts_policy(const Destination& d, const HostAddress& h, TlsPolicy* tls) const;
+  // TLS-RPT (smtp_tlsrpt_enable): counts what TLS came to with host `h` under `tls`.
+  void count_tls(const Destination& d, const HostAddress& h, const TlsPolicy& tls, const TlsNote& note) const;
 
   ClientSettings s_;
   std::string service_;
@@ -78,6 +82,7 @@ class SmtpAgent : public Agent {
   std::shared_ptr<const HostResolver> resolver_;
   std::shared_ptr<dns::Resolver> tlsa_;
   std::unique_ptr<StsPolicies> sts_;
+  std::unique_ptr<TlsReporter> tlsrpt_;
   InsecureMxPolicy insecure_mx_ = InsecureMxPolicy::may;
   std::unique_ptr<TlsClient> tls_;
   std::unique_ptr<SaslClient> sasl_;
@@ -124,6 +129,7 @@ Result<std::unique_ptr<Agent>> SmtpAgent::make(const AgentContext& c, bool lmtp,
     if (!sts) return sts.error();
     a->sts_ = std::move(*sts);
   }
+  a->tlsrpt_ = TlsReporter::make(p, a->log_);
   auto insecure_mx = parse_insecure_mx_policy(p.smtp_tls_dane_insecure_mx_policy);
   if (!insecure_mx) return insecure_mx.error();
   a->insecure_mx_ = *insecure_mx;
@@ -216,7 +222,7 @@ Outcome SmtpAgent::finish(Attempt& a, bool destination_failed) const {
 }
 
 std::optional<SessionError> SmtpAgent::dane_policy(const Destination& d, const HostAddress& h, bool requiretls,
-                                                   TlsPolicy* out) const {
+                                                   TlsPolicy* out, std::optional<tlsrpt::ResultType>* why) const {
   TlsLevel level = d.tls.level;
   if (level != TlsLevel::dane && level != TlsLevel::dane_only) return std::nullopt;
   DaneHost host{h.host, h.canonical, d.nexthop.port, h.mx_secure, h.addr_secure};
@@ -224,7 +230,15 @@ std::optional<SessionError> SmtpAgent::dane_policy(const Destination& d, const H
   if (tlsa_ && wants_tlsa(level, host, insecure_mx_)) tlsa = find_tlsa(*tlsa_, host);
   DaneDecision dec = decide(level, host, insecure_mx_, tlsa ? &*tlsa : nullptr, tls_->dane_digests());
   for (const auto& u : dec.unusable) log_.info("{}[{}]: unusable TLSA record {}", h.host, h.addr.to_string(), u);
-  if (dec.defer) return SessionError{dec.dsn, dec.reason};
+  if (dec.defer) {
+    // A failed or bogus TLSA lookup; secure records none of which is usable; else no DANE at all.
+    bool lookup_failed = tlsa && (tlsa->answer.security == dns::Security::bogus ||
+                                  tlsa->answer.outcome == dns::Outcome::temporary);
+    *why = lookup_failed                          ? tlsrpt::ResultType::dnssec_invalid
+           : tlsa && tlsa->answer.has_data() && tlsa->answer.secure() ? tlsrpt::ResultType::tlsa_invalid
+                                                  : tlsrpt::ResultType::dane_required;
+    return SessionError{dec.dsn, dec.reason};
+  }
   if (requiretls && dec.level != TlsLevel::dane)
     return SessionError{"5.7.30", "REQUIRETLS support required, but DANE cannot verify host " + h.host + " (" + dec.reason + ")"};
   if (tls_->loglevel() >= 1 || dec.level != TlsLevel::dane)
@@ -239,6 +253,14 @@ void SmtpAgent::apply_sts(Destination& d) const {
   TlsLevel level = d.tls.level;
   if (level == TlsLevel::verify || level == TlsLevel::secure || level == TlsLevel::fingerprint) return;
   StsLookup found = sts_->find(n.host, std::time(nullptr));
+  if (tlsrpt_ && found.failure) {
+    tlsrpt::Event e;
+    e.domain = n.host;
+    e.policy.type = tlsrpt::PolicyType::sts;
+    e.failure = found.failure;
+    e.detail = found.note;
+    tlsrpt_->record(std::move(e));
+  }
   if (!found.policy) {
     // A policy announced in DNS that cannot be had is worth a warning; no record is normal.
     if (found.announced) log_.warning("{}: MTA-STS: {}", n.host, found.note);
@@ -264,6 +286,19 @@ std::optional<SessionError> SmtpAgent::sts_policy(const Destination& d, const Ho
   tls->match = {"hostname"};
   tls->protocols = std::vector<std::string>{">=TLSv1.2"};
   return std::nullopt;
+}
+
+void SmtpAgent::count_tls(const Destination& d, const HostAddress& h, const TlsPolicy& tls, const TlsNote& note) const {
+  if (!tlsrpt_ || !note.attempted || d.nexthop.kind != Nexthop::inet) return;
+  if (note.reused && !note.failure && tlsrpt_->skip_reused()) return;
+  tlsrpt::Event e;
+  e.domain = d.nexthop.host;
+  e.policy = report_policy(tls, d.sts ? &*d.sts : nullptr, h.host);
+  e.failure = note.failure;
+  e.receiving_ip = h.addr.to_string();
+  e.receiving_mx = h.host;
+  e.detail = note.detail;
+  tlsrpt_->record(std::move(e));
 }
 
 // Why this job cannot leave under its TLS policy at all, or nullopt.
@@ -356,15 +391,21 @@ Outcome SmtpAgent::deliver(const Request& r) const {
     TlsPolicy tls = d.tls;
     Setup st;
     std::optional<SessionError> refused;
+    std::optional<tlsrpt::ResultType> why;
     if (tries[i].second) {
-      refused = dane_policy(d, *tries[i].second, r.message.envelope.requiretls, &tls);
-      if (!refused) refused = sts_policy(d, *tries[i].second, &tls);
+      refused = dane_policy(d, *tries[i].second, r.message.envelope.requiretls, &tls, &why);
+      if (!refused) {
+        refused = sts_policy(d, *tries[i].second, &tls);
+        if (refused) why = tlsrpt::ResultType::validation_failure;  // an MX the STS policy does not name
+      }
     }
     if (refused) {
       st.failure = {SetupFailure::connect, *refused, "none"};
+      if (why && tries[i].second) count_tls(d, *tries[i].second, tls, {true, why, false, refused->text});
     } else {
       Target target{d.nexthop, d.text, tls, r.message.envelope.sender};
       st = tries[i].second ? est.inet(target, *tries[i].second) : est.unix_socket(target);
+      if (tries[i].second) count_tls(d, *tries[i].second, tls, est.last_tls());
     }
     bool limit = s_.mx_session_limit > 0 && sessions + 1 >= s_.mx_session_limit;
     if (!st.conn) {

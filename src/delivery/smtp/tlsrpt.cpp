@@ -1,0 +1,56 @@
+// TLS-RPT classification and recording in the smtp client; see tlsrpt.hpp.
+#include "delivery/smtp/tlsrpt.hpp"
+
+#include <openssl/x509_vfy.h>
+
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "base/strings.hpp"
+#include "dns/rdata.hpp"
+#include "tlsrpt/store.hpp"
+
+namespace tern::delivery::smtp {
+
+using tlsrpt::ResultType;
+
+ResultType classify(const TlsResult& r, const TlsPolicy& pol) {
+  if (r.handshake_failed) return ResultType::validation_failure;
+  if (pol.dane_verify()) return ResultType::validation_failure;  // no TLSA record matched the chain
+  if (!r.trusted) {
+    if (r.verify_error == X509_V_ERR_CERT_HAS_EXPIRED) return ResultType::certificate_expired;
+    return ResultType::certificate_not_trusted;
+  }
+  if (!r.verified) return ResultType::certificate_host_mismatch;
+  return ResultType::validation_failure;
+}
+
+tlsrpt::Policy report_policy(const TlsPolicy& tls, const sts::Policy* sts, const std::string& mx_host) {
+  tlsrpt::Policy p;
+  if (tls.dane_verify()) {
+    p.type = tlsrpt::PolicyType::tlsa;
+    for (const auto& t : tls.tlsa)
+      p.strings.push_back(fmt::format("{} {} {} {}", int(t.usage), int(t.selector), int(t.mtype), dns::to_hex(t.data)));
+    p.mx_host.push_back(mx_host);
+  } else if (sts) {
+    p.type = tlsrpt::PolicyType::sts;
+    for (auto line : split_any(sts::format_policy(*sts), "\r\n"))
+      if (!trim(line).empty()) p.strings.emplace_back(trim(line));
+    p.mx_host = sts->mx;
+  }
+  return p;
+}
+
+std::unique_ptr<TlsReporter> TlsReporter::make(const config::Params& p, const log::Logger& log) {
+  if (!p.smtp_tlsrpt_enable) return nullptr;
+  return std::unique_ptr<TlsReporter>(new TlsReporter(p.tlsrpt_database, p.smtp_tlsrpt_skip_reused_handshakes, log));
+}
+
+void TlsReporter::record(tlsrpt::Event e) const {
+  e.day = tlsrpt::utc_day(std::time(nullptr));
+  e.domain = lower(e.domain);
+  if (auto s = tlsrpt::append(dir_, e); !s) log_.warning("tlsrpt_database: {}", s.error().message);
+}
+
+}  // namespace tern::delivery::smtp
