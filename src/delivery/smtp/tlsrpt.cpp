@@ -35,7 +35,8 @@ tlsrpt::Policy report_policy(const TlsPolicy& tls, const sts::Policy* sts, const
     p.mx_host.push_back(mx_host);
   } else if (sts) {
     p.type = tlsrpt::PolicyType::sts;
-    for (auto line : split_any(sts::format_policy(*sts), "\r\n"))
+    const std::string text = sts::format_policy(*sts);  // the views below point into it
+    for (auto line : split_any(text, "\r\n"))
       if (!trim(line).empty()) p.strings.emplace_back(trim(line));
     p.mx_host = sts->mx;
   }
