@@ -4,29 +4,13 @@
 #include <fmt/format.h>
 
 #include "base/strings.hpp"
+#include "sts/policy.hpp"
 
 namespace tern::tlsrpt {
 
 namespace {
 
 constexpr std::string_view kVersion = "v=TLSRPTv1";
-
-bool wsp(char c) { return c == ' ' || c == '\t'; }
-bool alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
-
-std::string_view strip_wsp(std::string_view s) {
-  while (!s.empty() && wsp(s.front())) s.remove_prefix(1);
-  while (!s.empty() && wsp(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// tlsrpt-ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")
-bool ext_name(std::string_view n) {
-  if (n.empty() || n.size() > 32 || !alnum(n[0])) return false;
-  for (char c : n)
-    if (!alnum(c) && c != '_' && c != '-' && c != '.') return false;
-  return true;
-}
 
 // tlsrpt-ext-value = 1*(%x21-3A / %x3C / %x3E-7E): visible characters but "=" and ";".
 bool ext_value(std::string_view v) {
@@ -62,7 +46,7 @@ Result<std::vector<std::string>> parse_rua(std::string_view value) {
   size_t pos = 0;
   for (;;) {
     size_t comma = value.find(',', pos);
-    auto uri = report_uri(strip_wsp(value.substr(pos, comma == std::string_view::npos ? value.npos : comma - pos)));
+    auto uri = report_uri(trim_wsp(value.substr(pos, comma == std::string_view::npos ? value.npos : comma - pos)));
     if (!uri) return uri.error();
     out.push_back(std::move(*uri));
     if (comma == std::string_view::npos) return out;
@@ -77,7 +61,7 @@ Result<Record> parse_record(std::string_view txt) {
   size_t pos = 0;
   for (;;) {
     size_t semi = txt.find(';', pos);
-    fields.push_back(strip_wsp(txt.substr(pos, semi == std::string_view::npos ? txt.npos : semi - pos)));
+    fields.push_back(trim_wsp(txt.substr(pos, semi == std::string_view::npos ? txt.npos : semi - pos)));
     if (semi == std::string_view::npos) break;
     pos = semi + 1;
   }
@@ -97,7 +81,7 @@ Result<Record> parse_record(std::string_view txt) {
       if (!uris) return uris.error();
       r.rua = std::move(*uris);
       have_rua = true;
-    } else if (!ext_name(name) || !ext_value(value)) {
+    } else if (!sts::valid_ext_name(name) || !ext_value(value)) {
       return Error{fmt::format("malformed field \"{}\"", printable(f))};
     }
   }
