@@ -7,6 +7,8 @@ MTA-STS policies, and the sending ternd counts TLS sessions with smtp_tlsrpt_ena
   - wrongcert.test: STS enforce, the certificate does not name mx.wrongcert.test ->
     deferred, a certificate-host-mismatch failure under policy-type sts;
   - plain.test: no STS policy, opportunistic TLS -> a success under no-policy-found;
+  - htmlsts.test / badsts.test: an announced policy served as text/html / one that does not
+    parse -> sts-policy-fetch-error / sts-policy-invalid, then delivered opportunistically;
 then `tern tls-report --day TODAY --directory OUT` writes one JSON report per domain, whose
 counts, result types and policies are checked, and prints the rua URIs of each domain's
 _smtp._tls record (none for plain.test).
@@ -26,7 +28,7 @@ from test_mta_sts import PolicyServer, issue, policy
 
 harness.PORT_RANGE = (25800, 25849)  # (test_mta_sts sets its own range on import)
 
-ZONES = ["good", "wrongcert", "plain"]
+ZONES = ["good", "wrongcert", "plain", "htmlsts", "badsts"]
 RUA = {"good": "v=TLSRPTv1; rua=mailto:tlsrpt@good.test,https://reports.good.test/v1/tlsrpt",
        "wrongcert": "v=TLSRPTv1; rua=mailto:tls-reports@wrongcert.test"}
 
@@ -38,7 +40,7 @@ class TlsReport(harness.TernTestCase):
         cls.pki_dir = tempfile.mkdtemp(prefix="tern-tlsrpt-pki-")
         os.chmod(cls.pki_dir, 0o755)
         cls.pki = harness.TestPki(cls.pki_dir)
-        mx_cert, mx_key = issue(cls.pki, "mx", ["mx.good.test", "mx.plain.test"])
+        mx_cert, mx_key = issue(cls.pki, "mx", ["mx.%s.test" % z for z in ZONES if z != "wrongcert"])
         web_cert, web_key = issue(cls.pki, "web", ["mta-sts.%s.test" % z for z in ZONES])
         cls.mx = harness.Tern(main_cf={
             "mydestination": "localhost, " + ", ".join("%s.test" % z for z in ZONES),
@@ -48,6 +50,8 @@ class TlsReport(harness.TernTestCase):
         cls.web = PolicyServer(harness.free_port(), web_cert, web_key, {
             "mta-sts.good.test": (200, "text/plain", policy("enforce", "mx.good.test"), {}),
             "mta-sts.wrongcert.test": (200, "text/plain", policy("enforce", "mx.wrongcert.test"), {}),
+            "mta-sts.htmlsts.test": (200, "text/html", policy("enforce", "mx.htmlsts.test"), {}),
+            "mta-sts.badsts.test": (200, "text/plain", "version: STSv1\r\nmode: always\r\n", {}),
         })
         cls.addClassCleanup(cls.web.stop)
         zones = {}
@@ -159,6 +163,22 @@ class TlsReport(harness.TernTestCase):
         p = plain["policies"][0]
         self.assertEqual(p["policy"]["policy-type"], "no-policy-found")
         self.assertEqual(p["summary"], {"total-successful-session-count": 1, "total-failure-session-count": 0})
+
+    def test_policy_fetch_and_parse_failures(self):
+        for zone in ("htmlsts", "badsts"):
+            self.send("bob@%s.test" % zone)
+            self.outcome("bob@%s.test" % zone, "sent", self.tern.mark)
+        day = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+        r = self.tern.tool("tern", "tls-report", "-c", self.tern.dir, "--day", day, "--directory", self.out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for zone, result in (("htmlsts", "sts-policy-fetch-error"), ("badsts", "sts-policy-invalid")):
+            self.assertIn("%s.test: 1 successful, 1 failed session(s): " % zone, r.stdout)
+            policies = {p["policy"]["policy-type"]: p for p in self.report(zone + ".test")["policies"]}
+            self.assertEqual(set(policies), {"sts", "no-policy-found"})
+            sts = policies["sts"]
+            self.assertEqual(sts["summary"], {"total-successful-session-count": 0, "total-failure-session-count": 1})
+            self.assertEqual([d["result-type"] for d in sts["failure-details"]], [result])
+            self.assertEqual(policies["no-policy-found"]["summary"]["total-successful-session-count"], 1)
 
     def test_a_day_without_sessions_and_bad_days(self):
         r = self.tern.tool("tern", "tls-report", "-c", self.tern.dir, "--day", "2001-01-01", "--directory", self.out)
