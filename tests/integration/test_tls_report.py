@@ -158,6 +158,7 @@ class TlsReport(harness.TernTestCase):
         self.assertEqual(d["failed-session-count"], 1)
         self.assertEqual(d["receiving-mx-hostname"], "mx.wrongcert.test")
         self.assertEqual(d["receiving-ip"], "127.0.0.1")
+        self.assertEqual(d["sending-mta-ip"], "127.0.0.1")
 
         plain = self.report("plain.test")
         p = plain["policies"][0]

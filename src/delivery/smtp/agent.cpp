@@ -295,6 +295,7 @@ void SmtpAgent::count_tls(const Destination& d, const HostAddress& h, const TlsP
   e.domain = d.nexthop.host;
   e.policy = report_policy(tls, d.sts ? &*d.sts : nullptr, h.host);
   e.failure = note.failure;
+  e.sending_ip = note.sending_ip;
   e.receiving_ip = h.addr.to_string();
   e.receiving_mx = h.host;
   e.detail = note.detail;

@@ -25,6 +25,7 @@ struct TlsNote {
   std::optional<tlsrpt::ResultType> failure;   // absent and attempted: TLS succeeded
   bool reused = false;                         // the session was resumed
   std::string detail;                          // the failure's reason, for the report
+  std::string sending_ip;                      // our address on the connection, if known
 };
 
 // The result type of a handshake that did not satisfy `pol` (r.ok is false).
