@@ -7,6 +7,8 @@ MTA-STS policies, and the sending ternd counts TLS sessions with smtp_tlsrpt_ena
   - wrongcert.test: STS enforce, the certificate does not name mx.wrongcert.test ->
     deferred, a certificate-host-mismatch failure under policy-type sts;
   - plain.test: no STS policy, opportunistic TLS -> a success under no-policy-found;
+  - testing.test: STS testing mode, the certificate does not name mx.testing.test ->
+    delivered (not enforced) and counted as certificate-host-mismatch under the policy;
   - htmlsts.test / badsts.test: an announced policy served as text/html / one that does not
     parse -> sts-policy-fetch-error / sts-policy-invalid, then delivered opportunistically;
 then `tern tls-report --day TODAY --directory OUT` writes one JSON report per domain, whose
@@ -28,7 +30,7 @@ from test_mta_sts import PolicyServer, issue, policy
 
 harness.PORT_RANGE = (25800, 25849)  # (test_mta_sts sets its own range on import)
 
-ZONES = ["good", "wrongcert", "plain", "htmlsts", "badsts"]
+ZONES = ["good", "wrongcert", "plain", "testing", "htmlsts", "badsts"]
 RUA = {"good": "v=TLSRPTv1; rua=mailto:tlsrpt@good.test,https://reports.good.test/v1/tlsrpt",
        "wrongcert": "v=TLSRPTv1; rua=mailto:tls-reports@wrongcert.test"}
 
@@ -40,7 +42,7 @@ class TlsReport(harness.TernTestCase):
         cls.pki_dir = tempfile.mkdtemp(prefix="tern-tlsrpt-pki-")
         os.chmod(cls.pki_dir, 0o755)
         cls.pki = harness.TestPki(cls.pki_dir)
-        mx_cert, mx_key = issue(cls.pki, "mx", ["mx.%s.test" % z for z in ZONES if z != "wrongcert"])
+        mx_cert, mx_key = issue(cls.pki, "mx", ["mx.%s.test" % z for z in ZONES if z not in ("wrongcert", "testing")])
         web_cert, web_key = issue(cls.pki, "web", ["mta-sts.%s.test" % z for z in ZONES])
         cls.mx = harness.Tern(main_cf={
             "mydestination": "localhost, " + ", ".join("%s.test" % z for z in ZONES),
@@ -50,6 +52,7 @@ class TlsReport(harness.TernTestCase):
         cls.web = PolicyServer(harness.free_port(), web_cert, web_key, {
             "mta-sts.good.test": (200, "text/plain", policy("enforce", "mx.good.test"), {}),
             "mta-sts.wrongcert.test": (200, "text/plain", policy("enforce", "mx.wrongcert.test"), {}),
+            "mta-sts.testing.test": (200, "text/plain", policy("testing", "mx.testing.test"), {}),
             "mta-sts.htmlsts.test": (200, "text/html", policy("enforce", "mx.htmlsts.test"), {}),
             "mta-sts.badsts.test": (200, "text/plain", "version: STSv1\r\nmode: always\r\n", {}),
         })
@@ -164,6 +167,19 @@ class TlsReport(harness.TernTestCase):
         p = plain["policies"][0]
         self.assertEqual(p["policy"]["policy-type"], "no-policy-found")
         self.assertEqual(p["summary"], {"total-successful-session-count": 1, "total-failure-session-count": 0})
+
+    def test_testing_mode_is_reported_not_enforced(self):
+        self.send("bob@testing.test")
+        self.outcome("bob@testing.test", "sent", self.tern.mark)
+        day = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+        r = self.tern.tool("tern", "tls-report", "-c", self.tern.dir, "--day", day, "--directory", self.out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        p = self.report("testing.test")["policies"]
+        self.assertEqual(len(p), 1)
+        self.assertEqual(p[0]["policy"]["policy-type"], "sts")
+        self.assertIn("mode: testing", p[0]["policy"]["policy-string"])
+        self.assertEqual(p[0]["summary"], {"total-successful-session-count": 0, "total-failure-session-count": 1})
+        self.assertEqual(p[0]["failure-details"][0]["result-type"], "certificate-host-mismatch")
 
     def test_policy_fetch_and_parse_failures(self):
         for zone in ("htmlsts", "badsts"):

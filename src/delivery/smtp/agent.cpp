@@ -42,6 +42,7 @@ class SmtpAgent : public Agent {
     Nexthop nexthop;
     TlsPolicy tls;
     std::optional<sts::Policy> sts;  // an MTA-STS policy in enforce mode
+    std::optional<sts::Policy> sts_testing;  // one in testing mode: reported (TLS-RPT), not enforced
   };
   struct Attempt {  // shared state of one deliver() call
     const Request& r;
@@ -270,6 +271,7 @@ void SmtpAgent::apply_sts(Destination& d) const {
   if (!found.note.empty()) log_.warning("{}: MTA-STS: {}", n.host, found.note);
   if (found.policy->mode != sts::Mode::enforce) {
     log_.info("{}: MTA-STS policy id {} ({}) in testing mode: not enforced", n.host, found.id, found.source);
+    d.sts_testing = std::move(found.policy);
     return;
   }
   if (tls_->loglevel() >= 1)
@@ -293,8 +295,10 @@ void SmtpAgent::count_tls(const Destination& d, const HostAddress& h, const TlsP
   if (note.reused && !note.failure && tlsrpt_->skip_reused()) return;
   tlsrpt::Event e;
   e.domain = d.nexthop.host;
-  e.policy = report_policy(tls, d.sts ? &*d.sts : nullptr, h.host);
+  const sts::Policy* sts = d.sts ? &*d.sts : d.sts_testing ? &*d.sts_testing : nullptr;
+  e.policy = report_policy(tls, sts, h.host);
   e.failure = note.failure;
+  if (!d.sts && d.sts_testing && !tls.dane_verify()) e.failure = testing_failure(note, sts::mx_allowed(*sts, h.host));
   e.sending_ip = note.sending_ip;
   e.receiving_ip = h.addr.to_string();
   e.receiving_mx = h.host;
@@ -318,7 +322,7 @@ Result<SmtpAgent::Destination> SmtpAgent::destination(std::string_view text) con
   if (!n) return n.error();
   auto pol = policy_for(text, *n);
   if (!pol) return pol.error();
-  Destination d{std::string(text), std::move(*n), std::move(*pol), std::nullopt};
+  Destination d{std::string(text), std::move(*n), std::move(*pol), std::nullopt, std::nullopt};
   apply_sts(d);
   return d;
 }

@@ -108,7 +108,7 @@ std::optional<SessionError> Establisher::handshake(Connection& c, const Target& 
   TlsResult r = tls_->handshake(*c.channel, t.tls, target, deadline_in(s_.dialogue.t.starttls));
   if (r.reused && tls_->loglevel() >= 2) log_.info("{}: Reusing old session", c.relay);
   if (!r.summary.empty() && tls_->loglevel() >= 1) log_.info("{}", r.summary);
-  note_ = {true, std::nullopt, r.reused, "", c.channel->local_address()};
+  note_ = {true, std::nullopt, r.reused, "", c.channel->local_address(), r.trusted, r.verified, r.verify_error};
   if (!r.ok) note_.failure = classify(r, t.tls);
   if (!r.ok) note_.detail = r.error + (r.detail.empty() ? "" : " (" + r.detail + ")");
   if (!r.ok) {

@@ -15,15 +15,29 @@ namespace tern::delivery::smtp {
 
 using tlsrpt::ResultType;
 
+namespace {
+
+// A PKIX peer check that failed: the chain, else the name.
+ResultType pkix_failure(bool trusted, long verify_error) {
+  if (trusted) return ResultType::certificate_host_mismatch;
+  return verify_error == X509_V_ERR_CERT_HAS_EXPIRED ? ResultType::certificate_expired
+                                                     : ResultType::certificate_not_trusted;
+}
+
+}  // namespace
+
 ResultType classify(const TlsResult& r, const TlsPolicy& pol) {
   if (r.handshake_failed) return ResultType::validation_failure;
   if (pol.dane_verify()) return ResultType::validation_failure;  // no TLSA record matched the chain
-  if (!r.trusted) {
-    if (r.verify_error == X509_V_ERR_CERT_HAS_EXPIRED) return ResultType::certificate_expired;
-    return ResultType::certificate_not_trusted;
-  }
-  if (!r.verified) return ResultType::certificate_host_mismatch;
+  if (!r.trusted || !r.verified) return pkix_failure(r.trusted, r.verify_error);
   return ResultType::validation_failure;
+}
+
+std::optional<ResultType> testing_failure(const TlsNote& note, bool mx_allowed) {
+  if (note.failure) return note.failure;
+  if (!mx_allowed) return ResultType::validation_failure;
+  if (!note.trusted || !note.verified) return pkix_failure(note.trusted, note.verify_error);
+  return std::nullopt;
 }
 
 tlsrpt::Policy report_policy(const TlsPolicy& tls, const sts::Policy* sts, const std::string& mx_host) {

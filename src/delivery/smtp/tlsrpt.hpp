@@ -26,10 +26,19 @@ struct TlsNote {
   bool reused = false;                         // the session was resumed
   std::string detail;                          // the failure's reason, for the report
   std::string sending_ip;                      // our address on the connection, if known
+  // The peer check of a completed handshake, whatever the level demanded (MTA-STS testing
+  // mode reports what enforce mode would have refused).
+  bool trusted = false, verified = false;
+  long verify_error = 0;
 };
 
 // The result type of a handshake that did not satisfy `pol` (r.ok is false).
 tlsrpt::ResultType classify(const TlsResult& r, const TlsPolicy& pol);
+
+// Under an MTA-STS policy in testing mode (not enforced, RFC 8461 §5): what enforce mode
+// would have refused — an MX the policy does not name, a chain that does not verify, a
+// certificate without the MX host name — or nullopt; a failure of TLS itself stays.
+std::optional<tlsrpt::ResultType> testing_failure(const TlsNote& note, bool mx_allowed);
 
 // The report's policy: TLSA records at DANE verification, else an enforced STS policy, else none.
 tlsrpt::Policy report_policy(const TlsPolicy& tls, const sts::Policy* sts, const std::string& mx_host);

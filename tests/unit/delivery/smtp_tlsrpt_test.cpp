@@ -34,6 +34,23 @@ TEST(SmtpTlsrpt, ClassifiesHandshakeOutcomes) {
   EXPECT_EQ(classify(r, dane), ResultType::validation_failure);
 }
 
+TEST(SmtpTlsrpt, TestingModeReportsWhatEnforceWouldRefuse) {
+  TlsNote ok{true, std::nullopt, false, "", "127.0.0.1", true, true, 0};
+  EXPECT_EQ(testing_failure(ok, true), std::nullopt);
+  EXPECT_EQ(testing_failure(ok, false), ResultType::validation_failure);  // an MX the policy does not name
+  TlsNote nameless = ok;
+  nameless.verified = false;
+  EXPECT_EQ(testing_failure(nameless, true), ResultType::certificate_host_mismatch);
+  TlsNote expired = nameless;
+  expired.trusted = false;
+  expired.verify_error = X509_V_ERR_CERT_HAS_EXPIRED;
+  EXPECT_EQ(testing_failure(expired, true), ResultType::certificate_expired);
+  expired.verify_error = X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
+  EXPECT_EQ(testing_failure(expired, true), ResultType::certificate_not_trusted);
+  TlsNote no_tls{true, ResultType::starttls_not_supported};
+  EXPECT_EQ(testing_failure(no_tls, true), ResultType::starttls_not_supported);
+}
+
 TEST(SmtpTlsrpt, ReportsThePolicyInForce) {
   sts::Policy sp{sts::Mode::enforce, {"mx.example.org", "*.example.net"}, std::chrono::seconds(86400)};
   auto p = report_policy(at(TlsLevel::verify), &sp, "mx.example.org");
