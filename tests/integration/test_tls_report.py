@@ -1,5 +1,5 @@
 """TLS-RPT (RFC 8460) end to end: Knot + Unbound serve three domains whose MX is a second
-ternd with a certificate from a test CA, an HTTPS server (test_mta_sts's) serves their
+ternd with a certificate from a test CA, an HTTPS server (sts_peers) serves their
 MTA-STS policies, and the sending ternd counts TLS sessions with smtp_tlsrpt_enable = yes:
   - good.test: STS enforce, the MX certificate names mx.good.test -> delivered, a success
     under policy-type sts (two deliveries; a resumed session is not counted again while
@@ -21,14 +21,12 @@ import glob
 import json
 import os
 import re
-import shutil
-import tempfile
 
-import dns_peers
 import harness
-from test_mta_sts import PolicyServer, issue, policy
+import sts_peers
+from sts_peers import policy
 
-harness.PORT_RANGE = (25800, 25849)  # (test_mta_sts sets its own range on import)
+harness.PORT_RANGE = (25800, 25849)
 
 ZONES = ["good", "wrongcert", "plain", "testing", "htmlsts", "badsts"]
 RUA = {"good": "v=TLSRPTv1; rua=mailto:tlsrpt@good.test,https://reports.good.test/v1/tlsrpt",
@@ -39,39 +37,15 @@ class TlsReport(harness.TernTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.pki_dir = tempfile.mkdtemp(prefix="tern-tlsrpt-pki-")
-        os.chmod(cls.pki_dir, 0o755)
-        cls.pki = harness.TestPki(cls.pki_dir)
-        mx_cert, mx_key = issue(cls.pki, "mx", ["mx.%s.test" % z for z in ZONES if z not in ("wrongcert", "testing")])
-        web_cert, web_key = issue(cls.pki, "web", ["mta-sts.%s.test" % z for z in ZONES])
-        cls.mx = harness.Tern(main_cf={
-            "mydestination": "localhost, " + ", ".join("%s.test" % z for z in ZONES),
-            "smtpd_tls_security_level": "may", "smtpd_tls_cert_file": mx_cert, "smtpd_tls_key_file": mx_key})
-        cls.addClassCleanup(cls.mx.cleanup)
-        cls.mx.start()
-        cls.web = PolicyServer(harness.free_port(), web_cert, web_key, {
+        sts_peers.start_world(cls, ZONES, {
             "mta-sts.good.test": (200, "text/plain", policy("enforce", "mx.good.test"), {}),
             "mta-sts.wrongcert.test": (200, "text/plain", policy("enforce", "mx.wrongcert.test"), {}),
             "mta-sts.testing.test": (200, "text/plain", policy("testing", "mx.testing.test"), {}),
             "mta-sts.htmlsts.test": (200, "text/html", policy("enforce", "mx.htmlsts.test"), {}),
             "mta-sts.badsts.test": (200, "text/plain", "version: STSv1\r\nmode: always\r\n", {}),
-        })
-        cls.addClassCleanup(cls.web.stop)
-        zones = {}
-        for z in ZONES:
-            records = {"@": [("MX", "10 mx")], "mx": [("A", "127.0.0.1")], "mta-sts": [("A", "127.0.0.1")]}
-            if z != "plain":
-                records["_mta-sts"] = [("TXT", "v=STSv1; id=20261207r;")]
-            if z in RUA:
-                records["_smtp._tls"] = [("TXT", RUA[z])]
-            zones["%s.test" % z] = dns_peers.Zone(records, signed=False)
-        cls.dns = dns_peers.DnsPeers(zones, port=harness.free_port(), auth_port=harness.free_port())
-        cls.addClassCleanup(cls.dns.stop)
-
-    @classmethod
-    def tearDownClass(cls):
-        if not harness.KEEP:
-            shutil.rmtree(cls.pki_dir, ignore_errors=True)
+        }, mx_names=["mx.%s.test" % z for z in ZONES if z not in ("wrongcert", "testing")],
+            announced=[z for z in ZONES if z != "plain"], sts_id="20261207r",
+            records={z: {"_smtp._tls": [("TXT", rua)]} for z, rua in RUA.items()})
 
     def setUp(self):
         p = dict(self.dns.tern_params())
