@@ -233,11 +233,13 @@ std::optional<SessionError> SmtpAgent::dane_policy(const Destination& d, const H
   for (const auto& u : dec.unusable) log_.info("{}[{}]: unusable TLSA record {}", h.host, h.addr.to_string(), u);
   if (dec.defer) {
     // A failed or bogus TLSA lookup; secure records none of which is usable; else no DANE at all.
-    bool lookup_failed = tlsa && (tlsa->answer.security == dns::Security::bogus ||
-                                  tlsa->answer.outcome == dns::Outcome::temporary);
-    *why = lookup_failed                          ? tlsrpt::ResultType::dnssec_invalid
-           : tlsa && tlsa->answer.has_data() && tlsa->answer.secure() ? tlsrpt::ResultType::tlsa_invalid
-                                                  : tlsrpt::ResultType::dane_required;
+    const dns::Answer* a = tlsa ? &tlsa->answer : nullptr;
+    if (a && (a->security == dns::Security::bogus || a->outcome == dns::Outcome::temporary))
+      *why = tlsrpt::ResultType::dnssec_invalid;
+    else if (a && a->has_data() && a->secure())
+      *why = tlsrpt::ResultType::tlsa_invalid;
+    else
+      *why = tlsrpt::ResultType::dane_required;
     return SessionError{dec.dsn, dec.reason};
   }
   if (requiretls && dec.level != TlsLevel::dane)
