@@ -19,6 +19,8 @@ PKGS=(
   # independent SPF/DKIM implementations the authentication tests compare against
   knot knot-dnsutils unbound python3-dnspython python3-spf python3-dkim python3-nacl
   python3-yaml opendkim opendkim-tools publicsuffix
+  # an independent RFC 8601 parser that reads our Authentication-Results back
+  python3-authres
 )
 
 missing=()

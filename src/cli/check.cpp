@@ -1,6 +1,6 @@
 // `tern check WHAT …`: the authentication checks an admin runs by hand, one sub-command
-// each in its own file (check_spf.cpp, dkim.cpp, check_tls.cpp). Each prints its result and exits 0 only
-// on pass.
+// each in its own file (check_spf.cpp, dkim.cpp, check_tls.cpp, check_dmarc.cpp). Each prints
+// its result and exits 0 only on pass.
 #include <cstdio>
 #include <string_view>
 
@@ -20,6 +20,7 @@ constexpr Check kChecks[] = {
     {"spf", check_spf_main, "IP MAIL-FROM HELO: the SPF result and explanation (RFC 7208)"},
     {"tls", check_tls_main, "[-c DIR] [-p PORT] DOMAIN: MX hosts, TLSA records, DNSSEC status, the TLS level Tern applies"},
     {"dkim", check_dkim_main, "[-c DIR] [--dns-file FILE] [--time SECONDS] < message: each signature's result"},
+    {"dmarc", check_dmarc_main, "[-c DIR] IP MAIL-FROM HELO < message: SPF, DKIM and the DMARC verdict"},
 };
 
 int usage() {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <string>
 
+#include "cli/check_args.hpp"
 #include "cli/commands.hpp"
 #include "cli/tool_env.hpp"
 #include "dns/unbound_resolver.hpp"
@@ -37,15 +38,10 @@ int check_spf_main(int argc, char** argv) {
     else return usage();
   }
   if (argc - optind != 3) return usage();
-  auto ip = IpAddress::parse(argv[optind]);
-  if (!ip) {
-    fatal_msg(kName, std::string("bad IP address: ") + argv[optind]);
-    return 64;
-  }
-  std::string mail_from = argv[optind + 1], helo = argv[optind + 2];
-  if (mail_from == "<>") mail_from.clear();
-  if (mail_from.size() > 2 && mail_from.front() == '<' && mail_from.back() == '>')
-    mail_from = mail_from.substr(1, mail_from.size() - 2);
+  auto ops = client_operands(kName, argv, optind);
+  if (!ops) return 64;
+  const std::string& mail_from = ops->mail_from;
+  const std::string& helo = ops->helo;
   auto cfg = load_config(kName, dir);
   if (!cfg) return 75;
   auto s = spf::settings(cfg->params);
@@ -58,7 +54,7 @@ int check_spf_main(int argc, char** argv) {
     fatal_msg(kName, resolver.error().message);
     return 75;
   }
-  spf::Query q = helo_identity ? spf::helo_query(*ip, helo) : spf::mail_from_query(*ip, mail_from, helo);
+  spf::Query q = helo_identity ? spf::helo_query(ops->ip, helo) : spf::mail_from_query(ops->ip, mail_from, helo);
   s->apply(q);
   spf::Outcome o = spf::check_host_blocking(**resolver, q);
   std::printf("%s\n", std::string(spf::verdict_name(o.verdict)).c_str());

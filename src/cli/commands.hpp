@@ -20,9 +20,11 @@ int newaliases_main(int argc, char** argv);
 int check_main(int argc, char** argv);       // tern check spf|dkim|dmarc (check.cpp)
 int check_spf_main(int argc, char** argv);   // tern check spf
 int check_dkim_main(int argc, char** argv);  // tern check dkim
+int check_dmarc_main(int argc, char** argv); // tern check dmarc (check_dmarc.cpp)
 int dkim_main(int argc, char** argv);        // tern dkim keygen
 int check_tls_main(int argc, char** argv);   // tern check tls
 int dane_main(int argc, char** argv);        // tern dane tlsa
+int dmarc_main(int argc, char** argv);        // tern dmarc report (dmarc.cpp)
 int tls_report_main(int argc, char** argv);  // tern tls-report (tls_report.cpp)
 int dispatch(int argc, char** argv);
 

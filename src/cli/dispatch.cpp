@@ -44,6 +44,7 @@ constexpr Entry kSub[] = {
     {"check", check_main, "authentication checks by hand (check spf IP MAIL-FROM HELO, check dkim < message, check tls DOMAIN)"},
     {"dkim", dkim_main, "make a DKIM key pair and its DNS record (dkim keygen)"},
     {"dane", dane_main, "print the TLSA record for a certificate (dane tlsa CERT.pem)"},
+    {"dmarc", dmarc_main, "write DMARC aggregate reports (RFC 9990) from stored results"},
     {"tls-report", tls_report_main, "write the daily TLS-RPT (RFC 8460) reports from tlsrpt_database"},
 };
 

@@ -23,6 +23,7 @@
 
 #include "base/file.hpp"
 #include "base/strings.hpp"
+#include "cli/check_args.hpp"
 #include "cli/commands.hpp"
 #include "cli/tool_env.hpp"
 #include "dkim/crypto.hpp"
@@ -157,11 +158,7 @@ int check(int argc, char** argv) {
   if (!dir.empty() || std::getenv("MAIL_CONFIG") || dns_file.empty()) {
     cfg = load_config("tern check dkim", dir);
     if (!cfg) return kTempfail;
-    const auto& p = cfg->params;
-    opt.allow_rsa_sha1 = p.dkim_allow_rsa_sha1;
-    opt.min_key_bits = int(p.dkim_min_key_bits);
-    opt.clock_skew = int64_t(p.dkim_clock_skew.count());
-    opt.signature_limit = size_t(p.dkim_verify_signature_limit);
+    opt = dkim_verify_options(cfg->params);
   }
   opt.now = now;
   std::shared_ptr<dns::Resolver> resolver;

@@ -642,10 +642,13 @@ void QueueManager::queue_run() {
 }
 
 void QueueManager::flush_all() {
+  scheduler_.revive_all();
+  dead_reason_.clear();
   for (const auto& ref : store_.list(QueueName::deferred)) move_deferred_to_active(ref.id);
 }
 
 void QueueManager::flush_site(const std::string& domain) {
+  scheduler_.revive_all();
   for (const auto& ref : store_.list(QueueName::deferred)) {
     auto pf = store_.load(ref.id, QueueName::deferred);
     if (pf.status != ParseStatus::ok) continue;
@@ -660,6 +663,7 @@ void QueueManager::flush_site(const std::string& domain) {
 }
 
 Status QueueManager::flush_id(const std::string& id) {
+  scheduler_.revive_all();
   if (in_memory_.count(id)) return ok_status();  // being delivered right now
   for (const auto& ref : store_.list(QueueName::deferred))
     if (ref.id == id) {

@@ -72,6 +72,10 @@ void Scheduler::finished(const Job& job, bool destination_failed, double now) {
   if (d.running == 0 && d.waiting.empty() && d.dead_until <= now && !d.in_turn) dests_.erase(it);
 }
 
+void Scheduler::revive_all() {
+  for (auto& [name, d] : dests_) d.dead_until = 0;
+}
+
 std::vector<Job> Scheduler::take_throttled(double now) {
   std::vector<Job> out;
   for (auto& [name, d] : dests_) {

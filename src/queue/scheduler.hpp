@@ -58,6 +58,9 @@ class Scheduler {
   std::optional<Job> next(double now);
   // A job ended. `destination_failed` throttles its destination until now + dead_time.
   void finished(const Job& job, bool destination_failed, double now);
+  // A flush (postqueue -f, sendmail -q): every destination may be tried again at once, as
+  // Postfix's qmgr re-enables all queues on a flush request.
+  void revive_all();
   // Jobs waiting for throttled destinations: the caller defers them without trying.
   std::vector<Job> take_throttled(double now);
 

@@ -24,29 +24,33 @@ QueueClient::QueueClient(asio::io_context& io, std::string socket_path, int conn
     : io_(io), path_(std::move(socket_path)), sock_(io), connect_attempts_(connect_attempts) {}
 
 asio::awaitable<bool> QueueClient::ensure_connected() {
-  if (connected_) co_return true;
   // The queue role may be starting or restarting: keep trying for a few seconds before
-  // the session answers 451.
+  // the session answers 451. Sessions that arrive together each dial on a socket of their
+  // own; the first to connect installs its socket and the others drop theirs, so the shared
+  // socket is never replaced under a session that is already using it.
   asio::error_code ec;
   for (int attempt = 0; attempt < connect_attempts_; ++attempt) {
     if (connected_) co_return true;  // another session connected meanwhile
-    sock_ = stream::socket(io_);
+    stream::socket s(io_);
     ec.clear();
-    co_await sock_.async_connect(stream::endpoint(path_), asio::redirect_error(use_awaitable, ec));
-    if (!ec || attempt + 1 == connect_attempts_) break;
+    co_await s.async_connect(stream::endpoint(path_), asio::redirect_error(use_awaitable, ec));
+    if (!ec) {
+      if (connected_) co_return true;  // lost the race: ours closes as it goes out of scope
+      sock_ = std::move(s);
+      connected_ = true;
+      ++generation_;
+      asio::co_spawn(io_, read_loop(generation_), asio::detached);
+      co_return true;
+    }
+    if (attempt + 1 == connect_attempts_) break;
     asio::steady_timer pause(io_);
     pause.expires_after(std::chrono::milliseconds(100));
     asio::error_code ignore;
     co_await pause.async_wait(asio::redirect_error(use_awaitable, ignore));
   }
-  if (ec) {
-    log_.warning("connect to queue service {}: {}", path_, ec.message());
-    co_return false;
-  }
-  connected_ = true;
-  ++generation_;
-  asio::co_spawn(io_, read_loop(generation_), asio::detached);
-  co_return true;
+  if (connected_) co_return true;
+  log_.warning("connect to queue service {}: {}", path_, ec.message());
+  co_return false;
 }
 
 void QueueClient::fail_all(const std::string& why) {

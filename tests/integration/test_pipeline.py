@@ -7,6 +7,7 @@ bytes on the wire matter. Every test starts its own ternd in a fresh directory.
 import email.utils
 import os
 import re
+import subprocess
 import time
 import unittest
 import uuid
@@ -214,6 +215,21 @@ class PipelineTest(TernTestCase):
                              qid=qid)
         tern.wait_for_log(r"^disconnect from unknown\[127\.0\.0\.1\] ehlo=1 mail=1 "
                           r"rcpt=1 data=1 quit=1 commands=5$", since=tern.mark)
+
+    def test_first_burst_after_start_gets_every_reply_once(self):
+        # Twenty sessions arriving together at a fresh ternd all dial the queue service at
+        # once; each must get its 250 promptly and each message must arrive exactly once
+        # (a session that lost its reply used to wait 300 s, answer 451 and be retried).
+        tern = self.start_tern()
+        r = subprocess.run(["/usr/sbin/smtp-source", "-s", "20", "-m", "60", "-c",
+                            "-f", "sender@example.org", "-t", "alice@example.test",
+                            "127.0.0.1:%d" % tern.port],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        tern.wait_for_maildir("alice", 60, timeout=60)
+        time.sleep(1)
+        self.assertEqual(len(tern.maildir_files("alice")), 60)
+        self.assertNotIn("queue service timed out", tern.log_text())
 
     def test_postmaster_alias(self):
         tern = self.start_tern()

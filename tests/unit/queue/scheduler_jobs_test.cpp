@@ -237,6 +237,22 @@ TEST(SchedulerJobs, FailedDestinationIsThrottledAndItsJobsHandedBack) {
   EXPECT_EQ(s.waiting(), 0u);
 }
 
+TEST(SchedulerJobs, FlushRevivesThrottledDestinations) {
+  Scheduler s(limits(1, 1, 60));
+  s.add(1, "smtp", "dead.example", "smtp:dead.example", {0});
+  auto j = s.next(100);
+  ASSERT_TRUE(j);
+  s.finished(*j, true, 100);
+  s.add(2, "smtp", "dead.example", "smtp:dead.example", {0});
+  EXPECT_TRUE(s.throttled("smtp:dead.example", 110));
+  EXPECT_FALSE(s.next(110).has_value());
+  s.revive_all();  // postqueue -f
+  EXPECT_FALSE(s.throttled("smtp:dead.example", 110));
+  auto again = s.next(110);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->message, 2u);
+}
+
 TEST(SchedulerJobs, ThrottledDestinationIsNotScheduledUntilDeadTimeEnds) {
   Scheduler s(limits(5, 1, 30));
   s.add(1, "smtp", "x", "smtp:x", {0});
