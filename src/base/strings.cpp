@@ -16,6 +16,13 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+std::string_view trim_wsp(std::string_view s) {
+  auto wsp = [](char c) { return c == ' ' || c == '\t'; };
+  while (!s.empty() && wsp(s.front())) s.remove_prefix(1);
+  while (!s.empty() && wsp(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = ascii_lower(c);

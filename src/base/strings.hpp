@@ -9,6 +9,8 @@
 namespace tern {
 
 std::string_view trim(std::string_view s);
+// Trims only SP and HTAB (RFC 5234 WSP), as record grammars like RFC 8461's and 8460's do.
+std::string_view trim_wsp(std::string_view s);
 std::string lower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 bool istarts_with(std::string_view s, std::string_view prefix);

@@ -399,20 +399,19 @@ Status prepare_queue_directory(const config::Params& p, const Identity& id) {
     // Before any role runs, so sendmail never finds it missing (and makes it as root).
     ::chmod((q + "/public").c_str(), 0755);
     ::chmod((q + "/maildrop").c_str(), 01733);
-    // The smtp client (as mail_owner) keeps fetched MTA-STS policies here.
-    if (p.mta_sts_enable && !p.mta_sts_cache_directory.empty()) {
-      const std::string& d = p.mta_sts_cache_directory;
+    // State directories the roles write as mail_owner: fetched MTA-STS policies (smtp),
+    // DMARC results for `tern dmarc report` (smtpd), TLS-RPT counts for `tern tls-report` (smtp).
+    auto owned_dir = [&](bool wanted, const std::string& d) -> Status {
+      if (!wanted || d.empty()) return ok_status();
       if (auto s = make_dirs(d, 0700); !s) return s;
-      if (::chown(d.c_str(), id.uid, id.gid) != 0)
-        return Error{d + ": chown to " + id.user + ": " + errno_text(errno)};
-    }
-    // smtpd (as mail_owner) records DMARC results here for `tern dmarc report`.
-    if (p.dmarc_report_enable && lower(trim(p.dmarc_mode)) != "off" && !p.dmarc_report_database.empty()) {
-      const std::string& d = p.dmarc_report_database;
-      if (auto s = make_dirs(d, 0700); !s) return s;
-      if (::chown(d.c_str(), id.uid, id.gid) != 0)
-        return Error{d + ": chown to " + id.user + ": " + errno_text(errno)};
-    }
+      if (::chown(d.c_str(), id.uid, id.gid) != 0) return Error{d + ": chown to " + id.user + ": " + errno_text(errno)};
+      return ok_status();
+    };
+    for (auto [wanted, dir] : {std::pair{p.mta_sts_enable, &p.mta_sts_cache_directory},
+                               std::pair{p.dmarc_report_enable && lower(trim(p.dmarc_mode)) != "off",
+                                         &p.dmarc_report_database},
+                               std::pair{p.smtp_tlsrpt_enable, &p.tlsrpt_database}})
+      if (auto s = owned_dir(wanted, *dir); !s) return s;
     // Users of local_passwd_file have no system account: their homes are made here and
     // belong to them, since the privileged delivery helper delivers with their uid.
     if (!p.local_passwd_file.empty()) {

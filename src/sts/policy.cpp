@@ -13,20 +13,6 @@ bool is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-std::string_view trim_wsp(std::string_view s) {
-  while (!s.empty() && is_wsp(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_wsp(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// sts-ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")
-bool valid_ext_name(std::string_view n) {
-  if (n.empty() || n.size() > 32 || !is_alnum(n[0])) return false;
-  for (char c : n)
-    if (!is_alnum(c) && c != '_' && c != '-' && c != '.') return false;
-  return true;
-}
-
 // A host name as MX records carry them: LDH labels of 1..63 octets, 253 in all.
 bool valid_domain(std::string_view d) {
   if (d.empty() || d.size() > 253) return false;
@@ -52,6 +38,13 @@ std::string_view strip_dot(std::string_view s) {
 }
 
 }  // namespace
+
+bool valid_ext_name(std::string_view n) {
+  if (n.empty() || n.size() > 32 || !is_alnum(n[0])) return false;
+  for (char c : n)
+    if (!is_alnum(c) && c != '_' && c != '-' && c != '.') return false;
+  return true;
+}
 
 Result<Record> parse_record(std::string_view txt) {
   constexpr std::string_view kVersion = "v=STSv1";

@@ -17,6 +17,10 @@ struct Record {
   std::string id;
 };
 
+// sts-ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / "."); TLS-RPT's record
+// (RFC 8460 §3) names its extensions the same way.
+bool valid_ext_name(std::string_view name);
+
 // One TXT string (the record's character-strings already joined). Errors name what is wrong.
 Result<Record> parse_record(std::string_view txt);
 

@@ -13,121 +13,32 @@ mta_sts_enable = yes:
 and `tern check tls` shows the policy and which MX hosts it allows.
 """
 
-import http.server
 import os
 import re
-import shutil
-import ssl
-import subprocess
-import tempfile
-import threading
 
-import dns_peers
 import harness
+import sts_peers
+from sts_peers import policy
 
 harness.PORT_RANGE = (25700, 25799)
 
 ZONES = ["enforce", "elsewhere", "wrongcert", "testing", "nosts", "html", "redirect"]
 
 
-def policy(mode, *mx, max_age=86400):
-    return "version: STSv1\r\nmode: %s\r\n%smax_age: %d\r\n" % (
-        mode, "".join("mx: %s\r\n" % m for m in mx), max_age)
-
-
-class PolicyServer:
-    """HTTPS on 127.0.0.1:port answering /.well-known/mta-sts.txt by the Host header from
-    `policies` (host -> (status, content type, body, extra headers)); counts requests."""
-
-    def __init__(self, port, cert, key, policies):
-        self.policies = policies
-        self.requests = []
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                host = (self.headers.get("Host") or "").split(":")[0]
-                outer.requests.append((host, self.path))
-                status, ctype, body, extra = outer.policies.get(host, (404, "text/plain", "no policy\n", {}))
-                if self.path != "/.well-known/mta-sts.txt":
-                    status, ctype, body, extra = 404, "text/plain", "not here\n", {}
-                data = body.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                for k, v in extra.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.HTTPServer(("127.0.0.1", port), Handler)
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(cert, key)
-        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def count(self, host):
-        return sum(1 for h, _ in self.requests if h == host)
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-def issue(pki, name, hostnames):
-    key, cert, csr, ext = (os.path.join(pki.dir, name + s) for s in (".key", ".pem", ".csr", ".ext"))
-    with open(ext, "w") as f:
-        f.write("subjectAltName=%s\n" % ",".join("DNS:" + h for h in hostnames))
-    run = lambda *a: subprocess.run([harness.OPENSSL] + list(a), check=True, capture_output=True)
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=" + hostnames[0])
-    run("x509", "-req", "-in", csr, "-CA", pki.ca_cert, "-CAkey", pki.ca_key, "-set_serial", "7",
-        "-out", cert, "-days", "2", "-extfile", ext)
-    for path in (key, cert):
-        os.chmod(path, 0o644)
-    return cert, key
-
-
 class MtaSts(harness.TernTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.pki_dir = tempfile.mkdtemp(prefix="tern-sts-pki-")
-        os.chmod(cls.pki_dir, 0o755)
-        cls.pki = harness.TestPki(cls.pki_dir)
         # The MX certificate names every zone's mx host except wrongcert's.
-        mx_cert, mx_key = issue(cls.pki, "mx", ["mx.%s.test" % z for z in ZONES if z != "wrongcert"])
-        web_cert, web_key = issue(cls.pki, "web", ["mta-sts.%s.test" % z for z in ZONES])
-        cls.mx = harness.Tern(main_cf={
-            "mydestination": "localhost, " + ", ".join("%s.test" % z for z in ZONES),
-            "smtpd_tls_security_level": "may", "smtpd_tls_cert_file": mx_cert, "smtpd_tls_key_file": mx_key})
-        cls.addClassCleanup(cls.mx.cleanup)
-        cls.mx.start()
-        cls.web = PolicyServer(harness.free_port(), web_cert, web_key, {
+        sts_peers.start_world(cls, ZONES, {
             "mta-sts.enforce.test": (200, "text/plain", policy("enforce", "mx.enforce.test"), {}),
             "mta-sts.elsewhere.test": (200, "text/plain", policy("enforce", "*.example.test"), {}),
             "mta-sts.wrongcert.test": (200, "text/plain", policy("enforce", "mx.wrongcert.test"), {}),
             "mta-sts.testing.test": (200, "text/plain; charset=utf-8", policy("testing", "*.example.test"), {}),
             "mta-sts.html.test": (200, "text/html", policy("enforce", "*.example.test"), {}),
             "mta-sts.redirect.test": (301, "text/plain", "", {"Location": "https://mta-sts.enforce.test/.well-known/mta-sts.txt"}),
-        })
-        cls.addClassCleanup(cls.web.stop)
-        zones = {}
-        for z in ZONES:
-            records = {"@": [("MX", "10 mx")], "mx": [("A", "127.0.0.1")], "mta-sts": [("A", "127.0.0.1")]}
-            if z != "nosts":
-                records["_mta-sts"] = [("TXT", "v=STSv1; id=20261207a;")]
-            zones["%s.test" % z] = dns_peers.Zone(records, signed=False)
-        cls.dns = dns_peers.DnsPeers(zones, port=harness.free_port(), auth_port=harness.free_port())
-        cls.addClassCleanup(cls.dns.stop)
-
-    @classmethod
-    def tearDownClass(cls):
-        if not harness.KEEP:
-            shutil.rmtree(cls.pki_dir, ignore_errors=True)
+        }, mx_names=["mx.%s.test" % z for z in ZONES if z != "wrongcert"],
+            announced=[z for z in ZONES if z != "nosts"], sts_id="20261207a")
 
     def params(self, **extra):
         p = dict(self.dns.tern_params())

@@ -12,6 +12,7 @@
 #include "delivery/smtp/dns_hosts.hpp"
 #include "delivery/smtp/establish.hpp"
 #include "delivery/smtp/sts.hpp"
+#include "delivery/smtp/tlsrpt.hpp"
 #include "dns/unbound_resolver.hpp"
 #include "maps/lookup.hpp"
 
@@ -41,6 +42,7 @@ class SmtpAgent : public Agent {
     Nexthop nexthop;
     TlsPolicy tls;
     std::optional<sts::Policy> sts;  // an MTA-STS policy in enforce mode
+    std::optional<sts::Policy> sts_testing;  // one in testing mode: reported (TLS-RPT), not enforced
   };
   struct Attempt {  // shared state of one deliver() call
     const Request& r;
@@ -62,8 +64,9 @@ class SmtpAgent : public Agent {
   Outcome finish(Attempt& a, bool destination_failed) const;
   // At dane/dane-only: this host's policy by RFC 7672, or why it gets no session now
   // (`requiretls`: RFC 8689 mail goes only where DANE verifies the server).
+  // `why` receives the TLS-RPT result type of a refusal.
   std::optional<SessionError> dane_policy(const Destination& d, const HostAddress& h, bool requiretls,
-                                          TlsPolicy* out) const;
+                                          TlsPolicy* out, std::optional<tlsrpt::ResultType>* why) const;
   // MTA-STS (RFC 8461): the policy in force for a mail domain nexthop whose TLS level it may
   // raise — not a table entry, not already verify/secure/fingerprint. DANE wins: at
   // dane/dane-only the STS policy applies only to hosts DANE does not verify.
@@ -71,6 +74,8 @@ class SmtpAgent : public Agent {
   // Under an enforced STS policy: why `h` gets no session, or nullopt; raises `tls` to
   // verification of the MX host name over TLS 1.2 or later where DANE does not verify.
   std::optional<SessionError> sts_policy(const Destination& d, const HostAddress& h, TlsPolicy* tls) const;
+  // TLS-RPT (smtp_tlsrpt_enable): counts what TLS came to with host `h` under `tls`.
+  void count_tls(const Destination& d, const HostAddress& h, const TlsPolicy& tls, const TlsNote& note) const;
 
   ClientSettings s_;
   std::string service_;
@@ -78,6 +83,7 @@ class SmtpAgent : public Agent {
   std::shared_ptr<const HostResolver> resolver_;
   std::shared_ptr<dns::Resolver> tlsa_;
   std::unique_ptr<StsPolicies> sts_;
+  std::unique_ptr<TlsReporter> tlsrpt_;
   InsecureMxPolicy insecure_mx_ = InsecureMxPolicy::may;
   std::unique_ptr<TlsClient> tls_;
   std::unique_ptr<SaslClient> sasl_;
@@ -124,6 +130,7 @@ Result<std::unique_ptr<Agent>> SmtpAgent::make(const AgentContext& c, bool lmtp,
     if (!sts) return sts.error();
     a->sts_ = std::move(*sts);
   }
+  a->tlsrpt_ = TlsReporter::make(p, a->log_);
   auto insecure_mx = parse_insecure_mx_policy(p.smtp_tls_dane_insecure_mx_policy);
   if (!insecure_mx) return insecure_mx.error();
   a->insecure_mx_ = *insecure_mx;
@@ -216,7 +223,7 @@ Outcome SmtpAgent::finish(Attempt& a, bool destination_failed) const {
 }
 
 std::optional<SessionError> SmtpAgent::dane_policy(const Destination& d, const HostAddress& h, bool requiretls,
-                                                   TlsPolicy* out) const {
+                                                   TlsPolicy* out, std::optional<tlsrpt::ResultType>* why) const {
   TlsLevel level = d.tls.level;
   if (level != TlsLevel::dane && level != TlsLevel::dane_only) return std::nullopt;
   DaneHost host{h.host, h.canonical, d.nexthop.port, h.mx_secure, h.addr_secure};
@@ -224,7 +231,17 @@ std::optional<SessionError> SmtpAgent::dane_policy(const Destination& d, const H
   if (tlsa_ && wants_tlsa(level, host, insecure_mx_)) tlsa = find_tlsa(*tlsa_, host);
   DaneDecision dec = decide(level, host, insecure_mx_, tlsa ? &*tlsa : nullptr, tls_->dane_digests());
   for (const auto& u : dec.unusable) log_.info("{}[{}]: unusable TLSA record {}", h.host, h.addr.to_string(), u);
-  if (dec.defer) return SessionError{dec.dsn, dec.reason};
+  if (dec.defer) {
+    // A failed or bogus TLSA lookup; secure records none of which is usable; else no DANE at all.
+    const dns::Answer* a = tlsa ? &tlsa->answer : nullptr;
+    if (a && (a->security == dns::Security::bogus || a->outcome == dns::Outcome::temporary))
+      *why = tlsrpt::ResultType::dnssec_invalid;
+    else if (a && a->has_data() && a->secure())
+      *why = tlsrpt::ResultType::tlsa_invalid;
+    else
+      *why = tlsrpt::ResultType::dane_required;
+    return SessionError{dec.dsn, dec.reason};
+  }
   if (requiretls && dec.level != TlsLevel::dane)
     return SessionError{"5.7.30", "REQUIRETLS support required, but DANE cannot verify host " + h.host + " (" + dec.reason + ")"};
   if (tls_->loglevel() >= 1 || dec.level != TlsLevel::dane)
@@ -239,6 +256,14 @@ void SmtpAgent::apply_sts(Destination& d) const {
   TlsLevel level = d.tls.level;
   if (level == TlsLevel::verify || level == TlsLevel::secure || level == TlsLevel::fingerprint) return;
   StsLookup found = sts_->find(n.host, std::time(nullptr));
+  if (tlsrpt_ && found.failure) {
+    tlsrpt::Event e;
+    e.domain = n.host;
+    e.policy.type = tlsrpt::PolicyType::sts;
+    e.failure = found.failure;
+    e.detail = found.note;
+    tlsrpt_->record(std::move(e));
+  }
   if (!found.policy) {
     // A policy announced in DNS that cannot be had is worth a warning; no record is normal.
     if (found.announced) log_.warning("{}: MTA-STS: {}", n.host, found.note);
@@ -248,6 +273,7 @@ void SmtpAgent::apply_sts(Destination& d) const {
   if (!found.note.empty()) log_.warning("{}: MTA-STS: {}", n.host, found.note);
   if (found.policy->mode != sts::Mode::enforce) {
     log_.info("{}: MTA-STS policy id {} ({}) in testing mode: not enforced", n.host, found.id, found.source);
+    d.sts_testing = std::move(found.policy);
     return;
   }
   if (tls_->loglevel() >= 1)
@@ -266,6 +292,22 @@ std::optional<SessionError> SmtpAgent::sts_policy(const Destination& d, const Ho
   return std::nullopt;
 }
 
+void SmtpAgent::count_tls(const Destination& d, const HostAddress& h, const TlsPolicy& tls, const TlsNote& note) const {
+  if (!tlsrpt_ || !note.attempted || d.nexthop.kind != Nexthop::inet) return;
+  if (note.reused && !note.failure && tlsrpt_->skip_reused()) return;
+  tlsrpt::Event e;
+  e.domain = d.nexthop.host;
+  const sts::Policy* sts = d.sts ? &*d.sts : d.sts_testing ? &*d.sts_testing : nullptr;
+  e.policy = report_policy(tls, sts, h.host);
+  e.failure = note.failure;
+  if (!d.sts && d.sts_testing && !tls.dane_verify()) e.failure = testing_failure(note, sts::mx_allowed(*sts, h.host));
+  e.sending_ip = note.sending_ip;
+  e.receiving_ip = h.addr.to_string();
+  e.receiving_mx = h.host;
+  e.detail = note.detail;
+  tlsrpt_->record(std::move(e));
+}
+
 // Why this job cannot leave under its TLS policy at all, or nullopt.
 std::optional<SessionError> policy_refusal(const TlsPolicy& pol, const Request& r) {
   if (pol.level == TlsLevel::fingerprint)
@@ -282,7 +324,7 @@ Result<SmtpAgent::Destination> SmtpAgent::destination(std::string_view text) con
   if (!n) return n.error();
   auto pol = policy_for(text, *n);
   if (!pol) return pol.error();
-  Destination d{std::string(text), std::move(*n), std::move(*pol), std::nullopt};
+  Destination d{std::string(text), std::move(*n), std::move(*pol), std::nullopt, std::nullopt};
   apply_sts(d);
   return d;
 }
@@ -356,15 +398,21 @@ Outcome SmtpAgent::deliver(const Request& r) const {
     TlsPolicy tls = d.tls;
     Setup st;
     std::optional<SessionError> refused;
+    std::optional<tlsrpt::ResultType> why;
     if (tries[i].second) {
-      refused = dane_policy(d, *tries[i].second, r.message.envelope.requiretls, &tls);
-      if (!refused) refused = sts_policy(d, *tries[i].second, &tls);
+      refused = dane_policy(d, *tries[i].second, r.message.envelope.requiretls, &tls, &why);
+      if (!refused) {
+        refused = sts_policy(d, *tries[i].second, &tls);
+        if (refused) why = tlsrpt::ResultType::validation_failure;  // an MX the STS policy does not name
+      }
     }
     if (refused) {
       st.failure = {SetupFailure::connect, *refused, "none"};
+      if (why && tries[i].second) count_tls(d, *tries[i].second, tls, {true, why, false, refused->text});
     } else {
       Target target{d.nexthop, d.text, tls, r.message.envelope.sender};
       st = tries[i].second ? est.inet(target, *tries[i].second) : est.unix_socket(target);
+      if (tries[i].second) count_tls(d, *tries[i].second, tls, est.last_tls());
     }
     bool limit = s_.mx_session_limit > 0 && sessions + 1 >= s_.mx_session_limit;
     if (!st.conn) {

@@ -63,6 +63,20 @@ SocketChannel::Connected SocketChannel::finish_connect(int fd, int rc, std::chro
 
 namespace {
 
+// The IP address of a sockaddr_in/_in6, "" for any other family.
+std::string address_text(const sockaddr_storage& ss) {
+  IpAddress a;
+  if (ss.ss_family == AF_INET) {
+    std::memcpy(a.bytes.data(), &reinterpret_cast<const sockaddr_in&>(ss).sin_addr, 4);
+  } else if (ss.ss_family == AF_INET6) {
+    a.v6 = true;
+    std::memcpy(a.bytes.data(), &reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr, 16);
+  } else {
+    return {};
+  }
+  return a.unmapped().to_string();
+}
+
 socklen_t to_sockaddr(const IpAddress& addr, int port, sockaddr_storage& ss) {
   ss = {};
   if (addr.v6) {
@@ -80,6 +94,13 @@ socklen_t to_sockaddr(const IpAddress& addr, int port, sockaddr_storage& ss) {
 }
 
 }  // namespace
+
+std::string SocketChannel::local_address() const {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+  return address_text(ss);
+}
 
 SocketChannel::Connected SocketChannel::connect_inet(const IpAddress& addr, int port, std::chrono::seconds timeout,
                                                      const std::optional<IpAddress>& source) {

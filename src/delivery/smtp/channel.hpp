@@ -35,6 +35,8 @@ class Channel {
   // The TLS client handshake over this channel; the channel takes `ssl` over.
   virtual IoStatus start_tls(SSL* ssl, Deadline d);
   virtual const SSL* tls() const { return nullptr; }
+  // Our own IP address on this connection (TLS-RPT's sending-mta-ip); "" when none.
+  virtual std::string local_address() const { return {}; }
 };
 
 class SocketChannel : public Channel {
@@ -54,6 +56,7 @@ class SocketChannel : public Channel {
   IoStatus read(std::string& out, Deadline d) override;
   IoStatus start_tls(SSL* ssl, Deadline d) override;
   const SSL* tls() const override { return ssl_; }
+  std::string local_address() const override;
 
  private:
   explicit SocketChannel(int fd) : fd_(fd) {}

@@ -44,6 +44,7 @@ Setup Establisher::unix_socket(const Target& t) const {
 }
 
 Setup Establisher::inet(const Target& t, const HostAddress& host) const {
+  note_ = {};
   Setup s = inet_once(t, host, true);
   if (s.conn || !s.failure.retry_plain) return s;
   log_.info("{}: TLS handshake failed; trying again without TLS", s.failure.relay);
@@ -86,10 +87,14 @@ std::optional<SessionError> Establisher::start_tls(Connection& c, const Target& 
                                                    bool* plaintext_retry) const {
   Session& sess = *c.session;
   if (!sess.features().starttls) {
+    note_ = {true, tlsrpt::ResultType::starttls_not_supported, false, "STARTTLS not offered by " + sess.peer(),
+             c.channel->local_address()};
     if (t.tls.required()) return SessionError{"4.7.4", "TLS is required, but was not offered by host " + sess.peer()};
     return std::nullopt;
   }
   if (auto err = sess.starttls()) {
+    note_ = {true, tlsrpt::ResultType::starttls_not_supported, false, "STARTTLS refused: " + err->text,
+             c.channel->local_address()};
     if (t.tls.required() || sess.state() == State::broken) return err;
     return std::nullopt;  // "may": the server declined STARTTLS; go on in plaintext
   }
@@ -103,6 +108,9 @@ std::optional<SessionError> Establisher::handshake(Connection& c, const Target& 
   TlsResult r = tls_->handshake(*c.channel, t.tls, target, deadline_in(s_.dialogue.t.starttls));
   if (r.reused && tls_->loglevel() >= 2) log_.info("{}: Reusing old session", c.relay);
   if (!r.summary.empty() && tls_->loglevel() >= 1) log_.info("{}", r.summary);
+  note_ = {true, std::nullopt, r.reused, "", c.channel->local_address(), r.trusted, r.verified, r.verify_error};
+  if (!r.ok) note_.failure = classify(r, t.tls);
+  if (!r.ok) note_.detail = r.error + (r.detail.empty() ? "" : " (" + r.detail + ")");
   if (!r.ok) {
     if (r.handshake_failed && !t.tls.required()) *plaintext_retry = true;
     log_.info("{}: {}{}", c.relay, r.error, r.detail.empty() ? "" : " (" + r.detail + ")");

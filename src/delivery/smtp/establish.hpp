@@ -13,6 +13,7 @@
 #include "delivery/smtp/sasl_client.hpp"
 #include "delivery/smtp/settings.hpp"
 #include "delivery/smtp/tls_client.hpp"
+#include "delivery/smtp/tlsrpt.hpp"
 
 namespace tern::delivery::smtp {
 
@@ -42,6 +43,9 @@ class Establisher {
 
   Setup inet(const Target& t, const HostAddress& host) const;
   Setup unix_socket(const Target& t) const;
+  // What TLS came to in the last inet() (for TLS-RPT): a failed handshake stays noted
+  // when "may" goes on in plaintext.
+  const TlsNote& last_tls() const { return note_; }
 
  private:
   struct TlsStep {
@@ -63,6 +67,7 @@ class Establisher {
   TlsClient* tls_;
   const SaslClient* sasl_;
   const log::Logger& log_;
+  mutable TlsNote note_;
 };
 
 }  // namespace tern::delivery::smtp

@@ -139,9 +139,16 @@ StsLookup StsPolicies::find(std::string_view domain, std::time_t now) const {
     return out;
   }
   auto text = fetch(domain);
-  if (!text) return use_cached("policy fetch failed: " + text.error().message);
+  if (!text) {
+    bool webpki = text.error().message.find("certificate not verified") != std::string::npos;
+    out.failure = webpki ? tlsrpt::ResultType::sts_webpki_invalid : tlsrpt::ResultType::sts_policy_fetch_error;
+    return use_cached("policy fetch failed: " + text.error().message);
+  }
   auto policy = sts::parse_policy(*text);
-  if (!policy) return use_cached("bad policy: " + policy.error().message);
+  if (!policy) {
+    out.failure = tlsrpt::ResultType::sts_policy_invalid;
+    return use_cached("bad policy: " + policy.error().message);
+  }
   sts::CachedPolicy fresh{record->id, now, *policy};
   if (!caching) {
   } else if (auto st = cache_.store(domain, fresh); !st) {

@@ -22,6 +22,7 @@
 #include "dns/resolver.hpp"
 #include "sts/cache.hpp"
 #include "sts/policy.hpp"
+#include "tlsrpt/event.hpp"
 
 namespace tern::delivery::smtp {
 
@@ -41,6 +42,8 @@ struct StsLookup {
   std::string source;                 // "cache", "fetched", or "" when there is none
   std::string note;                   // why there is none, or why a cached one was kept
   bool announced = false;             // a valid _mta-sts record names a policy id
+  // Why an announced policy could not be had, as TLS-RPT counts it (even when a cached one stays in force).
+  std::optional<tlsrpt::ResultType> failure;
 };
 
 class StsPolicies {

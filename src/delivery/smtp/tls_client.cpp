@@ -184,6 +184,7 @@ TlsResult TlsClient::handshake(Channel& ch, const TlsPolicy& pol, const TlsTarge
   X509* peer = SSL_get0_peer_certificate(s);
   long verify = SSL_get_verify_result(s);
   r.trusted = peer && verify == X509_V_OK;
+  r.verify_error = verify;
   r.reused = SSL_session_reused(s) == 1;
   if (pol.dane_verify()) {
     std::string match = tls::dane_match(s);

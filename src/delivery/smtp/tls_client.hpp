@@ -41,6 +41,7 @@ struct TlsResult {
   bool handshake_failed = false;  // (for "may": retry in plaintext)
   bool trusted = false, verified = false;
   bool reused = false;            // the handshake resumed a cached session
+  long verify_error = 0;          // OpenSSL's X509_V_ERR_* for the chain (0: it verified)
   std::string summary;   // the log line
   std::string detail;    // why verification failed (OpenSSL's reason, the DANE match), for the log
 };

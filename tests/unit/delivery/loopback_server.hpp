@@ -1,7 +1,7 @@
 // A tiny SMTP server on 127.0.0.1 for the agent tests: a thread that accepts connections
 // one after another and answers each command from a fixed table (greeting, then 250 for
 // EHLO/MAIL/RCPT/RSET, 354 for DATA, 250 after the dot, 221 for QUIT). It counts
-// connections and transactions. Ports come from the range tests may use (25000-25999).
+// connections and transactions. Ports come from 25000-25999, or $TERN_TEST_PORTS (test_ports.hpp).
 #pragma once
 #include <netinet/in.h>
 #include <poll.h>
@@ -16,6 +16,8 @@
 #include <string>
 #include <thread>
 
+#include "test_ports.hpp"
+
 namespace tern::delivery::smtp::testing {
 
 class LoopbackServer {
@@ -28,7 +30,7 @@ class LoopbackServer {
       setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
       sockaddr_in sin{};
       sin.sin_family = AF_INET;
-      port_ = 25000 + int(rng() % 1000);
+      port_ = pick_test_port(rng, 25000, 1000);
       sin.sin_port = htons(uint16_t(port_));
       sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
       if (::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0 && ::listen(fd, 8) == 0) fd_ = fd;

@@ -14,6 +14,7 @@
 #include "delivery/smtp/hosts.hpp"
 #include "dns/memory_resolver.hpp"
 #include "tls/dane.hpp"
+#include "tlsrpt/store.hpp"
 #include "tls_loopback_server.hpp"
 
 namespace tern::delivery::smtp {
@@ -157,6 +158,61 @@ TEST_F(SmtpAgentDane, InsecureMxPolicyIsChecked) {
   auto a = make_client_agent({**c, (*c)->services.at(0)}, false, std::make_shared<SecureHosts>(true, true), dns);
   ASSERT_FALSE(a.ok());
   EXPECT_NE(a.error().message.find("smtp_tls_dane_insecure_mx_policy"), std::string::npos);
+}
+
+// TLS-RPT (smtp_tlsrpt_enable): each DANE outcome is counted under policy-type tlsa with
+// its RFC 8460 result type, in today's day file.
+struct SmtpAgentDaneTlsrpt : SmtpAgentDane {
+  std::string counting() const {
+    return "smtp_tlsrpt_enable = yes\ntlsrpt_database = " + dir.path() + "\n";
+  }
+  std::vector<tlsrpt::Event> counted() const {
+    auto day = tlsrpt::read_day(dir.path(), tlsrpt::utc_day(std::time(nullptr)));
+    EXPECT_TRUE(day.ok());
+    EXPECT_EQ(day->malformed, 0u);
+    return day->events;
+  }
+};
+
+TEST_F(SmtpAgentDaneTlsrpt, CountsAVerifiedSessionUnderItsTlsaRecords) {
+  std::string record = tlsa(3, 1, 1, pk::pki().rsa_cert.get());
+  publish(record);
+  EXPECT_EQ(send("dane", true, true, counting()).results[0].kind, DeliveryResult::sent);
+  auto ev = counted();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_FALSE(ev[0].failure);
+  EXPECT_EQ(ev[0].domain, "example.test");
+  EXPECT_EQ(ev[0].policy.type, tlsrpt::PolicyType::tlsa);
+  EXPECT_EQ(ev[0].policy.strings, std::vector<std::string>{record});
+  EXPECT_EQ(ev[0].receiving_mx, "mx.example.test");
+  EXPECT_EQ(ev[0].receiving_ip, "127.0.0.1");
+}
+
+TEST_F(SmtpAgentDaneTlsrpt, CountsEachFailureByType) {
+  publish(tlsa(3, 1, 1, pk::pki().ec_cert.get()));
+  EXPECT_EQ(send("dane", true, true, counting()).results[0].kind, DeliveryResult::deferred);  // mismatch
+  dns->set_security("example.test", dns::Security::bogus);
+  EXPECT_EQ(send("dane", true, true, counting()).results[0].kind, DeliveryResult::deferred);  // bogus TLSA
+  auto ev = counted();
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].failure, tlsrpt::ResultType::validation_failure);
+  EXPECT_EQ(ev[0].policy.type, tlsrpt::PolicyType::tlsa);
+  EXPECT_EQ(ev[1].failure, tlsrpt::ResultType::dnssec_invalid);
+  EXPECT_EQ(server.messages(), 0);
+}
+
+TEST_F(SmtpAgentDaneTlsrpt, DaneOnlyWithoutRecordsIsDaneRequired) {
+  EXPECT_EQ(send("dane-only", true, true, counting()).results[0].kind, DeliveryResult::deferred);
+  auto ev = counted();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].failure, tlsrpt::ResultType::dane_required);
+  EXPECT_EQ(ev[0].policy.type, tlsrpt::PolicyType::no_policy_found);
+}
+
+TEST_F(SmtpAgentDaneTlsrpt, CountsNothingWhenDisabled) {
+  publish(tlsa(3, 1, 1, pk::pki().rsa_cert.get()));
+  EXPECT_EQ(send("dane", true, true, "tlsrpt_database = " + dir.path() + "\n").results[0].kind, DeliveryResult::sent);
+  EXPECT_TRUE(counted().empty());
 }
 
 }  // namespace

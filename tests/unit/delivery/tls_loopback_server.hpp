@@ -2,7 +2,8 @@
 // accepts connections one after another, offers STARTTLS in its EHLO reply, does the TLS
 // handshake with the SSL_CTX it was given (blocking, on the accepted socket), and answers
 // the rest of the session from a fixed table (250, 354 for DATA, 221 for QUIT). It counts
-// messages and how many of them came over TLS. Ports come from 25400-25499.
+// messages and how many of them came over TLS. Ports come from 25400-25499, or
+// $TERN_TEST_PORTS (test_ports.hpp).
 #pragma once
 #include <netinet/in.h>
 #include <openssl/ssl.h>
@@ -18,6 +19,8 @@
 #include <string>
 #include <thread>
 
+#include "test_ports.hpp"
+
 namespace tern::delivery::smtp::testing {
 
 class TlsLoopbackServer {
@@ -30,7 +33,7 @@ class TlsLoopbackServer {
       setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
       sockaddr_in sin{};
       sin.sin_family = AF_INET;
-      port_ = 25400 + int(rng() % 100);
+      port_ = pick_test_port(rng, 25400, 100);
       sin.sin_port = htons(uint16_t(port_));
       sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
       if (::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0 && ::listen(fd, 8) == 0) fd_ = fd;
