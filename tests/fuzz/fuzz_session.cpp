@@ -33,6 +33,7 @@ std::shared_ptr<const tern::server::SmtpdContext> context() {
                                       "alias_maps = inline:{ postmaster=alice }\n"
                                       "local_recipient_maps = unix:passwd.byname $alias_maps\n"
                                       "smtpd_error_sleep_time = 0\nmessage_size_limit = 4096\n"
+                                      "disable_dns_lookups = yes\n"
                                       "smtpd_recipient_restrictions = check_recipient_access inline:{ "
                                       "hold@example.test=HOLD, no@example.test=REJECT }\n";
     std::ofstream(dir / "master.cf") << "127.0.0.1:2525 inet n - n - - smtpd\n";
