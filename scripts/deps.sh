@@ -18,7 +18,7 @@ PKGS=(
   # DNS peers (Knot signs the test zones, Unbound validates them) and the
   # independent SPF/DKIM implementations the authentication tests compare against
   knot knot-dnsutils unbound python3-dnspython python3-spf python3-dkim python3-nacl
-  python3-yaml opendkim opendkim-tools publicsuffix
+  python3-yaml opendkim opendkim-tools miltertest publicsuffix
   # an independent RFC 8601 parser that reads our Authentication-Results back
   python3-authres
 )
