@@ -271,7 +271,8 @@ class TernVerifiesTest(TernTestCase):
 class OpenDkimTest(TernTestCase):
     """OpenDKIM (Debian's opendkim-tools) as the second independent implementation: its
     opendkim-genkey keys sign in ternd, and opendkim-testmsg's signatures verify in Tern.
-    Both tools work offline here; OpenDKIM's verifiers would ask the system resolver."""
+    Both tools work offline here. OpenDKIM's milter verifying ternd's signatures through
+    the test DNS is test_dkim_opendkim.py."""
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="tern-opendkim-")

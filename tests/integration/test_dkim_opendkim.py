@@ -238,8 +238,7 @@ class OpenDkimVerifiesTernTest(TernTestCase):
         cls.opendkim = OpenDkim(cls.dns)
         cls.addClassCleanup(cls.opendkim.stop)
 
-    def signed_by_tern(self, signing_table, body, extra=()):
-        tern = self.new_tern()
+    def tables(self, tern, signing_table, extra=()):
         tern.write_file("keytable", "rsakey example.test:rsa1:%s/rsa1.private\n"
                                     "edkey example.test:ed1:%s/ed1.private\n" % (self.keys, self.keys))
         tern.write_file("signtable", "example.test %s\n" % signing_table)
@@ -248,6 +247,10 @@ class OpenDkimVerifiesTernTest(TernTestCase):
         for name, value in extra:
             tern.set_param(name, value)
         tern.write_config()
+
+    def signed_by_tern(self, signing_table, body, extra=()):
+        tern = self.new_tern()
+        self.tables(tern, signing_table, extra)
         tern.start()
         msg = ("From: Alice <alice@example.test>\r\nTo: bob@example.test\r\n"
                "Subject: signed by Tern,\r\n\tchecked by  OpenDKIM\r\nMessage-ID: <o1@example.test>\r\n"
@@ -286,6 +289,19 @@ class OpenDkimVerifiesTernTest(TernTestCase):
         self.assertVerdicts(signed, {"rsa1": "pass"})
         self.assertVerdicts(signed + b"one more line\r\n", {"rsa1": "fail"})
 
+    def test_local_submission_ed25519(self):
+        tern = self.new_tern()
+        self.tables(tern, "edkey")
+        tern.start()
+        env = dict(os.environ, MAIL_CONFIG=tern.dir)
+        r = subprocess.run([os.path.join(harness.COMPAT, "sendmail"), "-f", "alice@example.test", "bob"],
+                           input="From: alice@example.test\nSubject: local\n\nfrom sendmail\n", env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        signed = tern.wait_for_maildir("bob", 1)[0]
+        self.assertIn(b"a=ed25519-sha256", signed)
+        self.assertVerdicts(signed, {"ed1": "pass"})
+        self.assertVerdicts(signed.replace(b"from sendmail", b"from sendmai1"), {"ed1": "fail"})
 
 if __name__ == "__main__":
     unittest.main()
