@@ -17,7 +17,6 @@ its milter replies and header fields. Run with /usr/bin/python3.
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -25,9 +24,10 @@ import unittest
 
 import dns_peers
 import harness
-from harness import TERN, TernTestCase
+from harness import TernTestCase
+from test_dkim import keygen, txt_data
 
-# This test's share of the loopback ports.
+# This test's share of the loopback ports (after test_dkim's import, which sets its own).
 harness.PORT_RANGE = (25950, 25999)
 
 OPENDKIM = "/usr/sbin/opendkim"
@@ -93,20 +93,6 @@ while true do
 end
 mt.disconnect(conn)
 '''
-
-
-def txt_data(zone_text):
-    """The TXT data of a zone-file record as keygen prints it: its quoted strings joined."""
-    return "".join(re.findall(r'"([^"]*)"', zone_text))
-
-
-def keygen(directory, selector, kind):
-    out = subprocess.run([TERN, "dkim", "keygen", "--domain", "example.test", "--selector", selector,
-                          "--type", kind, "--directory", directory],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
-    if out.returncode != 0:
-        raise AssertionError("keygen failed: " + out.stderr)
-    return txt_data(out.stdout)
 
 
 class OpenDkim:
@@ -193,13 +179,7 @@ class OpenDkim:
         return lines[0].split(": ", 1)[1], results
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        dns_peers._stop_pid(self.proc)  # SIGTERM, then SIGKILL after 10 s
         self.proc = None
         if harness.KEEP:
             print("kept opendkim's directory", self.dir)
@@ -228,8 +208,8 @@ class OpenDkimVerifiesTernTest(TernTestCase):
         cls.keys = tempfile.mkdtemp(prefix="tern-odkim-keys-")
         cls.addClassCleanup(shutil.rmtree, cls.keys, True)
         os.chmod(cls.keys, 0o755)
-        records = {"rsa1._domainkey": [("TXT", keygen(cls.keys, "rsa1", "rsa"))],
-                   "ed1._domainkey": [("TXT", keygen(cls.keys, "ed1", "ed25519"))]}
+        records = {"rsa1._domainkey": [("TXT", txt_data(keygen(cls.keys, "rsa1", "rsa")))],
+                   "ed1._domainkey": [("TXT", txt_data(keygen(cls.keys, "ed1", "ed25519")))]}
         if os.geteuid() == 0:  # the queue role runs as mail_owner (nobody) and reads the keys
             for sel in ("rsa1", "ed1"):
                 os.chown(os.path.join(cls.keys, sel + ".private"), 65534, 65534)
