@@ -20,7 +20,7 @@ struct ReportMeta {
 
 struct AggregateReport {
   std::string policy_domain;
-  std::vector<std::string> rua;  // the destinations the record asked for (not yet verified)
+  std::vector<std::string> rua;  // the destinations the record asked for (verify_destinations() checks them)
   std::string filename;
   std::string xml;
 };

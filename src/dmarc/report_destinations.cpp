@@ -46,7 +46,14 @@ asio::awaitable<Destinations> verify_destinations(Discoverer& disc, dns::Resolve
     Authorized verdict = co_await authorized(resolver, policy_domain, dest);
     switch (verdict) {
       case Authorized::yes: out.allowed.push_back(address); break;
-      case Authorized::no: out.refused.push_back(fmt::format("{} (not authorized by {})", address, dest)); break;
+      case Authorized::no:
+        // Without the Organizational Domains it is unknown whether the address needed consent.
+        if (own.temperror || theirs.temperror)
+          out.refused.push_back(fmt::format("{} (DNS failure finding the Organizational Domain of {})", address,
+                                            own.temperror ? policy_domain : dest));
+        else
+          out.refused.push_back(fmt::format("{} (not authorized by {})", address, dest));
+        break;
       case Authorized::unknown: out.refused.push_back(fmt::format("{} (DNS failure checking {})", address, dest)); break;
     }
   }

@@ -2,7 +2,8 @@
 // "Verifying External Destinations"): a mailto: address in the policy domain's own
 // Organizational Domain always may; any other only when the destination publishes
 // <policy-domain>._report._dmarc.<destination-domain> TXT "v=DMARC1". A DNS failure
-// leaves the destination out this time.
+// (the consent record's, or finding either Organizational Domain when no consent is
+// published) leaves the destination out this time, with that reason.
 #pragma once
 #include <asio/awaitable.hpp>
 #include <string>

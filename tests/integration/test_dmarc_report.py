@@ -36,6 +36,8 @@ class DmarcReportTest(TernTestCase):
         self.tern.set_param("dmarc_report_database", self.db)
         self.tern.set_param("dmarc_report_org_name", "Tern Test")
         self.tern.set_param("mydomain", "receiver.test")
+        # No DNS here (test_dmarc_cli_dns checks the destinations through real DNS).
+        self.tern.set_param("disable_dns_lookups", "yes")
         self.tern.write_config()
         os.makedirs(self.db)
         self.out = self.tern.path("reports")
@@ -60,7 +62,8 @@ class DmarcReportTest(TernTestCase):
         self.assertEqual(files, [
             "receiver.test!example.com!%d!%d.xml" % (DAY_START, DAY_START + 86399),
             "receiver.test!other.test!%d!%d.xml" % (DAY_START, DAY_START + 86399)])
-        self.assertIn("rua mailto:agg@example.com", r.stdout)
+        self.assertIn("  rua mailto:agg@example.com: not checked\n", r.stdout)
+        self.assertIn("rua= destinations not checked: DNS lookups are disabled", r.stderr)
 
         root = ET.parse(os.path.join(self.out, files[0])).getroot()
         self.assertEqual(root.tag, "{%s}feedback" % NS["d"])

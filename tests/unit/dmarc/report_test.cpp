@@ -126,5 +126,23 @@ TEST(DmarcReport, ExternalDestinationsNeedTheirConsent) {
   EXPECT_NE(d.refused[1].find("DNS failure"), std::string::npos);
 }
 
+TEST(DmarcReport, UnknownOrganizationalDomainIsADnsFailure) {
+  // The walk from mail.example.com fails at _dmarc.com: whether mail.example.com shares
+  // example.com's Organizational Domain is unknown; consent published still counts.
+  dns::MemoryResolver r;
+  ASSERT_TRUE(r.add("_dmarc.example.com", "TXT", "v=DMARC1; p=reject").ok());
+  ASSERT_TRUE(r.add("example.com._report._dmarc.reports.test", "TXT", "v=DMARC1").ok());
+  r.fail("_dmarc.com", dns::Type::TXT);
+  std::vector<std::string> rua{"mailto:a@mail.example.com", "mailto:c@reports.test"};
+  std::unique_ptr<Discoverer> disc;
+  auto d = dns::run_blocking(r, [&](dns::Resolver& rr) {
+    disc = std::make_unique<Discoverer>(rr, Method::rfc9989);
+    return verify_destinations(*disc, rr, "example.com", rua);
+  });
+  EXPECT_EQ(d.allowed, (std::vector<std::string>{"c@reports.test"}));
+  EXPECT_EQ(d.refused, (std::vector<std::string>{
+                           "a@mail.example.com (DNS failure finding the Organizational Domain of example.com)"}));
+}
+
 }  // namespace
 }  // namespace tern::dmarc
