@@ -26,19 +26,7 @@ namespace tern::delivery::smtp::testing {
 class TlsLoopbackServer {
  public:
   explicit TlsLoopbackServer(std::shared_ptr<SSL_CTX> ctx) : ctx_(std::move(ctx)) {
-    std::mt19937 rng(std::random_device{}());
-    for (int attempt = 0; attempt < 50 && fd_ < 0; ++attempt) {
-      int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      int one = 1;
-      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-      sockaddr_in sin{};
-      sin.sin_family = AF_INET;
-      port_ = pick_test_port(rng, 25400, 100);
-      sin.sin_port = htons(uint16_t(port_));
-      sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      if (::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0 && ::listen(fd, 8) == 0) fd_ = fd;
-      else ::close(fd);
-    }
+    fd_ = listen_on_test_port(25400, 100, &port_);
     thread_ = std::thread([this] { serve(); });
   }
   ~TlsLoopbackServer() {
