@@ -34,7 +34,7 @@ test: build
 sanitize: deps
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTERN_SANITIZE=ON
 	ninja -C build-asan -j $(JOBS) unit_tests
-	cd build-asan && ctest --output-on-failure -L unit
+	cd build-asan && ctest --output-on-failure -L unit -j 2
 
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTERN_FUZZ=ON
