@@ -96,22 +96,50 @@ Result<std::string> StsPolicies::fetch(std::string_view domain) const {
   return Error{last_error};
 }
 
+std::optional<sts::CachedPolicy> StsPolicies::remembered(std::string_view domain, std::time_t now,
+                                                         std::string* note) const {
+  if (s_.cache_directory.empty()) return std::nullopt;  // tern check tls: no cache at all
+  const std::string key = lower(domain);
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = memory_.find(key); it != memory_.end()) {
+      if (it->second.fresh(now)) return it->second;
+      memory_.erase(it);  // expired: the disk may hold a newer one
+    }
+  }
+  auto c = cache_.load(key);
+  if (!c) {
+    *note = "cache: " + c.error().message + "; ";
+    return std::nullopt;
+  }
+  if (!c->has_value() || !(*c)->fresh(now)) return std::nullopt;
+  std::lock_guard lock(mu_);
+  memory_.insert_or_assign(key, **c);
+  return std::move(*c);
+}
+
+void StsPolicies::remember(std::string_view domain, const sts::CachedPolicy& c, std::string* note) const {
+  if (s_.cache_directory.empty()) return;
+  const std::string key = lower(domain);
+  {
+    std::lock_guard lock(mu_);
+    memory_.insert_or_assign(key, c);
+  }
+  if (auto st = cache_.store(key, c); !st) *note += "cache: " + st.error().message + "; ";
+}
+
 StsLookup StsPolicies::find(std::string_view domain, std::time_t now) const {
   StsLookup out;
-  std::optional<sts::CachedPolicy> cached;
-  const bool caching = !s_.cache_directory.empty();
-  if (!caching) {
-  } else if (auto c = cache_.load(domain); c && c->has_value() && (*c)->fresh(now)) {
-    cached = std::move(**c);
-  } else if (!c) {
-    out.note = "cache: " + c.error().message + "; ";
-  }
+  std::optional<sts::CachedPolicy> cached = remembered(domain, now, &out.note);
+  auto take_cached = [&] {
+    out.policy = cached->policy;
+    out.id = cached->id;
+    out.source = "cache";
+  };
   auto use_cached = [&](std::string why) {
     out.note += std::move(why);
     if (cached && cached->policy.mode != sts::Mode::none) {
-      out.policy = cached->policy;
-      out.id = cached->id;
-      out.source = "cache";
+      take_cached();
       out.note += "; the cached policy stays in force";
     }
     return out;
@@ -129,13 +157,8 @@ StsLookup StsPolicies::find(std::string_view domain, std::time_t now) const {
   if (!record) return use_cached(fmt::format("{}: {}", txt_name, record.error().message));
   out.announced = true;
   if (cached && cached->id == record->id) {
-    if (cached->policy.mode != sts::Mode::none) {
-      out.policy = cached->policy;
-      out.id = cached->id;
-      out.source = "cache";
-    } else {
-      out.note += "policy mode none";
-    }
+    if (cached->policy.mode != sts::Mode::none) take_cached();
+    else out.note += "policy mode none";
     return out;
   }
   auto text = fetch(domain);
@@ -149,11 +172,7 @@ StsLookup StsPolicies::find(std::string_view domain, std::time_t now) const {
     out.failure = tlsrpt::ResultType::sts_policy_invalid;
     return use_cached("bad policy: " + policy.error().message);
   }
-  sts::CachedPolicy fresh{record->id, now, *policy};
-  if (!caching) {
-  } else if (auto st = cache_.store(domain, fresh); !st) {
-    out.note += "cache: " + st.error().message + "; ";
-  }
+  remember(domain, sts::CachedPolicy{record->id, now, *policy}, &out.note);
   if (policy->mode == sts::Mode::none) {
     out.note += "policy mode none";
     return out;

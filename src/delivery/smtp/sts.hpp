@@ -12,7 +12,9 @@
 
 #include <chrono>
 #include <ctime>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,6 +64,12 @@ class StsPolicies {
   StsSettings s_;
   std::shared_ptr<dns::Resolver> dns_;
   sts::PolicyCache cache_;
+  // The fresh policy of each domain seen, in front of the disk cache: a delivery reads the
+  // disk only for a domain this process has not looked at yet.
+  std::optional<sts::CachedPolicy> remembered(std::string_view domain, std::time_t now, std::string* note) const;
+  void remember(std::string_view domain, const sts::CachedPolicy& c, std::string* note) const;
+  mutable std::mutex mu_;
+  mutable std::map<std::string, sts::CachedPolicy, std::less<>> memory_;
   SSL_CTX* ctx_ = nullptr;
 };
 
