@@ -7,7 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <cerrno>
 #include <map>
 #include <mutex>
@@ -36,17 +37,67 @@ namespace {
 // ~1,800/s from 20), so a batch's syncs run side by side on up to this many threads.
 constexpr size_t kSyncWidth = 32;
 
-// Runs sync(i) for every i in [0, n), on up to kSyncWidth threads, this one included.
-template <class F>
-void sync_in_parallel(size_t n, F sync) {
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < n;) sync(i);
-  };
-  std::vector<std::jthread> helpers;
-  for (size_t t = 1; t < std::min(n, kSyncWidth); ++t) helpers.emplace_back(work);
-  work();
-}
+// Threads kept for commit()'s syncs, so a batch wakes sleeping threads instead of making
+// new ones: run(n, sync) calls sync(i) for every i in [0, n) on this thread and as many
+// pool threads as there are further items (at most kSyncWidth - 1), and returns when all
+// are done. Batches run one at a time. The threads are made at the first batch, so the
+// tools that only read the queue start none.
+class SyncPool {
+ public:
+  ~SyncPool() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+  }
+
+  void run(size_t n, const std::function<void(size_t)>& sync) {
+    std::lock_guard batch(run_mu_);
+    if (threads_.empty())
+      for (size_t t = 1; t < kSyncWidth; ++t) threads_.emplace_back([this] { serve(); });
+    std::unique_lock lock(mu_);
+    sync_ = &sync;
+    n_ = n;
+    next_ = done_ = 0;
+    ++generation_;
+    for (size_t k = 1; k < std::min(n, kSyncWidth); ++k) wake_.notify_one();
+    work(lock);
+    finished_.wait(lock, [&] { return done_ == n_; });
+    sync_ = nullptr;
+  }
+
+ private:
+  // Takes items until none is left; `lock` is held between items, not during them.
+  void work(std::unique_lock<std::mutex>& lock) {
+    while (sync_ && next_ < n_) {
+      size_t i = next_++;
+      const auto* sync = sync_;
+      lock.unlock();
+      (*sync)(i);
+      lock.lock();
+      if (++done_ == n_) finished_.notify_all();
+    }
+  }
+  void serve() {
+    uint64_t seen = 0;
+    std::unique_lock lock(mu_);
+    for (;;) {
+      wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+      if (stopping_) return;
+      seen = generation_;
+      work(lock);
+    }
+  }
+
+  std::mutex run_mu_, mu_;
+  std::condition_variable wake_, finished_;
+  const std::function<void(size_t)>* sync_ = nullptr;
+  size_t n_ = 0, next_ = 0, done_ = 0;
+  uint64_t generation_ = 0;
+  bool stopping_ = false;
+  std::vector<std::jthread> threads_;  // last: joined before the members they use go
+};
 
 class FileStore : public Store {
  public:
@@ -87,7 +138,7 @@ class FileStore : public Store {
       dir_fds[d] = Fd(::open((dir_ + dirs[d]).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
       if (!dir_fds[d]) dir_errno[d] = errno;
     }
-    sync_in_parallel(messages.size() + ndirs, [&](size_t i) {
+    syncs_.run(messages.size() + ndirs, [&](size_t i) {
       if (i < messages.size()) {
         if (fds[i] && ::fdatasync(fds[i].get()) != 0) file_errno[i] = errno;
       } else if (size_t d = i - messages.size(); dir_fds[d] && ::fsync(dir_fds[d].get()) != 0) {
@@ -162,6 +213,7 @@ class FileStore : public Store {
 
  private:
   std::string dir_;
+  SyncPool syncs_;
 };
 
 class MemoryStore : public Store {
