@@ -1,5 +1,5 @@
 // MTA-STS input from the network: the _mta-sts TXT record, the HTTP reply of a policy
-// fetch and the policy file. Whatever they hold, parsing ends in a value or an error; a
+// fetch and the policy file; and a disk cache entry, which may be damaged. Whatever they hold, parsing ends in a value or an error; a
 // policy that parses formats to text that parses to the same policy, and the HTTP reader
 // never returns a body larger than its limit.
 #include <cstddef>
@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "sts/cache.hpp"
 #include "sts/http_reply.hpp"
 #include "sts/policy.hpp"
 
@@ -22,6 +23,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!again.ok() || again->mode != p->mode || again->mx != p->mx || again->max_age != p->max_age)
       __builtin_trap();
     for (const auto& m : p->mx) (void)mx_allowed(*p, m.substr(m.rfind('*') == 0 ? 2 : 0));
+  }
+  auto e = parse_entry(in);
+  if (e.ok()) {
+    auto again = parse_entry(format_entry(*e));
+    if (!again.ok() || again->id != e->id || again->fetched != e->fetched || again->policy.mx != e->policy.mx)
+      __builtin_trap();
   }
   for (bool closed : {false, true}) {
     ReplyState st;
