@@ -235,6 +235,9 @@ Result<CheckAction> parse_check_action(std::string_view value, bool header) {
 
 Result<ContentChecks> ContentChecks::make(const config::Params& p, const maps::OpenContext& ctx) {
   ContentChecks c;
+  // Milters are not part of Tern yet: a table for the headers they add would never be used.
+  if (!p.milter_header_checks.empty())
+    return Error{"milter_header_checks is not supported yet: Tern has no milter support to add headers"};
   struct Table {
     const char* param;
     const std::vector<std::string>& specs;

@@ -210,7 +210,10 @@ asio::awaitable<smtp::Reply> Session::submit_message(std::string content, bool t
   } else {
     result = co_await queue_.submit(std::move(m));
   }
-  if (result.ok && !result.refusal.empty()) co_return refusal_reply(result.refusal);  // logged by cleanup
+  if (result.ok && !result.refusal.empty()) {  // logged by cleanup
+    policy_error_ = true;
+    co_return refusal_reply(result.refusal);
+  }
   if (result.ok) co_return smtp::Reply{250, smtp::Status::ok, "Ok: queued as " + queue_id_};
   log_.warning("{}: queue file write error: {}", queue_id_, result.error);
   resource_error_ = true;

@@ -300,6 +300,9 @@ TEST_F(ContentChecksTest, UnreadableTableAtConfigLoadIsAnError) {
   auto b = ContentChecks::make(testing::test_params({{"body_checks", "regexp:" + dir.file("bad")}}), {dir.path()});
   ASSERT_FALSE(b.ok());
   EXPECT_EQ(b.error().message.rfind("body_checks: ", 0), 0u) << b.error().message;
+  auto m = ContentChecks::make(testing::test_params({{"milter_header_checks", "static:WARN"}}), {dir.path()});
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().message, "milter_header_checks is not supported yet: Tern has no milter support to add headers");
 }
 
 }  // namespace

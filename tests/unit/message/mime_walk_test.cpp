@@ -71,7 +71,9 @@ TEST(ContentType, MalformedGivesEmptyFields) {
   for (const char* v : {"", "text", "/plain", "text/", "(unclosed comment", "text/plain; boundary",
                         "multipart/mixed; boundary=\"unterminated", ";;;", "a/b; =x; boundary=y"}) {
     auto t = parse_content_type(v);
-    if (!t.type.empty()) EXPECT_FALSE(t.subtype.empty()) << v;
+    if (!t.type.empty()) {
+      EXPECT_FALSE(t.subtype.empty()) << v;
+    }
   }
   EXPECT_EQ(parse_content_type("multipart/mixed; boundary=\"unterminated").boundary, "unterminated");
   EXPECT_EQ(parse_content_type("a/b; =x; boundary=y").boundary, "y");
