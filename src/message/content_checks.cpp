@@ -200,7 +200,8 @@ std::string apply_edits(std::string_view c, const std::vector<Edit>& edits) {
 Result<CheckAction> parse_check_action(std::string_view value, bool header) {
   size_t blank = value.find_first_of(" \t");
   std::string_view word = value.substr(0, blank);
-  std::string_view text = blank == std::string_view::npos ? std::string_view() : trim_wsp(value.substr(blank));
+  std::string_view text = blank == std::string_view::npos ? std::string_view() : value.substr(blank);
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);  // as Postfix
   const VerbName* v = nullptr;
   for (const auto& k : kVerbs)
     if (iequals(word, k.name)) v = &k;
