@@ -252,5 +252,28 @@ class HeaderChecksTest(harness.TernTestCase):
         self.assertNotIn("reject: header", self.tern.log_text(self.mark))
 
 
+class HeaderChecksConfigTest(harness.TernTestCase):
+
+    def test_bad_table_is_a_startup_error(self):
+        tern = self.new_tern(main_cf={"header_checks": "regexp:${config_directory}/hc"})
+        tern.write_file("hc", "/^Subject: (unclosed/ REJECT\n")
+        r = tern.check_config()
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, r"^ternd: fatal: header_checks: .*hc.*\n$")
+        tern.set_param("header_checks", None)
+        tern.set_param("body_checks", "pcre:${config_directory}/missing")
+        tern.write_config()
+        r = tern.check_config()
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, r"^ternd: fatal: body_checks: .*missing.*\n$")
+
+    def test_milter_header_checks_is_refused_until_milters_exist(self):
+        tern = self.new_tern(main_cf={"milter_header_checks": "static:WARN"})
+        r = tern.check_config()
+        self.assertEqual((r.returncode, r.stderr),
+                         (1, "ternd: fatal: milter_header_checks is not supported yet: Tern has no "
+                             "milter support to add headers\n"))
+
+
 if __name__ == "__main__":
     unittest.main()
