@@ -54,7 +54,7 @@ bool is_address(std::string_view a) {
          a.find_first_of(" \t") == std::string_view::npos;
 }
 
-// An answer's action and the table class it came from, with the matched input.
+// The header or body line being inspected: what the log calls it, its text, its bytes.
 struct Inspection {
   const char* where;  // "header" or "body"
   std::string_view input;
