@@ -267,6 +267,33 @@ class HeaderChecksConfigTest(harness.TernTestCase):
         self.assertEqual(r.returncode, 1)
         self.assertRegex(r.stderr, r"^ternd: fatal: body_checks: .*missing.*\n$")
 
+    def test_reload_reads_changed_tables(self):
+        tern = self.new_tern(main_cf={"header_checks": "regexp:${config_directory}/hc"})
+        tern.write_file("hc", "/^Subject: .*swap-me/ WARN first version\n")
+        tern.start()
+        tern.wait_for_log(r"^disconnect from ")
+        s = tern.smtp()
+        s.sendmail("sender@example.org", ["alice@example.test"], message("swap-me one").encode())
+        s.quit()
+        tern.wait_for_log(r": warning: header Subject: swap-me one from .*: first version$")
+        tern.write_file("hc", "/^Subject: .*swap-me/ REJECT 5.7.1 second version\n")
+        mark = tern.log_mark()
+        tern.reload()
+        tern.wait_for_log(r"reload: configuration \S+ loaded$", since=mark)
+        s = tern.smtp()
+        s.ehlo()
+        s.mail("sender@example.org")
+        s.rcpt("alice@example.test")
+        self.assertEqual(s.data(message("swap-me two").replace("\n", "\r\n").encode()),
+                         (550, b"5.7.1 second version"))
+        s.quit()
+        # A table broken by an edit keeps the running one, and says why.
+        tern.write_file("hc", "/^Subject: (broken/ REJECT\n")
+        mark = tern.log_mark()
+        tern.reload()
+        tern.wait_for_log(r"reload: header_checks: .*; keeping the running configuration$", since=mark)
+        self.assertTrue(tern.running(), tern.evidence())
+
     def test_milter_header_checks_is_refused_until_milters_exist(self):
         tern = self.new_tern(main_cf={"milter_header_checks": "static:WARN"})
         r = tern.check_config()
