@@ -51,6 +51,7 @@ class PolicyService final : public Delegate, public std::enable_shared_from_this
   // per-service default_action is known only here, so this never returns an Error).
   asio::awaitable<Result<std::string>> ask(const PolicyRequest& request) override;
   // The same with whether the server answered (the command-line tool reports it).
+  // `request` must outlive the returned awaitable (it is read when it first runs).
   asio::awaitable<Answer> query(const PolicyRequest& request);
 
   const PolicyServiceSettings& settings() const { return settings_; }
