@@ -79,7 +79,7 @@ int policy_main(int argc, char** argv) {
   auto cfg = load_config(kName, dir);
   if (!cfg) return 1;
   asio::io_context io;
-  auto service = policy::policy_service_for(spec, cfg->params, io);
+  auto service = policy::policy_service_for(spec, cfg->params, io, "policy");
   if (!service) {
     fatal_msg(kName, service.error().message);
     return 1;

@@ -68,8 +68,10 @@ PolicyService::Endpoint tcp_endpoint(const IpAddress& a, unsigned short port) {
 
 }  // namespace
 
-PolicyService::PolicyService(asio::io_context& io, PolicyServiceSettings settings, std::vector<Endpoint> endpoints)
-    : io_(io), settings_(std::move(settings)), endpoints_(std::move(endpoints)), sweep_timer_(io) {}
+PolicyService::PolicyService(asio::io_context& io, PolicyServiceSettings settings, std::vector<Endpoint> endpoints,
+                             std::string log_service)
+    : io_(io), settings_(std::move(settings)), endpoints_(std::move(endpoints)), sweep_timer_(io),
+      log_(std::move(log_service)) {}
 
 PolicyService::~PolicyService() { close_idle(); }
 
@@ -262,7 +264,7 @@ Result<std::vector<PolicyService::Endpoint>> policy_service_endpoints(const Poli
 }
 
 Result<std::shared_ptr<PolicyService>> policy_service_for(std::string_view spec, const config::Params& params,
-                                                          asio::io_context& io) {
+                                                          asio::io_context& io, std::string log_service) {
   auto settings = parse_policy_service_spec(spec, params);
   if (!settings) return settings.error();
   static std::mutex mu;
@@ -274,7 +276,7 @@ Result<std::shared_ptr<PolicyService>> policy_service_for(std::string_view spec,
     if (auto existing = it->second.lock(); existing && existing->settings() == *settings) return existing;
   auto endpoints = policy_service_endpoints(*settings);
   if (!endpoints) return endpoints.error();
-  auto service = std::make_shared<PolicyService>(io, std::move(*settings), std::move(*endpoints));
+  auto service = std::make_shared<PolicyService>(io, std::move(*settings), std::move(*endpoints), std::move(log_service));
   registry[key] = service;
   return service;
 }

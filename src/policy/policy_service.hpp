@@ -43,8 +43,10 @@ class PolicyService final : public Delegate, public std::enable_shared_from_this
     std::string problem;  // the last failure when !answered
   };
 
-  // `endpoints` are the addresses to try in order (one for unix:).
-  PolicyService(asio::io_context& io, PolicyServiceSettings settings, std::vector<Endpoint> endpoints);
+  // `endpoints` are the addresses to try in order (one for unix:); warnings are logged
+  // under `log_service` ("tern/smtpd: warning: ...").
+  PolicyService(asio::io_context& io, PolicyServiceSettings settings, std::vector<Endpoint> endpoints,
+                std::string log_service = "smtpd");
   ~PolicyService() override;
 
   // The server's action, or the default action after try_limit failed attempts (the
@@ -79,7 +81,7 @@ class PolicyService final : public Delegate, public std::enable_shared_from_this
   std::vector<std::unique_ptr<Connection>> idle_;  // most recently used last
   asio::steady_timer sweep_timer_;
   bool sweeping_ = false;
-  log::Logger log_{"smtpd"};
+  log::Logger log_;
 };
 
 // The endpoints of `s`: an IP literal, a name from `hosts_file` (never DNS), or the
@@ -89,8 +91,9 @@ Result<std::vector<PolicyService::Endpoint>> policy_service_endpoints(const Poli
 
 // The service for `spec` on `io`: the one already made for the same spec and settings on
 // this io_context, or a new one. An Error is a configuration error (bad spec, unknown host).
+// `log_service` names the program in warnings (the command-line tool is not smtpd).
 Result<std::shared_ptr<PolicyService>> policy_service_for(std::string_view spec, const config::Params& params,
-                                                          asio::io_context& io);
+                                                          asio::io_context& io, std::string log_service = "smtpd");
 Result<std::shared_ptr<Delegate>> make_policy_service(std::string_view spec, const config::Params& params,
                                                       asio::io_context& io);
 
