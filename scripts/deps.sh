@@ -21,6 +21,8 @@ PKGS=(
   python3-yaml opendkim opendkim-tools miltertest publicsuffix
   # an independent RFC 8601 parser that reads our Authentication-Results back
   python3-authres
+  # an independent LMDB writer for the spam trap blocklist tests
+  python3-lmdb
 )
 
 missing=()
