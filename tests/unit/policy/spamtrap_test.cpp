@@ -17,7 +17,7 @@ class SpamtrapTest : public ::testing::Test {
  protected:
   std::shared_ptr<Spamtrap> make(std::vector<std::pair<std::string, std::string>> extra = {}) {
     std::vector<std::pair<std::string, std::string>> settings = {
-        {"spamtrap_maps", "inline:{ trap@example.test=yes, @traps.example.test=yes }"},
+        {"spamtrap_maps", "inline:{ trap@example.test=yes, traps.example.test=yes }"},
         {"spamtrap_blocklist_database", "lmdb:" + db()},
         {"recipient_delimiter", "+"},
     };
@@ -67,7 +67,7 @@ TEST_F(SpamtrapTest, OtherRecipientsAndOtherStagesAreLeftAlone) {
   auto s = make();
   ASSERT_TRUE(s);
   EXPECT_EQ(*s->decide(rcpt("alice@example.test"), T0), "DUNNO");
-  EXPECT_EQ(*s->decide(rcpt("anyone@traps.example.test"), T0), "DISCARD spam trap");  // @domain key
+  EXPECT_EQ(*s->decide(rcpt("anyone@traps.example.test"), T0), "DISCARD spam trap");  // the domain key
   PolicyRequest mail = rcpt("");
   mail.set("protocol_state", "MAIL");
   EXPECT_EQ(*s->decide(mail, T0), "DUNNO");

@@ -63,8 +63,9 @@ TEST(AnvilTest, IdleClientsAreForgottenAfterTheirTimeUnit) {
   auto& c = a.connect("smtp", "192.0.2.1", T0);
   a.disconnect(c, T0 + 10);
   EXPECT_EQ(a.size(), 1u);  // its rate still matters
-  a.connect("smtp", "192.0.2.2", T0 + 61);  // the first connect of a unit sweeps
+  auto& d = a.connect("smtp", "192.0.2.2", T0 + 61);  // the first connect of a unit sweeps
   EXPECT_EQ(a.size(), 1u);
+  a.disconnect(d, T0 + 61);
   // A client with an open connection is never forgotten.
   auto& open = a.connect("smtp", "192.0.2.3", T0 + 62);
   a.sweep(T0 + 1000);
