@@ -64,9 +64,10 @@ class SpamtrapBlocklistTest(TernTestCase):
         # Another client is not.
         self.assertEqual(self.rcpt(tern, "127.0.0.21"), ["250 2.1.5 Ok"])
         # postmap -q reads the same blocklist, expiry applied, beside the running ternd.
-        r = tern.tool("postmap", "-c", tern.dir, "-q", "127.0.0.20", "spamtrap:data/spamtrap_blocklist")
+        table = "spamtrap:" + tern.path("data", "spamtrap_blocklist")
+        r = tern.tool("postmap", "-c", tern.dir, "-q", "127.0.0.20", table)
         self.assertEqual((r.returncode, r.stdout), (0, ACTION + "\n"), r.stderr)
-        r = tern.tool("postmap", "-c", tern.dir, "-q", "127.0.0.21", "spamtrap:data/spamtrap_blocklist")
+        r = tern.tool("postmap", "-c", tern.dir, "-q", "127.0.0.21", table)
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
 
     def test_the_block_expires(self):
