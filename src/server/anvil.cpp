@@ -35,9 +35,12 @@ RateLimits RateLimits::from(const config::Params& p) {
 Anvil::Anvil(double time_unit, size_t max_clients)
     : unit_(time_unit > 0 ? time_unit : 1), max_clients_(std::max<size_t>(max_clients, 1)) {}
 
-// A new time unit begins with the first event after the current one is over.
+// A new time unit begins with the first event after the current one is over (Postfix:
+// start + anvil_rate_time_unit < now).
+bool Anvil::over(const Client& c, double now) const { return c.start == 0 || now - c.start > unit_; }
+
 void Anvil::tick(Client& c, double now) const {
-  if (c.start == 0 || now - c.start >= unit_) {
+  if (over(c, now)) {
     c.start = now;
     c.rate.fill(0);
   }
@@ -78,7 +81,7 @@ Anvil::Client& Anvil::connect(std::string_view service, std::string_view addr, d
 
 void Anvil::disconnect(Client& c, double now) {
   if (c.concurrent) --c.concurrent;
-  if (c.concurrent == 0 && now - c.start >= unit_) {
+  if (c.concurrent == 0 && over(c, now)) {
     for (auto& p : max_rate_)
       if (p.who == &c) p.who = nullptr;
     if (max_count_.who == &c) max_count_.who = nullptr;
@@ -95,14 +98,14 @@ uint32_t Anvil::record(Client& c, RateEvent e, double now) {
 }
 
 uint32_t Anvil::peek(const Client& c, RateEvent e, double now) const {
-  if (c.start == 0 || now - c.start >= unit_) return 0;
+  if (over(c, now)) return 0;
   return c.rate[size_t(e)];
 }
 
 void Anvil::sweep(double now) {
   std::erase_if(clients_, [&](auto& kv) {
     const Client& c = kv.second;
-    if (c.concurrent != 0 || now - c.start < unit_) return false;
+    if (c.concurrent != 0 || !over(c, now)) return false;
     for (auto& p : max_rate_)
       if (p.who == &c) p.who = nullptr;
     if (max_count_.who == &c) max_count_.who = nullptr;

@@ -75,6 +75,7 @@ class Anvil {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
+  bool over(const Client& c, double now) const;  // its time unit has ended
   void tick(Client& c, double now) const;
   void note(Peak& p, uint32_t value, const Client& c, double now);
   void make_room(double now);

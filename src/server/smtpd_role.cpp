@@ -162,6 +162,7 @@ int run_smtpd(std::shared_ptr<const config::Config> cfg, const std::vector<Liste
   };
   signals.async_wait(on_signal);
   d.io.run();
+  for (const auto& line : d.anvil->statistics()) log::Logger{"anvil"}.info("{}", line);  // at exit, as Postfix
   return 0;
 }
 

@@ -36,9 +36,10 @@ TEST(AnvilTest, ANewTimeUnitStartsEveryRateAtZero) {
   EXPECT_EQ(a.record(c, RateEvent::message, T0 + 2), 2u);
   EXPECT_EQ(a.record(c, RateEvent::recipient, T0 + 2), 1u);
   EXPECT_EQ(a.peek(c, RateEvent::message, T0 + 59), 2u);
-  // The unit began at the connection (T0): at T0+60 it is over.
-  EXPECT_EQ(a.peek(c, RateEvent::message, T0 + 60), 0u);
-  EXPECT_EQ(a.record(c, RateEvent::message, T0 + 60), 1u);
+  // The unit began at the connection (T0); after T0+60 it is over (Postfix: start + unit < now).
+  EXPECT_EQ(a.peek(c, RateEvent::message, T0 + 60), 2u);
+  EXPECT_EQ(a.peek(c, RateEvent::message, T0 + 60.5), 0u);
+  EXPECT_EQ(a.record(c, RateEvent::message, T0 + 61), 1u);
   EXPECT_EQ(a.peek(c, RateEvent::recipient, T0 + 61), 0u);
   EXPECT_EQ(a.peek(c, RateEvent::connection, T0 + 61), 0u);
   EXPECT_EQ(c.concurrent, 1u);  // the connection itself is still open
@@ -178,7 +179,7 @@ TEST_F(ClientRatesTest, NewTlsSessionsCountAfterTheHandshakeUnlessResumed) {
   ASSERT_TRUE(raced);
   EXPECT_EQ(raced->reply.wire(), "421 4.7.0 mx.test Error: too many new TLS sessions from 127.0.0.5\r\n");
   EXPECT_EQ(raced->warning, "New TLS session rate limit exceeded: 3 from unknown[127.0.0.5] for service smtp");
-  EXPECT_FALSE(r.refuse_starttls(who, "smtp", log, T0 + 60));
+  EXPECT_FALSE(r.refuse_starttls(who, "smtp", log, T0 + 61));
 }
 
 TEST_F(ClientRatesTest, NoLimitOrNoCountersRefusesNothing) {
