@@ -91,6 +91,36 @@ class SpamtrapBlocklistTest(TernTestCase):
         tern.wait_for_log(r"^warning: spam trap blocklist \S+spamtrap_blocklist\.lmdb: malformed record for "
                           r"127\.0\.0\.24: not a version 1 blocklist record \(ignored\)$", since=tern.mark)
 
+    def test_discard_takes_an_unknown_trap_and_drops_the_whole_message(self):
+        # What spamtrap_action = discard answers (access(5) DISCARD), here from a plain
+        # access table: the trap address needs no mailbox, and the other recipients'
+        # copies go with the message (the documented choice).
+        tern, env = self.start(smtpd_recipient_restrictions=
+                               "check_recipient_access inline:{ { trap@example.test = DISCARD spam trap } }")
+        c = session(tern.port, source="127.0.0.25", helo="client.test")
+        self.addCleanup(c.close)
+        self.assertEqual(c.command("MAIL FROM:<sender@example.org>"), ["250 2.1.0 Ok"])
+        self.assertEqual(c.command("RCPT TO:<alice@example.test>"), ["250 2.1.5 Ok"])
+        self.assertEqual(c.command("RCPT TO:<nobody@example.test>")[0][:9], "550 5.1.1")  # unknown, no trap
+        self.assertEqual(c.command("RCPT TO:<trap@example.test>"), ["250 2.1.5 Ok"])
+        self.assertEqual(c.command("DATA")[0][:3], "354")
+        c.send(b"Subject: to a trap\r\n\r\nspam\r\n.\r\n")
+        self.assertTrue(c.reply()[0].startswith("250 2.0.0 Ok: queued as "))
+        tern.wait_for_log(r"^\S+: discarded at end of DATA", since=tern.mark)
+        # A later message to alice arrives; the one with the trap never did.
+        c.command("QUIT")
+        d = session(tern.port, source="127.0.0.26", helo="client.test")
+        self.addCleanup(d.close)
+        self.assertEqual(d.command("MAIL FROM:<sender@example.org>"), ["250 2.1.0 Ok"])
+        self.assertEqual(d.command("RCPT TO:<alice@example.test>"), ["250 2.1.5 Ok"])
+        self.assertEqual(d.command("DATA")[0][:3], "354")
+        d.send(b"Subject: fine\r\n\r\nham\r\n.\r\n")
+        self.assertTrue(d.reply()[0].startswith("250 2.0.0 Ok: queued as "))
+        msgs = tern.wait_for_maildir("alice", 1)
+        time.sleep(0.5)
+        self.assertEqual(len(tern.maildir_files("alice")), 1)
+        self.assertIn(b"Subject: fine", msgs[0])
+
     def test_only_lmdb_blocklists(self):
         tern = self.new_tern(main_cf={"smtpd_client_restrictions":
                                       "check_client_access spamtrap:hash:/nonexistent/blocklist"})
