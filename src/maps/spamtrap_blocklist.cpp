@@ -149,6 +149,35 @@ Result<size_t> Blocklist::purge(int64_t now) {
   return removed;
 }
 
+Result<bool> Blocklist::erase(std::string_view client) {
+  if (client.empty() || client.size() > kMaxIndexKey) return false;
+  std::lock_guard lock(mu_);
+  lmdb::Txn txn;
+  int rc = txn.begin(env_->env.get(), 0);
+  MDB_val k = lmdb::val(client);
+  if (rc == 0) rc = mdb_del(txn.get(), env_->dbi, &k, nullptr);
+  if (rc == MDB_NOTFOUND) return false;
+  if (rc == 0) rc = txn.commit();
+  if (rc != 0) return lmdb::error("spam trap blocklist " + file_, rc);
+  return true;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> Blocklist::entries() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::lock_guard lock(mu_);
+  lmdb::Txn txn;
+  int rc = txn.begin(env_->env.get(), MDB_RDONLY);
+  MDB_cursor* cur = nullptr;
+  if (rc == 0) rc = mdb_cursor_open(txn.get(), env_->dbi, &cur);
+  if (rc != 0) return lmdb::error("spam trap blocklist " + file_, rc);
+  MDB_val k, v;
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    out.emplace_back(lmdb::view(k), lmdb::view(v));
+  mdb_cursor_close(cur);
+  if (rc != MDB_NOTFOUND) return lmdb::error("spam trap blocklist " + file_, rc);
+  return out;
+}
+
 namespace {
 
 // spamtrap:NAME: a listed client's action while its block lasts.

@@ -20,6 +20,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/result.hpp"
 #include "maps/block_record.hpp"
@@ -49,6 +51,10 @@ class Blocklist {
   Result<std::optional<BlockRecord>> find(std::string_view client, int64_t now) const;
   // Deletes expired and malformed records; how many went.
   Result<size_t> purge(int64_t now);
+  // Unblocks a client (postmap -d); false when it was not listed.
+  Result<bool> erase(std::string_view client);
+  // Every stored record as it is stored, by client (postmap -s).
+  Result<std::vector<std::pair<std::string, std::string>>> entries() const;
   const std::string& file() const { return file_; }
 
  private:

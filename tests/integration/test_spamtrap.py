@@ -69,6 +69,15 @@ class SpamtrapBlocklistTest(TernTestCase):
         self.assertEqual((r.returncode, r.stdout), (0, ACTION + "\n"), r.stderr)
         r = tern.tool("postmap", "-c", tern.dir, "-q", "127.0.0.21", table)
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        # postmap -s lists the stored records; postmap -d unblocks at once.
+        r = tern.tool("postmap", "-c", tern.dir, "-s", table)
+        self.assertRegex(r.stdout, r"^127\.0\.0\.20\tv1 since=\d+ until=\d+ hits=1 trap=<trap@example\.test> "
+                                   r"action=%s\n$" % ACTION)
+        r = tern.tool("postmap", "-c", tern.dir, "-d", "127.0.0.20", table)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.rcpt(tern, "127.0.0.20"), ["250 2.1.5 Ok"])
+        r = tern.tool("postmap", "-c", tern.dir, "-d", "127.0.0.20", table)
+        self.assertEqual(r.returncode, 1, r.stderr)
 
     def test_the_block_expires(self):
         tern, env = self.start()

@@ -144,6 +144,23 @@ TEST_F(BlocklistTest, MalformedRecordsAreAbsentWithAWarningAndPurged) {
   EXPECT_TRUE(b->find("192.0.2.1", T0 + 1)->has_value());
 }
 
+TEST_F(BlocklistTest, ClientsCanBeUnblockedAndListed) {
+  auto b = open();
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(b->block("192.0.2.1", "t@example.com", kAction, T0, 3600).ok());
+  ASSERT_TRUE(b->block("192.0.2.2", "u@example.com", kAction, T0, 60).ok());
+  auto all = b->entries();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].first, "192.0.2.1");
+  EXPECT_EQ((*all)[0].second, "v1 since=1765113600 until=1765117200 hits=1 trap=<t@example.com> action=" +
+                                  std::string(kAction));
+  EXPECT_EQ(*b->erase("192.0.2.1"), true);
+  EXPECT_EQ(*b->erase("192.0.2.1"), false);
+  EXPECT_FALSE(b->find("192.0.2.1", T0)->has_value());
+  EXPECT_EQ(b->entries()->size(), 1u);
+}
+
 TEST_F(BlocklistTest, OneStorePerFileInAProcess) {
   auto a = open();
   auto b = open(dir.file("state/spamtrap_blocklist"));  // the same file, without lmdb:
