@@ -156,8 +156,9 @@ std::vector<std::string> Anvil::statistics() {
   return out;
 }
 
-std::optional<ClientRates::Refusal> ClientRates::refuse(RateEvent e, const ClientInfo& who, std::string_view service,
-                                               const log::Logger& log, double now) {
+std::optional<ClientRates::Refusal> ClientRates::refuse(RateEvent e, const ClientInfo& who,
+                                                        std::string_view service, const log::Logger& log,
+                                                        double now) {
   if (!client_) return std::nullopt;
   uint32_t n = anvil_->record(*client_, e, now);
   uint32_t limit = limits_->rate[size_t(e)];
@@ -177,8 +178,9 @@ std::optional<ClientRates::Refusal> ClientRates::refuse(RateEvent e, const Clien
   return r;
 }
 
-std::optional<ClientRates::Refusal> ClientRates::refuse_starttls(const ClientInfo& who, std::string_view service,
-                                                        const log::Logger& log, double now) {
+std::optional<ClientRates::Refusal> ClientRates::refuse_starttls(const ClientInfo& who,
+                                                                 std::string_view service,
+                                                                 const log::Logger& log, double now) {
   if (!client_) return std::nullopt;
   uint32_t limit = limits_->rate[size_t(RateEvent::new_tls)];
   if (limit == 0 || anvil_->peek(*client_, RateEvent::new_tls, now) < limit) return std::nullopt;
@@ -188,9 +190,10 @@ std::optional<ClientRates::Refusal> ClientRates::refuse_starttls(const ClientInf
   return r;
 }
 
-std::optional<ClientRates::Refusal> ClientRates::count_new_tls(bool resumed, const ClientInfo& who, std::string_view service,
-                                                      const std::string& myhostname, const log::Logger& log,
-                                                      double now) {
+std::optional<ClientRates::Refusal> ClientRates::count_new_tls(bool resumed, const ClientInfo& who,
+                                                               std::string_view service,
+                                                               const std::string& myhostname,
+                                                               const log::Logger& log, double now) {
   if (!client_ || resumed) return std::nullopt;
   uint32_t n = anvil_->record(*client_, RateEvent::new_tls, now);
   uint32_t limit = limits_->rate[size_t(RateEvent::new_tls)];

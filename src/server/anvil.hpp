@@ -33,7 +33,8 @@ constexpr size_t kRateEvents = 5;
 // A service's limits (0 = none), read once per configuration.
 struct RateLimits {
   uint32_t concurrency = 0;                  // smtpd_client_connection_count_limit
-  std::array<uint32_t, kRateEvents> rate{};  // smtpd_client_{connection,message,recipient,new_tls_session,auth}_rate_limit
+  // smtpd_client_{connection,message,recipient,new_tls_session,auth}_rate_limit, by RateEvent
+  std::array<uint32_t, kRateEvents> rate{};
   static RateLimits from(const config::Params& p);
 };
 
