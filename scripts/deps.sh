@@ -23,6 +23,8 @@ PKGS=(
   python3-authres
   # policy servers the check_policy_service client is tested against
   postgrey policyd-weight
+  # an independent LMDB writer for the spam trap blocklist tests
+  python3-lmdb
 )
 
 missing=()
