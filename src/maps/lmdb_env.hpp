@@ -27,11 +27,14 @@ class Env {
   MDB_env* get() const { return env_; }
 
   // Opens `path` with MDB_NOSUBDIR | MDB_NOLOCK | `flags`; `map_size` 0 keeps LMDB's.
-  static Result<Env> open(const std::string& path, unsigned flags, size_t map_size, int mode) {
+  // `locked`: without MDB_NOLOCK, for a database written in place (the spam trap
+  // blocklist), whose readers and writers coordinate through its "-lock" file.
+  static Result<Env> open(const std::string& path, unsigned flags, size_t map_size, int mode, bool locked = false) {
     Env e;
     int rc = mdb_env_create(&e.env_);
     if (rc == 0 && map_size) rc = mdb_env_set_mapsize(e.env_, map_size);
-    if (rc == 0) rc = mdb_env_open(e.env_, path.c_str(), MDB_NOSUBDIR | MDB_NOLOCK | flags, mdb_mode_t(mode));
+    unsigned lock = locked ? 0u : unsigned(MDB_NOLOCK);
+    if (rc == 0) rc = mdb_env_open(e.env_, path.c_str(), MDB_NOSUBDIR | lock | flags, mdb_mode_t(mode));
     if (rc != 0) return error("open database " + path, rc);
     return e;
   }
