@@ -46,6 +46,7 @@ constexpr Entry kSub[] = {
     {"dane", dane_main, "print the TLSA record for a certificate (dane tlsa CERT.pem)"},
     {"dmarc", dmarc_main, "write DMARC aggregate reports (RFC 9990) from stored results"},
     {"tls-report", tls_report_main, "write the daily TLS-RPT (RFC 8460) reports from tlsrpt_database"},
+    {"greylist", greylist_main, "the greylist: list, purge, whitelist-check IP NAME RCPT, ask NAME=VALUE..."},
 };
 
 int usage() {

@@ -1,6 +1,8 @@
-// Small owners for LMDB handles, shared by the index writer and reader (internal to
-// maps/). Every environment here is one file (MDB_NOSUBDIR) without a lock file
-// (MDB_NOLOCK); see index.hpp for why that is safe.
+// Small owners for LMDB handles, shared by the index writer and reader (maps/) and the
+// databases processes update in place (the greylist). Every environment is one file
+// (MDB_NOSUBDIR). Indexes have no lock file (MDB_NOLOCK; see index.hpp for why that is
+// safe); open_shared() keeps LMDB's lock file ("FILE-lock") for databases written by
+// several processes at once.
 #pragma once
 #include <lmdb.h>
 
@@ -32,6 +34,19 @@ class Env {
     int rc = mdb_env_create(&e.env_);
     if (rc == 0 && map_size) rc = mdb_env_set_mapsize(e.env_, map_size);
     if (rc == 0) rc = mdb_env_open(e.env_, path.c_str(), MDB_NOSUBDIR | MDB_NOLOCK | flags, mdb_mode_t(mode));
+    if (rc != 0) return error("open database " + path, rc);
+    return e;
+  }
+
+  // Opens `path` with MDB_NOSUBDIR | `flags` and LMDB's locking, room for `max_dbs` named
+  // databases; `map_size` 0 keeps LMDB's.
+  static Result<Env> open_shared(const std::string& path, unsigned flags, size_t map_size, int mode,
+                                 unsigned max_dbs) {
+    Env e;
+    int rc = mdb_env_create(&e.env_);
+    if (rc == 0 && map_size) rc = mdb_env_set_mapsize(e.env_, map_size);
+    if (rc == 0 && max_dbs) rc = mdb_env_set_maxdbs(e.env_, max_dbs);
+    if (rc == 0) rc = mdb_env_open(e.env_, path.c_str(), MDB_NOSUBDIR | flags, mdb_mode_t(mode));
     if (rc != 0) return error("open database " + path, rc);
     return e;
   }
