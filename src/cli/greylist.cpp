@@ -7,9 +7,13 @@
 //       greylist_cleanup_interval) and says how many
 //   tern greylist [-c DIR] whitelist-check CLIENT-IP CLIENT-NAME RECIPIENT
 //       which whitelist entry lets this client or recipient through; exit 1 when none does
-//   tern greylist [-c DIR] [--now SECONDS] ask NAME=VALUE...
+//   tern greylist [-c DIR] [--now SECONDS] ask [NAME=VALUE...]
 //       one policy request (Postfix's attribute names; protocol_state defaults to RCPT)
 //       decided as check_greylist decides it, with the same database; prints "action=..."
+//       and an empty line. Without attributes: requests in the policy delegation protocol
+//       on stdin, each answered in turn; a request's policy_test_time=SECONDS (postgrey's
+//       test attribute) sets the clock for it, so one request stream can be replayed to
+//       postgrey and to Tern.
 //
 // --now sets the clock (seconds since the epoch) for tests and what-if questions.
 // Exit status: 0 done, 1 an error (or no whitelist entry), 64 usage.
@@ -35,7 +39,7 @@ int usage() {
                "usage: tern greylist [-c config_dir] [--now SECONDS] list\n"
                "       tern greylist [-c config_dir] [--now SECONDS] purge\n"
                "       tern greylist [-c config_dir] whitelist-check CLIENT-IP CLIENT-NAME RECIPIENT\n"
-               "       tern greylist [-c config_dir] [--now SECONDS] ask NAME=VALUE...\n");
+               "       tern greylist [-c config_dir] [--now SECONDS] ask [NAME=VALUE...]   (none: requests on stdin)\n");
   return 64;
 }
 
@@ -109,21 +113,75 @@ int whitelist_check(const policy::GreylistSettings& s, char** args) {
   return 1;
 }
 
-int ask(const policy::GreylistSettings& s, const policy::Clock& clock, int argc, char** argv) {
+Status add_attribute(policy::PolicyRequest& req, std::string_view a) {
+  auto eq = a.find('=');
+  if (eq == std::string_view::npos || eq == 0) return Error{"expected NAME=VALUE, got \"" + printable(a, 80) + "\""};
+  req.set(std::string(a.substr(0, eq)), std::string(a.substr(eq + 1)));
+  return ok_status();
+}
+
+policy::PolicyRequest new_request() {
   policy::PolicyRequest req;
   req.set("request", "smtpd_access_policy");
   req.set("protocol_state", "RCPT");
-  for (int i = 0; i < argc; ++i) {
-    std::string_view a = argv[i];
-    auto eq = a.find('=');
-    if (eq == std::string_view::npos || eq == 0) return fail("expected NAME=VALUE, got \"" + printable(a, 80) + "\"");
-    req.set(std::string(a.substr(0, eq)), std::string(a.substr(eq + 1)));
+  return req;
+}
+
+// Decides one request and prints the answer as a policy server would.
+Status answer(policy::Greylist& g, const policy::PolicyRequest& req) {
+  auto action = g.check(req);
+  if (!action) return action.error();
+  std::printf("action=%s\n\n", action->c_str());
+  std::fflush(stdout);
+  return ok_status();
+}
+
+// Requests in the policy protocol on stdin (NAME=VALUE lines, an empty line ends each),
+// all decided by one Greylist, so its memory of recent messages (instance) carries over
+// as in ternd. A request's policy_test_time (postgrey's attribute for the same purpose)
+// sets the clock for it; the attribute is not passed on.
+int ask_stdin(const policy::GreylistSettings& s, long long now) {
+  long long current = now;
+  auto g = policy::Greylist::open(s, [&current] { return current; });
+  if (!g) return fail(g.error().message);
+  policy::PolicyRequest req = new_request();
+  bool pending = false;
+  char buf[4096];
+  auto finish = [&]() -> Status {
+    current = now;
+    std::string_view t = req.get("policy_test_time");
+    if (!t.empty()) {
+      auto n = parse_int(t);
+      if (!n || *n < 0) return Error{"bad policy_test_time \"" + printable(t, 40) + "\""};
+      current = *n;
+    }
+    std::erase_if(req.attributes, [](const auto& kv) { return kv.first == "policy_test_time"; });
+    auto st = answer(**g, req);
+    req = new_request();
+    pending = false;
+    return st;
+  };
+  while (std::fgets(buf, sizeof buf, stdin)) {
+    std::string_view line = buf;
+    if (!line.empty() && line.back() != '\n' && !std::feof(stdin)) return fail("request line too long");
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+    Status st = line.empty() ? (pending ? finish() : ok_status()) : add_attribute(req, line);
+    if (!st) return fail(st.error().message);
+    pending = pending || !line.empty();
   }
+  if (pending)
+    if (auto st = finish(); !st) return fail(st.error().message);
+  return 0;
+}
+
+int ask(const policy::GreylistSettings& s, const policy::Clock& clock, int argc, char** argv) {
+  if (argc == 0) return ask_stdin(s, clock());
+  policy::PolicyRequest req = new_request();
+  for (int i = 0; i < argc; ++i)
+    if (auto st = add_attribute(req, argv[i]); !st) return fail(st.error().message);
   auto g = policy::Greylist::open(s, clock);
   if (!g) return fail(g.error().message);
-  auto action = (*g)->check(req);
-  if (!action) return fail(action.error().message);
-  std::printf("action=%s\n", action->c_str());
+  if (auto st = answer(**g, req); !st) return fail(st.error().message);
   return 0;
 }
 
@@ -157,7 +215,7 @@ int greylist_main(int argc, char** argv) {
   if (verb == "list" && nargs == 0) return list(*s, clock());
   if (verb == "purge" && nargs == 0) return purge(*s, clock());
   if (verb == "whitelist-check" && nargs == 3) return whitelist_check(*s, args);
-  if (verb == "ask" && nargs > 0) return ask(*s, clock, nargs, args);
+  if (verb == "ask") return ask(*s, clock, nargs, args);
   return usage();
 }
 
