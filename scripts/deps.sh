@@ -21,6 +21,8 @@ PKGS=(
   python3-yaml opendkim opendkim-tools miltertest publicsuffix
   # an independent RFC 8601 parser that reads our Authentication-Results back
   python3-authres
+  # the greylisting policy server the greylist test compares against
+  postgrey
 )
 
 missing=()
