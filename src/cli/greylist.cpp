@@ -15,6 +15,8 @@
 //       test attribute) sets the clock for it, so one request stream can be replayed to
 //       postgrey and to Tern.
 //
+// list and purge never create the database (an admin running them as root must not make a
+// file the mail system cannot write); ask does, as ternd would.
 // --now sets the clock (seconds since the epoch) for tests and what-if questions.
 // Exit status: 0 done, 1 an error (or no whitelist entry), 64 usage.
 #include <getopt.h>
@@ -49,7 +51,7 @@ int fail(const std::string& text) {
 }
 
 int list(const policy::GreylistSettings& s, long long now) {
-  auto store = policy::GreylistStore::open(s.database, s.map_size);
+  auto store = policy::GreylistStore::open(s.database, s.map_size, true);
   if (!store) return fail(store.error().message);
   const policy::GreylistTiming& t = s.timing;
   auto triplets = (*store)->each(policy::GreylistTable::triplets, [&](std::string_view k, std::string_view v) {
@@ -84,7 +86,7 @@ int list(const policy::GreylistSettings& s, long long now) {
 }
 
 int purge(const policy::GreylistSettings& s, long long now) {
-  auto store = policy::GreylistStore::open(s.database, s.map_size);
+  auto store = policy::GreylistStore::open(s.database, s.map_size, true);
   if (!store) return fail(store.error().message);
   auto n = policy::purge_expired(**store, s.timing, now);
   if (!n) return fail(n.error().message);

@@ -1,7 +1,10 @@
 // The greylist's LMDB file; see greylist_store.hpp.
 #include "policy/greylist_store.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include "base/file.hpp"
 
@@ -13,7 +16,10 @@ std::string_view cut(std::string_view key) { return key.substr(0, kMaxGreylistKe
 
 }  // namespace
 
-Result<std::unique_ptr<GreylistStore>> GreylistStore::open(const std::string& path, size_t map_size) {
+Result<std::unique_ptr<GreylistStore>> GreylistStore::open(const std::string& path, size_t map_size,
+                                                           bool must_exist) {
+  struct stat st;
+  if (must_exist && ::stat(path.c_str(), &st) != 0) return Error{path + ": " + errno_text(errno)};
   if (auto s = make_dirs(dir_name(path), 0700); !s) return s.error();
   auto env = maps::lmdb::Env::open_shared(path, MDB_NOMETASYNC, map_size, 0600, 2);
   if (!env) return env.error();

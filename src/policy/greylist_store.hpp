@@ -30,8 +30,10 @@ constexpr size_t kMaxGreylistKey = 511;
 
 class GreylistStore {
  public:
-  // Opens (creating the file and its directory) `path`, the .lmdb file.
-  static Result<std::unique_ptr<GreylistStore>> open(const std::string& path, size_t map_size);
+  // Opens `path`, the .lmdb file, creating it and its directory unless `must_exist` (the
+  // admin tool, often root, must not create a file the mail system cannot write).
+  static Result<std::unique_ptr<GreylistStore>> open(const std::string& path, size_t map_size,
+                                                     bool must_exist = false);
   const std::string& path() const { return path_; }
 
   // Reads and writes inside one write transaction; see write().

@@ -301,6 +301,19 @@ class GreylistVsPostgreyTest(unittest.TestCase):
         r = self.tern("whitelist-check", "192.0.2.1", "unknown", "bob@example.net")
         self.assertEqual((r.returncode, r.stdout), (1, "not whitelisted\n"))
 
+    def test_list_does_not_create_a_database(self):
+        conf = os.path.join(self.dir, "empty-conf")
+        os.makedirs(conf, exist_ok=True)
+        data = os.path.join(self.dir, "empty-data")
+        with open(os.path.join(conf, "main.cf"), "w") as f:
+            f.write("data_directory = %s\n" % data)
+        for verb in ("list", "purge"):
+            r = subprocess.run([harness.TERN, "greylist", "-c", conf, verb], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, timeout=60)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("tern greylist: fatal: %s/greylist.lmdb: No such file or directory" % data, r.stderr)
+        self.assertFalse(os.path.exists(data))
+
     def test_malformed_whitelist_is_refused_with_file_and_line(self):
         bad = os.path.join(self.dir, "bad_clients")
         with open(bad, "w") as f:
