@@ -8,6 +8,7 @@
 
 #include <ctime>
 
+#include "base/file.hpp"
 #include "base/strings.hpp"
 #include "base/time.hpp"
 #include "policy/greylist_triplet.hpp"
@@ -59,8 +60,10 @@ Result<GreylistSettings> greylist_settings(const config::Params& p) {
   s.timing.auto_whitelist = p.greylist_auto_whitelist_clients;
   s.ipv4_prefix = int(p.greylist_ipv4_prefix);
   s.ipv6_prefix = int(p.greylist_ipv6_prefix);
-  s.client_files = p.greylist_whitelist_clients;
-  s.recipient_files = p.greylist_whitelist_recipients;
+  // Relative file names are relative to the configuration directory, as *_file ones are.
+  for (const auto& f : p.greylist_whitelist_clients) s.client_files.push_back(resolve_path(p.config_directory, f));
+  for (const auto& f : p.greylist_whitelist_recipients)
+    s.recipient_files.push_back(resolve_path(p.config_directory, f));
   s.reply = p.greylist_reply;
   s.header = p.greylist_header;
   s.hostname = p.myhostname;

@@ -278,6 +278,14 @@ TEST(GreylistSettingsFromParams, DefaultsAndDatabaseSpec) {
   EXPECT_EQ(s->timing.auto_whitelist, 5);
   EXPECT_EQ(s->ipv4_prefix, 24);
   EXPECT_EQ(s->ipv6_prefix, 64);
+  EXPECT_TRUE(s->client_files.empty());
+  auto files = greylist_settings(testing::test_params(
+      {{"greylist_whitelist_clients", "greylist_clients, /etc/postgrey/whitelist_clients"},
+       {"greylist_whitelist_recipients", "rcpts"}}));
+  ASSERT_TRUE(files.ok());
+  EXPECT_EQ(files->client_files,
+            (std::vector<std::string>{"/etc/tern/greylist_clients", "/etc/postgrey/whitelist_clients"}));
+  EXPECT_EQ(files->recipient_files, (std::vector<std::string>{"/etc/tern/rcpts"}));
   auto bad = greylist_settings(testing::test_params({{"greylist_database", "hash:/var/lib/tern/greylist"}}));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message,
