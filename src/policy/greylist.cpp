@@ -72,7 +72,7 @@ Result<GreylistSettings> greylist_settings(const config::Params& p) {
 }
 
 Greylist::Greylist(GreylistSettings s, Clock clock, ClientWhitelist c, RecipientWhitelist r,
-                   std::unique_ptr<GreylistStore> store)
+                   std::shared_ptr<GreylistStore> store)
     : settings_(std::move(s)), clock_(std::move(clock)), clients_(std::move(c)), recipients_(std::move(r)),
       store_(std::move(store)) {}
 

@@ -71,7 +71,7 @@ class Greylist {
 
  private:
   Greylist(GreylistSettings s, Clock clock, ClientWhitelist c, RecipientWhitelist r,
-           std::unique_ptr<GreylistStore> store);
+           std::shared_ptr<GreylistStore> store);
   Result<std::string> decide(const PolicyRequest& request, const IpAddress& client, long long now);
   std::string reply_text(std::string_view recipient, long long seconds_left) const;
   std::string header_text(long long delayed, long long now) const;
@@ -81,7 +81,7 @@ class Greylist {
   Clock clock_;
   ClientWhitelist clients_;
   RecipientWhitelist recipients_;
-  std::unique_ptr<GreylistStore> store_;
+  std::shared_ptr<GreylistStore> store_;
   long long last_purge_ = 0;
   std::array<std::string, 10> instances_;  // the latest messages given a header, as postgrey
   size_t next_instance_ = 0;
@@ -91,7 +91,8 @@ class Greylist {
 // The Delegate for check_greylist: decisions run on a thread of their own, since they
 // wait for the database (one LMDB write transaction and its fdatasync per decision).
 // Make it in the role that uses it, after fork and before chroot (the database is opened
-// here and stays open).
+// here and stays open). Greylists of one process share the database's LMDB environment
+// (see greylist_store.hpp), so a reload may make a new one while the old one still runs.
 Result<std::shared_ptr<Delegate>> make_greylist(const config::Params& p, Clock clock = system_clock());
 
 }  // namespace tern::policy

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <map>
 
 #include "base/file.hpp"
 
@@ -16,8 +17,19 @@ std::string_view cut(std::string_view key) { return key.substr(0, kMaxGreylistKe
 
 }  // namespace
 
-Result<std::unique_ptr<GreylistStore>> GreylistStore::open(const std::string& path, size_t map_size,
+namespace {
+
+// The stores open in this process, by path.
+std::mutex registry_mu;
+std::map<std::string, std::weak_ptr<GreylistStore>> registry;
+
+}  // namespace
+
+Result<std::shared_ptr<GreylistStore>> GreylistStore::open(const std::string& path, size_t map_size,
                                                            bool must_exist) {
+  std::lock_guard lock(registry_mu);
+  if (auto it = registry.find(path); it != registry.end())
+    if (auto open = it->second.lock()) return open;
   struct stat st;
   if (must_exist && ::stat(path.c_str(), &st) != 0) return Error{path + ": " + errno_text(errno)};
   if (auto s = make_dirs(dir_name(path), 0700); !s) return s.error();
@@ -36,8 +48,10 @@ Result<std::unique_ptr<GreylistStore>> GreylistStore::open(const std::string& pa
   if (rc != 0) return maps::lmdb::error("open database " + path, rc);
   MDB_envinfo info;
   mdb_env_info(env->get(), &info);
-  return std::unique_ptr<GreylistStore>(
+  std::shared_ptr<GreylistStore> store(
       new GreylistStore(path, std::move(*env), triplets, clients, std::max(map_size, info.me_mapsize)));
+  registry[path] = store;
+  return store;
 }
 
 // Begins a transaction, adopting a map another process grew.
@@ -78,6 +92,7 @@ Status GreylistStore::Txn::put(GreylistTable t, std::string_view key, std::strin
 }
 
 Status GreylistStore::write(const std::function<Status(Txn&)>& body) {
+  std::lock_guard lock(mu_);
   for (;;) {
     Status s = ok_status();
     int rc = 0;
@@ -103,6 +118,7 @@ Status GreylistStore::write(const std::function<Status(Txn&)>& body) {
 
 Status GreylistStore::each(GreylistTable t,
                            const std::function<void(std::string_view key, std::string_view value)>& fn) {
+  std::lock_guard lock(mu_);
   maps::lmdb::Txn txn;
   MDB_cursor* cur = nullptr;
   int rc = begin(txn, MDB_RDONLY);
@@ -118,6 +134,7 @@ Status GreylistStore::each(GreylistTable t,
 
 Result<GreylistStore::Counts> GreylistStore::remove_if(GreylistTable t,
                                                        const std::function<bool(std::string_view value)>& expired) {
+  std::lock_guard lock(mu_);
   for (;;) {
     Counts n;
     int rc = 0;
@@ -150,6 +167,7 @@ Result<GreylistStore::Counts> GreylistStore::remove_if(GreylistTable t,
 }
 
 Status GreylistStore::sync() {
+  std::lock_guard lock(mu_);
   if (int rc = mdb_env_sync(env_.get(), 1); rc != 0) return maps::lmdb::error("sync " + path_, rc);
   return ok_status();
 }

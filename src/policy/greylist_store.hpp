@@ -7,12 +7,17 @@
 //
 // Commits skip the metadata flush (MDB_NOMETASYNC): a machine crash may undo the latest
 // decision, never damage the file. The map grows (doubling) when it is full; other
-// processes follow (MDB_MAP_RESIZED). Not thread-safe: one thread uses a store at a time.
+// processes follow (MDB_MAP_RESIZED).
+//
+// LMDB allows one environment per file per process (a second open and close would drop
+// the first one's locks), so open() hands out one shared store per path per process, and
+// the store serialises its users with a mutex. Never carry an open store across fork().
 #pragma once
 #include <lmdb.h>
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,7 +37,8 @@ class GreylistStore {
  public:
   // Opens `path`, the .lmdb file, creating it and its directory unless `must_exist` (the
   // admin tool, often root, must not create a file the mail system cannot write).
-  static Result<std::unique_ptr<GreylistStore>> open(const std::string& path, size_t map_size,
+  // A store already open in this process for `path` is shared (`map_size` is then ignored).
+  static Result<std::shared_ptr<GreylistStore>> open(const std::string& path, size_t map_size,
                                                      bool must_exist = false);
   const std::string& path() const { return path_; }
 
@@ -54,6 +60,7 @@ class GreylistStore {
   // transaction is dropped, the map doubled and `body` run again: it must have no effects
   // but through the Txn (and reset what it computes at its start).
   Status write(const std::function<Status(Txn&)>& body);
+  // (write, each, remove_if and sync hold the store's mutex for their whole run.)
 
   // Every record of a table, in key order (a read transaction).
   Status each(GreylistTable t, const std::function<void(std::string_view key, std::string_view value)>& fn);
@@ -74,6 +81,7 @@ class GreylistStore {
   int begin(maps::lmdb::Txn& txn, unsigned flags);
   Status grow();
 
+  std::mutex mu_;
   std::string path_;
   maps::lmdb::Env env_;
   MDB_dbi triplets_, clients_;

@@ -4,6 +4,8 @@
 #include "policy/greylist.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
@@ -194,11 +196,41 @@ TEST(Greylist, StateSurvivesReopen) {
   EXPECT_EQ(ask(*f.open(), rcpt()), kDefer300);
   f.now += 300;
   EXPECT_EQ(ask(*f.open(), rcpt()).rfind("PREPEND ", 0), 0u);
-  // Two open handles (as two processes have) see each other's writes.
+  // Two Greylists of one process on one file share its LMDB environment.
   auto a = f.open(), b = f.open();
+  EXPECT_EQ(&a->store(), &b->store());
   EXPECT_EQ(ask(*a, rcpt("192.0.2.7", "x@example.org")), kDefer300.substr(0, 0) + kDefer300);
   f.now += 300;
   EXPECT_EQ(ask(*b, rcpt("192.0.2.7", "x@example.org")).rfind("PREPEND ", 0), 0u);
+}
+
+TEST(Greylist, ProcessesWritingAtOnceLoseNothing) {
+  Fixture f;  // nothing opened before fork: LMDB environments must not cross it
+  constexpr int kChildren = 3, kEach = 30;
+  std::vector<pid_t> children;
+  for (int c = 0; c < kChildren; ++c) {
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto g = Greylist::open(f.settings, [&] { return f.now; });
+      int bad = !g.ok();
+      for (int i = 0; g.ok() && i < kEach; ++i) {
+        auto a = (*g)->check(rcpt("192.0.2.7", "c" + std::to_string(c) + "-" + std::to_string(i) + "x@example.org"));
+        bad += !a.ok() || a->rfind("DEFER_IF_PERMIT ", 0) != 0;
+      }
+      ::_exit(bad ? 1 : 0);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  auto g = f.open();
+  size_t triplets = 0;
+  ASSERT_TRUE(g->store().each(GreylistTable::triplets, [&](auto, auto) { ++triplets; }).ok());
+  EXPECT_EQ(triplets, size_t(kChildren * kEach));
 }
 
 TEST(Greylist, PurgeRemovesExpiredAndOpenPurges) {
