@@ -166,10 +166,4 @@ Result<GreylistStore::Counts> GreylistStore::remove_if(GreylistTable t,
   }
 }
 
-Status GreylistStore::sync() {
-  std::lock_guard lock(mu_);
-  if (int rc = mdb_env_sync(env_.get(), 1); rc != 0) return maps::lmdb::error("sync " + path_, rc);
-  return ok_status();
-}
-
 }  // namespace tern::policy

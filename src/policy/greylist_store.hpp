@@ -60,7 +60,7 @@ class GreylistStore {
   // transaction is dropped, the map doubled and `body` run again: it must have no effects
   // but through the Txn (and reset what it computes at its start).
   Status write(const std::function<Status(Txn&)>& body);
-  // (write, each, remove_if and sync hold the store's mutex for their whole run.)
+  // (write, each and remove_if hold the store's mutex for their whole run.)
 
   // Every record of a table, in key order (a read transaction).
   Status each(GreylistTable t, const std::function<void(std::string_view key, std::string_view value)>& fn);
@@ -70,9 +70,6 @@ class GreylistStore {
     size_t removed = 0, kept = 0;
   };
   Result<Counts> remove_if(GreylistTable t, const std::function<bool(std::string_view value)>& expired);
-
-  // Flushes what MDB_NOMETASYNC left to the operating system.
-  Status sync();
 
  private:
   GreylistStore(std::string path, maps::lmdb::Env env, MDB_dbi triplets, MDB_dbi clients, size_t map_size)
