@@ -135,35 +135,12 @@ Result<std::string> Greylist::decide(const PolicyRequest& request, const IpAddre
   std::string_view name = request.get("client_name"), recipient = request.get("recipient");
   if (clients_.match(client, name.empty() ? "unknown" : name) || recipients_.match(recipient))
     return std::string("DUNNO");
-  const GreylistTiming& t = settings_.timing;
-  std::string client_key = client.unmapped().to_string();
   std::string key = triplet_key(client_network(client, settings_.ipv4_prefix, settings_.ipv6_prefix),
                                 request.get("sender"), recipient);
-  ClientCheck awl;
-  TripletStep step;
-  auto written = store_->write([&](GreylistStore::Txn& txn) -> Status {
-    awl = {};
-    std::optional<ClientRecord> client_rec;
-    if (t.auto_whitelist > 0) {
-      auto v = txn.get(GreylistTable::clients, client_key);
-      if (!v) return v.error();
-      if (*v) client_rec = decode_client(**v);
-      awl = check_client(client_rec, now, t);
-      if (awl.store)
-        if (auto s = txn.put(GreylistTable::clients, client_key, encode(*awl.store)); !s) return s;
-      if (awl.whitelisted) return ok_status();
-    }
-    auto v = txn.get(GreylistTable::triplets, key);
-    if (!v) return v.error();
-    std::optional<TripletRecord> rec = *v ? decode_triplet(**v) : std::nullopt;
-    step = step_triplet(rec, client_rec, now, t);
-    if (auto s = txn.put(GreylistTable::triplets, key, encode(step.store)); !s) return s;
-    if (step.client)
-      if (auto s = txn.put(GreylistTable::clients, client_key, encode(*step.client)); !s) return s;
-    return ok_status();
-  });
-  if (!written) return written.error();
-  if (awl.whitelisted) return std::string("DUNNO");
+  auto r = record(client.unmapped().to_string(), key, now);
+  if (!r) return r.error();
+  if (r->client_whitelisted) return std::string("DUNNO");
+  const TripletStep& step = r->step;
   std::string who = client_label(name, client);
   if (step.client_whitelisted_now) log_.info("greylist: whitelisted: {}", who);
   switch (step.outcome) {
@@ -180,11 +157,40 @@ Result<std::string> Greylist::decide(const PolicyRequest& request, const IpAddre
   return std::string("DUNNO");
 }
 
+// The client auto-whitelist, then (when it does not let the client through) the triplet,
+// read and written back in one transaction.
+Result<Greylist::Recorded> Greylist::record(const std::string& client_key, const std::string& key, long long now) {
+  const GreylistTiming& t = settings_.timing;
+  Recorded out;
+  auto written = store_->write([&](GreylistStore::Txn& txn) -> Status {
+    out = {};
+    std::optional<ClientRecord> client;
+    if (t.auto_whitelist > 0) {
+      auto v = txn.get(GreylistTable::clients, client_key);
+      if (!v) return v.error();
+      if (*v) client = decode_client(**v);
+      ClientCheck awl = check_client(client, now, t);
+      if (awl.store)
+        if (auto s = txn.put(GreylistTable::clients, client_key, encode(*awl.store)); !s) return s;
+      if ((out.client_whitelisted = awl.whitelisted)) return ok_status();
+    }
+    auto v = txn.get(GreylistTable::triplets, key);
+    if (!v) return v.error();
+    out.step = step_triplet(*v ? decode_triplet(**v) : std::nullopt, client, now, t);
+    if (auto s = txn.put(GreylistTable::triplets, key, encode(out.step.store)); !s) return s;
+    if (out.step.client)
+      if (auto s = txn.put(GreylistTable::clients, client_key, encode(*out.step.client)); !s) return s;
+    return ok_status();
+  });
+  if (!written) return written.error();
+  return out;
+}
+
 std::string Greylist::reply_text(std::string_view recipient, long long seconds_left) const {
   std::string text = settings_.reply;
   if (text.empty() || !(text[0] >= '0' && text[0] <= '9')) text = "4.2.0 " + text;
   text = substitute(std::move(text), 's', std::to_string(seconds_left));
-  return substitute(std::move(text), 'r', recipient_domain(recipient));
+  return substitute(std::move(text), 'r', printable(recipient_domain(recipient)));  // goes into a reply
 }
 
 std::string Greylist::header_text(long long delayed, long long now) const {

@@ -73,6 +73,11 @@ class Greylist {
   Greylist(GreylistSettings s, Clock clock, ClientWhitelist c, RecipientWhitelist r,
            std::shared_ptr<GreylistStore> store);
   Result<std::string> decide(const PolicyRequest& request, const IpAddress& client, long long now);
+  struct Recorded {
+    bool client_whitelisted = false;  // auto-whitelisted: the triplet was not consulted
+    TripletStep step;
+  };
+  Result<Recorded> record(const std::string& client_key, const std::string& key, long long now);
   std::string reply_text(std::string_view recipient, long long seconds_left) const;
   std::string header_text(long long delayed, long long now) const;
   bool new_instance(std::string_view instance);
