@@ -257,6 +257,27 @@ TEST(Greylist, PurgeRemovesExpiredAndOpenPurges) {
   EXPECT_EQ(clients, 0u);
 }
 
+TEST(Greylist, DamagedRecordsCountAsNewAndArePurged) {
+  Fixture f;
+  auto g = f.open();
+  ASSERT_TRUE(g->store()
+                  .write([](GreylistStore::Txn& txn) {
+                    if (auto s = txn.put(GreylistTable::clients, "192.0.2.7", "lots"); !s) return s;
+                    return txn.put(GreylistTable::triplets, "192.0.2.0/alice@example.org/bob@example.net", "1,x");
+                  })
+                  .ok());
+  EXPECT_EQ(ask(*g, rcpt()), kDefer300);
+  ASSERT_TRUE(g->store()
+                  .write([](GreylistStore::Txn& txn) {
+                    return txn.put(GreylistTable::triplets, "junk-key", "not a record");
+                  })
+                  .ok());
+  auto n = g->purge();
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->triplets.removed, 1u);  // the junk; the rewritten triplet is kept
+  EXPECT_EQ(n->clients.removed, 1u);   // never rewritten: the client had no pass
+}
+
 TEST(Greylist, PurgeOfManyConsecutiveRecords) {
   Fixture f;
   auto g = f.open();
