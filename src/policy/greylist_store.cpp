@@ -33,7 +33,7 @@ Result<std::shared_ptr<GreylistStore>> GreylistStore::open(const std::string& pa
   struct stat st;
   if (must_exist && ::stat(path.c_str(), &st) != 0) return Error{path + ": " + errno_text(errno)};
   if (auto s = make_dirs(dir_name(path), 0700); !s) return s.error();
-  auto env = maps::lmdb::Env::open_shared(path, MDB_NOMETASYNC, map_size, 0600, 2);
+  auto env = maps::lmdb::Env::open(path, MDB_NOMETASYNC, map_size, 0600, true, 2);
   if (!env) return env.error();
   maps::lmdb::Txn txn;
   MDB_dbi triplets = 0, clients = 0;
