@@ -47,6 +47,7 @@ constexpr Entry kSub[] = {
     {"dmarc", dmarc_main, "write DMARC aggregate reports (RFC 9990) from stored results"},
     {"policy", policy_main, "ask a policy server as check_policy_service would (policy query SPEC [name=value ...])"},
     {"tls-report", tls_report_main, "write the daily TLS-RPT (RFC 8460) reports from tlsrpt_database"},
+    {"greylist", greylist_main, "the greylist: list, purge, whitelist-check IP NAME RCPT, ask NAME=VALUE..."},
 };
 
 int usage() {
