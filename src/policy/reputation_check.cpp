@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <memory>
 #include <regex>
 
 #include "base/strings.hpp"
@@ -127,13 +128,16 @@ class Evaluation {
   }
 
   asio::awaitable<Report> run(std::optional<double> cached_rate) {
-    if (co_await dnsbls()) co_return std::move(rep_);
+    // (No co_await inside an if condition: GCC 12 miscompiles it in member coroutines.)
+    bool stop = co_await dnsbls();
+    if (stop) co_return std::move(rep_);
     if (cached_rate && rep_.dnsbl_hits < 1) {
       rep_.outcome = Outcome::cached_pass;
       rep_.rate = *cached_rate;
       co_return std::move(rep_);
     }
-    if (co_await helo_and_from()) co_return std::move(rep_);
+    stop = co_await helo_and_from();
+    if (stop) co_return std::move(rep_);
     helo_numeric();
     from_vs_helo();
     co_await reverse_names();
@@ -144,7 +148,8 @@ class Evaluation {
     client_vs_from_domain();
     multiparted_domain();
     random_sender();
-    if (co_await rhsbls()) co_return std::move(rep_);
+    stop = co_await rhsbls();
+    if (stop) co_return std::move(rep_);
     rep_.rate = perl_round(rate_);
     if (dnserr_ && rep_.dnsbl_hits < 2) rep_.outcome = Outcome::no_dns;
     rep_.helo_trusted = helo_ok_ == 1 || helo_untrusted_ok_;
@@ -244,7 +249,8 @@ class Evaluation {
         std::string name;
         for (size_t i = first; i < parts.size(); ++i) name += (i > first ? "." : "") + std::string(parts[i]);
         if (contains(name, "[") || contains(name, "]")) continue;
-        if (co_await level(name, from, type)) co_return true;
+        bool stop = co_await level(name, from, type);
+        if (stop) co_return true;
         if (found_) break;
       }
       if (found_) break;
@@ -578,8 +584,9 @@ std::string Report::explanation() const {
 
 asio::awaitable<Report> evaluate(dns::Resolver& resolver, const Scores& scores, const Limits& limits, Client client,
                                  std::optional<double> cached_rate) {
-  Evaluation e(resolver, scores, limits, std::move(client));
-  co_return co_await e.run(cached_rate);
+  // On the heap: GCC 12 left a local of this coroutine on the caller's stack.
+  auto e = std::make_unique<Evaluation>(resolver, scores, limits, std::move(client));
+  co_return co_await e->run(cached_rate);
 }
 
 Report evaluate_blocking(dns::Resolver& resolver, const Scores& scores, const Limits& limits, Client client) {
