@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <memory>
 #include <regex>
 
 #include "base/strings.hpp"
@@ -584,9 +583,8 @@ std::string Report::explanation() const {
 
 asio::awaitable<Report> evaluate(dns::Resolver& resolver, const Scores& scores, const Limits& limits, Client client,
                                  std::optional<double> cached_rate) {
-  // On the heap: GCC 12 left a local of this coroutine on the caller's stack.
-  auto e = std::make_unique<Evaluation>(resolver, scores, limits, std::move(client));
-  co_return co_await e->run(cached_rate);
+  Evaluation e(resolver, scores, limits, std::move(client));
+  co_return co_await e.run(cached_rate);
 }
 
 Report evaluate_blocking(dns::Resolver& resolver, const Scores& scores, const Limits& limits, Client client) {

@@ -72,7 +72,7 @@ CASES = [
     ("bogus MX, helo matches", "192.0.2.40", "host40.example.test", "dave@bogus.example.test",
      "host40.example.test", "pass", "BOGUS_MX=2.1"),
     ("bogus MX, helo only in rDNS", "198.51.100.41", "relay41.other.test", "dave@bogus.example.test",
-     "relay41.other.test", "defer", "BOGUS_MX=2.1"),
+     "relay41.other.test", "defer", "BOGUS_MX"),
     ("rhsbl listed sender", "192.0.2.25", "mx.example.test", "erin@listed-sender.example.test",
      "mx.example.test", "pass", "IN_RHSBL_TEST="),
     ("dial-up client", "192.0.2.50", "dsl-192-0-2-50.dyn.isp.test", "frank@example.test",
@@ -95,6 +95,17 @@ def rate(action):
     return float(m.group(1)) if m else None
 
 
+def same_words(action):
+    """An answer in the words both programs share: the header name, policyd-weight's
+    "(check from: ...)" debugging text and Tern's "; rate: N" on rejects left out."""
+    if action.startswith("PREPEND "):
+        action = action.split(":", 1)[1]
+        action = re.sub(r"\(check from: [^)]*\)", "", action)
+    else:
+        action = re.sub(r"; rate: -?[0-9.]+$", "", action)
+    return " ".join(action.split())
+
+
 class ReputationTest(harness.TernTestCase):
     @classmethod
     def setUpClass(cls):
@@ -102,8 +113,9 @@ class ReputationTest(harness.TernTestCase):
         cls.addClassCleanup(cls.dns.stop)
 
     def tern(self, **params):
-        return self.new_tern(main_cf=dict(self.dns.tern_params(), reputation_score_maps=SCORES,
-                                          **params))
+        settings = dict(self.dns.tern_params(), reputation_score_maps=SCORES)
+        settings.update(params)
+        return self.new_tern(main_cf=settings)
 
     def check(self, tern, client, helo, sender, name):
         r = tern.tool("tern", "check", "reputation", "-c", tern.dir, client, helo, sender, name)
@@ -185,8 +197,10 @@ class ReputationTest(harness.TernTestCase):
             with self.subTest(name):
                 theirs = self.ask_policyd_weight(port, client, helo, sender, cname)
                 _, ours = self.check(tern, client, helo, sender, cname)
+                self.assertEqual(decision(ours), want, ours)
                 self.assertEqual(decision(ours), decision(theirs), "tern: %s\npolicyd-weight: %s"
                                  % (ours, theirs))
-                if decision(ours) == "pass":
-                    self.assertEqual(rate(ours), rate(theirs), "tern: %s\npolicyd-weight: %s"
-                                     % (ours, theirs))
+                if os.environ.get("TERN_VERBOSE"):
+                    print("\n  %s\n    tern:           %s\n    policyd-weight: %s" % (name, ours, theirs))
+                self.assertEqual(same_words(ours), same_words(theirs),
+                                 "tern: %s\npolicyd-weight: %s" % (ours, theirs))
