@@ -71,6 +71,16 @@ bool valid_query_name(std::string_view n) {
   return n.find("..") == std::string_view::npos && n.front() != '.';
 }
 
+// A name whose top label is all digits (a HELO address, "51.100.42") cannot exist: no
+// top-level domain is numeric (RFC 1123 §2.1). Such names are answered NXDOMAIN here,
+// which is what the DNS says, without asking it (policyd-weight's Net::DNS turns them
+// into in-addr.arpa questions instead).
+bool cannot_exist(std::string_view n) {
+  auto dot = n.rfind('.');
+  std::string_view top = dot == std::string_view::npos ? n : n.substr(dot + 1);
+  return !top.empty() && std::all_of(top.begin(), top.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // policyd-weight's domain reduction for the FROM/HELO comparison: drop a country-code
 // second level ("x.co.uk"), a "com.br"-like suffix or a short top-level label. For the
 // sender it keeps only the label left of what was dropped.
@@ -190,7 +200,7 @@ class Evaluation {
   // A/AAAA of `name` as address texts; nullopt when the lookup failed.
   asio::awaitable<std::optional<std::vector<std::string>>> addresses(std::string name, dns::Type t) {
     std::vector<std::string> out;
-    if (!valid_query_name(name)) co_return out;
+    if (!valid_query_name(name) || cannot_exist(name)) co_return out;
     dns::Answer a = co_await dns::async_lookup(r_, std::move(name), t);
     if (a.outcome == dns::Outcome::temporary) co_return std::nullopt;
     if (auto ips = dns::addresses(a); ips)
@@ -281,7 +291,9 @@ class Evaluation {
 
   // One name: its MX hosts' addresses, then its own.
   asio::awaitable<bool> level(const std::string& name, bool from, const std::string& type) {
-    dns::Answer mx = co_await dns::async_lookup(r_, name, dns::Type::MX);
+    dns::Answer mx;
+    if (cannot_exist(name)) mx.outcome = dns::Outcome::nxdomain;
+    else mx = co_await dns::async_lookup(r_, name, dns::Type::MX);
     if (mx.outcome == dns::Outcome::temporary) co_return dns_failure();
     recs_found_ = true;
     auto hosts = dns::mx_records(mx);

@@ -79,6 +79,16 @@ CASES = [
      "dsl-192-0-2-50.dyn.isp.test", "reject", "HELO_SEEMS_DIALUP"),
     ("random sender", "192.0.2.25", "mx.example.test", "xkcdqwrtz@rand.example.test",
      "mx.example.test", "pass", "RANDOM_SENDER=0.25"),
+    ("numeric helo", "198.51.100.42", "198.51.100.42", "gina@example.test", "unknown",
+     "reject", "HELO_NUMERIC"),
+    ("bracketed own address", "192.0.2.30", "[192.0.2.30]", "ivan@example.test", "unknown",
+     "reject", "HELO_NUMERIC"),
+    ("anonymous sender", "192.0.2.40", "host40.example.test", "nobody@example.test",
+     "host40.example.test", "pass", "FROM_NBDY_ANON=1.17"),
+    ("nothing in the DNS", "198.51.100.43", "localhost", "ken@other.example", "unknown",
+     "defer", "NO_DNS_RECORDS"),
+    ("helo in the client's /16", "192.0.9.9", "mx.example.test", "lena@sub.rand.example.test",
+     "unknown", "defer", "HELO_IP_IN_CL16_SUBNET"),
 ]
 
 

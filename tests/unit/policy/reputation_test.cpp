@@ -203,6 +203,11 @@ TEST(Reputation, NumericHelo) {
   r = w.run("198.51.100.7", "[198.51.100.7]", "alice@example.test");
   EXPECT_TRUE(has_entry(r, "HELO_NUMERIC=2.5")) << r.explanation();
   EXPECT_TRUE(r.helo_trusted);  // the bracketed literal names the client
+  // "198.51.100.7", "51.100.7", "100.7" cannot exist: not asked, so their failures do not count.
+  World f;
+  for (const char* n : {"198.51.100.7", "51.100.7", "100.7"}) f.dns.fail(n, dns::Type::MX);
+  r = f.run("198.51.100.7", "198.51.100.7", "alice@example.test");
+  EXPECT_EQ(r.outcome, Outcome::scored) << r.explanation();
 }
 
 TEST(Reputation, DialupNames) {
