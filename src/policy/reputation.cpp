@@ -18,14 +18,11 @@ Result<double> decimal_param(std::string_view name, const std::string& value) {
   return *d;
 }
 
-// An access(5) reply "NNN text": the code must be 4xx or 5xx.
-Status check_reply(std::string_view name, const std::string& reply, bool defer_only = false) {
-  auto code = parse_int(reply.substr(0, 3));
-  bool ok = reply.size() >= 3 && code && (*code >= (defer_only ? 400 : 400) && *code <= (defer_only ? 499 : 599)) &&
-            (reply.size() == 3 || reply[3] == ' ');
-  if (!ok)
-    return Error{fmt::format("{}: \"{}\" must start with a {} reply code", name, printable(reply, 60),
-                             defer_only ? "4xx" : "4xx or 5xx")};
+// An access(5) reply "NNN text" with a code from `lo` to `hi`.
+Status check_reply(std::string_view name, const std::string& reply, int lo = 400, int hi = 599) {
+  auto code = parse_int(std::string_view(reply).substr(0, 3));
+  if (reply.size() < 3 || !code || *code < lo || *code > hi || (reply.size() > 3 && reply[3] != ' '))
+    return Error{fmt::format("{}: \"{}\" must start with a reply code from {} to {}", name, printable(reply, 60), lo, hi)};
   return ok_status();
 }
 
@@ -54,7 +51,7 @@ Result<Settings> settings(const config::Params& p) {
                              std::pair{"reputation_dnsbl_reply", &p.reputation_dnsbl_reply},
                              std::pair{"reputation_dns_error_reply", &p.reputation_dns_error_reply}})
     if (auto st = check_reply(name, *value); !st) return st.error();
-  if (auto st = check_reply("reputation_defer_code", p.reputation_defer_code, true); !st) return st.error();
+  if (auto st = check_reply("reputation_defer_code", p.reputation_defer_code, 400, 499); !st) return st.error();
   s.reject_reply = p.reputation_reject_reply;
   s.dnsbl_reply = p.reputation_dnsbl_reply;
   s.dns_error_reply = p.reputation_dns_error_reply;

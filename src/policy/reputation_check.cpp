@@ -5,12 +5,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <regex>
 
 #include "base/strings.hpp"
 #include "dns/await.hpp"
 #include "dns/blocking.hpp"
 #include "dns/rdata.hpp"
+#include "policy/reputation_names.hpp"
 
 namespace tern::policy::reputation {
 
@@ -18,106 +18,7 @@ namespace {
 
 using C = Check;
 
-// Host names that look like a mail server, and ones that look like a dial-up pool.
-const std::regex& server_like() {
-  static const std::regex re(R"((mx|smtp|mail|dedicated|(\b|[^n])stat).*?\..*?\.)", std::regex::icase);
-  return re;
-}
-const std::regex& dialup_like() {
-  static const std::regex re(R"((\.dip|cable|ppp|dial|dsl|dyn|client|rev.*?(ip|home)).*?\..*?\.)", std::regex::icase);
-  return re;
-}
-// An address spelt into the name ("host-192-0-2-7.example").
-const std::regex& address_in_name() {
-  static const std::regex re(R"([a-z\.\-\_]+\d{1,3}[-._]\d{1,3}[-._]\d{1,3}[-._]\d{1,3})", std::regex::icase);
-  return re;
-}
-// A HELO of digits and dots, bracketed or not.
-const std::regex& numeric_helo() {
-  static const std::regex re(R"(^[\d|\[][\d\.]+[\d|\]]$)");
-  return re;
-}
-// Random-looking local parts: five consonants or four vowels in a row.
-const std::regex& random_local_part() {
-  static const std::regex re(R"(([bcdfgjklmnpqrtvwxz]{5,}|[aeiou]{4,}).*@)", std::regex::icase);
-  return re;
-}
-
-bool search(const std::string& s, const std::regex& re) { return std::regex_search(s, re); }
 bool contains(std::string_view hay, std::string_view needle) { return hay.find(needle) != std::string_view::npos; }
-
-// policyd-weight compares addresses as text: IPv4 dotted, IPv6 fully expanded.
-std::string address_text(const IpAddress& a) {
-  if (!a.v6) return a.to_string();
-  std::string s;
-  for (size_t i = 0; i < 16; i += 2) {
-    if (i) s += ':';
-    s += fmt::format("{:02x}{:02x}", a.bytes[i], a.bytes[i + 1]);
-  }
-  return s;
-}
-
-// The reversed address without .in-addr.arpa / .ip6.arpa: the DNSBL query prefix.
-std::string reversed(const IpAddress& a) {
-  std::string r = dns::reverse_name(a);
-  auto cut = r.rfind(a.v6 ? ".ip6.arpa" : ".in-addr.arpa");
-  return cut == std::string::npos ? r : r.substr(0, cut);
-}
-
-bool valid_query_name(std::string_view n) {
-  if (n.empty() || n.size() > 253) return false;
-  for (auto label : split_any(n, "."))
-    if (label.size() > 63) return false;
-  return n.find("..") == std::string_view::npos && n.front() != '.';
-}
-
-// A name whose top label is all digits (a HELO address, "51.100.42") cannot exist: no
-// top-level domain is numeric (RFC 1123 §2.1). Such names are answered NXDOMAIN here,
-// which is what the DNS says, without asking it (policyd-weight's Net::DNS turns them
-// into in-addr.arpa questions instead).
-bool cannot_exist(std::string_view n) {
-  auto dot = n.rfind('.');
-  std::string_view top = dot == std::string_view::npos ? n : n.substr(dot + 1);
-  return !top.empty() && std::all_of(top.begin(), top.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// policyd-weight's domain reduction for the FROM/HELO comparison: drop a country-code
-// second level ("x.co.uk"), a "com.br"-like suffix or a short top-level label. For the
-// sender it keeps only the label left of what was dropped.
-std::string strip_suffix(std::string s, bool keep_last_label_only) {
-  static const std::regex cc2(R"(\.[a-z]{2}\.[a-z]{2}$)", std::regex::icase);
-  static const std::regex gen(R"(\.(com|org|net)\.[a-z]{2}$)", std::regex::icase);
-  static const std::regex tld(R"(\.[a-z]{2,5}$)", std::regex::icase);
-  for (const auto* re : {&cc2, &gen, &tld}) {
-    std::smatch m;
-    if (std::regex_search(s, m, *re)) {
-      s.erase(static_cast<size_t>(m.position(0)));
-      if (keep_last_label_only)
-        if (auto dot = s.rfind('.'); dot != std::string::npos) s.erase(0, dot + 1);
-      return s;
-    }
-  }
-  return s;
-}
-
-std::string last_label(const std::string& s) {
-  auto dot = s.rfind('.');
-  return dot == std::string::npos ? s : s.substr(dot + 1);
-}
-
-// Perl's s/.*?\.([^.]+).*/$1/: the label after the first dot, or the text unchanged.
-std::string second_label(const std::string& s) {
-  auto dot = s.find('.');
-  if (dot == std::string::npos || dot + 1 >= s.size() || s[dot + 1] == '.') return s;
-  auto end = s.find('.', dot + 1);
-  return s.substr(dot + 1, end == std::string::npos ? std::string::npos : end - dot - 1);
-}
-
-// "$a =~ /\.\Q$x\E$/i || $a =~ /\.\Q$x\E\./i"
-bool has_label_text(const std::string& a, const std::string& x) {
-  std::string la = lower(a), dx = "." + lower(x);
-  return (la.size() >= dx.size() && la.compare(la.size() - dx.size(), dx.size(), dx) == 0) || contains(la, dx + ".");
-}
 
 class Evaluation {
  public:
@@ -382,7 +283,7 @@ class Evaluation {
 
   // ---- HELO numeric check
   void helo_numeric() {
-    if (!search(c_.helo, numeric_helo())) return;
+    if (!numeric_helo(c_.helo)) return;
     const double h = s_[C::helo_numeric].hit;
     numeric_score_ = perl_round(h + h * total_dnsbl_);
     add("HELO_NUMERIC", numeric_score_);
@@ -443,8 +344,8 @@ class Evaluation {
   void client_dialup() {
     if (client_seems_dialup_ || mx_ok_) return;
     for (const auto& rev : reverse_) {
-      if (search(rev, server_like())) break;
-      if (search(rev, dialup_like()) || search(c_.helo, address_in_name())) {
+      if (server_like(rev)) break;
+      if (dialup_like(rev) || address_in_name(c_.helo)) {
         client_seems_dialup_ = true;
         total_dnsbl_ += s_[C::client_seems_dialup].hit;
         add("CL_SEEMS_DIALUP", s_[C::client_seems_dialup].hit);
@@ -483,8 +384,8 @@ class Evaluation {
   void helo_dialup() {
     const double enforce = s_[C::enforce_dyndns].hit;
     if (!((enforce != 0 || !client_seems_dialup_) && !mx_ok_ && !ip_eq_from_)) return;
-    if (search(c_.helo, server_like())) return;
-    if (!(search(c_.helo, dialup_like()) || search(c_.helo, address_in_name()))) return;
+    if (server_like(c_.helo)) return;
+    if (!(dialup_like(c_.helo) || address_in_name(c_.helo))) return;
     rep_.dyndns_note = "; Please use DynDNS";
     if (helo_ok_ == 1) add("HELO_SEEMS_DIALUP", s_[C::helo_seems_dialup].hit + enforce);
     else add("NOK_HELO_SEEMS_DIALUP", s_[C::failed_helo_seems_dialup].hit + enforce);
@@ -521,7 +422,7 @@ class Evaluation {
 
   // ---- Random sender check
   void random_sender() {
-    if (rate_ >= l_.reject_level || !search(from_, random_local_part())) return;
+    if (rate_ >= l_.reject_level || !random_local_part(from_)) return;
     const double r = s_[C::random_sender].hit;
     add("RANDOM_SENDER", total_dnsbl_ + total_dnsbl_ * r + r);
     rhsbl_penalty_ = s_[C::rhsbl_penalty].hit * r;
