@@ -39,6 +39,8 @@ ZONES = {
         "host40": [("A", "192.0.2.40")],
         "listed-sender": [("MX", "10 mx")],
         "rand": [("MX", "10 mx")],
+        "v6": [("MX", "10 mx6")],
+        "mx6": [("AAAA", "2001:db8::25")],
         # the test lists: the client address reversed, the sender domain
         "26.2.0.192.rbl": [("A", "127.0.0.2")],
         "66.2.0.192.rbl": [("A", "127.0.0.2")],
@@ -50,6 +52,9 @@ ZONES = {
         "30": [("PTR", "solo.example.test.")],
         "40": [("PTR", "host40.example.test.")],
         "50": [("PTR", "dsl-192-0-2-50.dyn.isp.test.")],
+    },
+    "8.b.d.0.1.0.0.2.ip6.arpa": {
+        "5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0": [("PTR", "mx6.example.test.")],
     },
     "100.51.198.in-addr.arpa": {
         "41": [("PTR", "relay41.other.test.")],
@@ -87,6 +92,11 @@ CASES = [
      "host40.example.test", "pass", "FROM_NBDY_ANON=1.17"),
     ("nothing in the DNS", "198.51.100.43", "localhost", "ken@other.example", "unknown",
      "defer", "NO_DNS_RECORDS"),
+    ("ipv6 mx client", "2001:db8::25", "mx6.example.test", "olga@v6.example.test",
+     "mx6.example.test", "pass", "CL_IP_EQ_FROM_MX=-3.1"),
+    # the sender domain's MX is in the client's (first 20 hex digits and colons) "subnet"
+    ("ipv6 client, helo elsewhere", "2001:db8::99", "mx.example.test", "pia@v6.example.test",
+     "unknown", "pass", "HELO_IP_IN_CL_SUBNET=-1.2"),
     ("helo in the client's /16", "192.0.9.9", "mx.example.test", "lena@sub.rand.example.test",
      "unknown", "defer", "HELO_IP_IN_CL16_SUBNET"),
 ]
