@@ -6,6 +6,9 @@ policyd-weight (Debian's package, /work/shared/peers/policyd-weight.sh) configur
 same DNSBL/RHSBL zones and scores and the same Unbound, and the decisions are compared:
 pass/reject/defer for every case, and the score when both pass.
 
+DNSBL limits (MAXDNSBLHITS, MAXDNSBLSCORE, several lists, a "dyn" list) are compared with
+policyd-weight run on its standard input with a configuration of three lists and no cache.
+
 Ports: 25300-25399 (Knot, Unbound, policyd-weight).
 Run: TERN_BUILD=/work/wt-reputation/build /usr/bin/python3 -m unittest -v test_reputation
 """
@@ -13,9 +16,8 @@ Run: TERN_BUILD=/work/wt-reputation/build /usr/bin/python3 -m unittest -v test_r
 import os
 import re
 import shutil
-import signal
 import subprocess
-import time
+import tempfile
 
 import dns_peers
 import harness
@@ -43,6 +45,10 @@ ZONES = {
         "mx6": [("AAAA", "2001:db8::25")],
         # the test lists: the client address reversed, the sender domain
         "26.2.0.192.rbl": [("A", "127.0.0.2")],
+        "26.2.0.192.rbl2": [("A", "127.0.0.2")],
+        "26.2.0.192.dyn": [("A", "127.0.0.2")],
+        "30.2.0.192.rbl2": [("A", "127.0.0.2")],
+        "30.2.0.192.dyn": [("A", "127.0.0.2")],
         "66.2.0.192.rbl": [("A", "127.0.0.2")],
         "listed-sender.example.test.rhsbl": [("A", "127.0.0.2")],
     },
@@ -224,3 +230,64 @@ class ReputationTest(harness.TernTestCase):
                     print("\n  %s\n    tern:           %s\n    policyd-weight: %s" % (name, ours, theirs))
                 self.assertEqual(same_words(ours), same_words(theirs),
                                  "tern: %s\npolicyd-weight: %s" % (ours, theirs))
+
+    # ---- DNSBL limits: policyd-weight run on its standard input with our own configuration
+    # (three lists, no cache), the way the recipe runs it otherwise (private resolv.conf).
+
+    LISTS = [("rbl.example.test", "4.35", "-1.5", "RBL_TEST"),
+             ("rbl2.example.test", "2.5", "0", "RBL2_TEST"),
+             ("dyn.example.test", "3.25", "0", "DYN_TEST")]
+
+    def policyd_weight_stdin(self, requests, max_hits, max_score):
+        d = tempfile.mkdtemp(prefix="tern-polw-")
+        self.addCleanup(shutil.rmtree, d, True)
+        conf = os.path.join(d, "policyd-weight.conf")
+        lists = "".join("    '%s', %s, %s, '%s',\n" % l for l in self.LISTS)
+        with open(conf, "w") as f:
+            f.write("$NS = '127.0.0.1';\n$USE_NET_DNS = 1;\n$DNS_RETRIES = 1;\n"
+                    "$DNS_RETRY_IVAL = 1;\n$syslog_socktype = 'native';\n"
+                    "$CACHESIZE = 0;\n$POSCACHESIZE = 0;\n$LOCKPATH = '%s/';\n"
+                    "$MAXDNSBLHITS = %d;\n$MAXDNSBLSCORE = %s;\n"
+                    "@dnsbl_score = (\n%s);\n@rhsbl_score = ();\n"
+                    % (d, max_hits, max_score, lists))
+        os.chmod(conf, 0o644)
+        resolv = os.path.join(d, "resolv.conf")
+        with open(resolv, "w") as f:
+            f.write("nameserver 127.0.0.1\n")
+        text = ""
+        for client, helo, sender, name in requests:
+            text += ("request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=%s\n"
+                     "client_name=%s\nreverse_client_name=%s\nhelo_name=%s\nsender=%s\n"
+                     "recipient=bob@example.net\ninstance=%s\n\n"
+                     % (client, name, name, helo, sender, client + sender))
+        env = dict(os.environ, RES_OPTIONS="port:%d" % self.dns.port, RES_NAMESERVERS="127.0.0.1")
+        r = subprocess.run(["unshare", "-m", "--", "/bin/sh", "-c",
+                            'mount --bind "$0" /etc/resolv.conf && exec "$@"', resolv,
+                            POLICYD_WEIGHT, "-f", conf], input=text, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+        actions = re.findall(r"^action=(.*)$", r.stdout, re.M)
+        self.assertEqual(len(actions), len(requests), r.stdout + r.stderr)
+        return actions
+
+    def test_dnsbl_limits_as_policyd_weight(self):
+        if not os.path.exists(POLICYD_WEIGHT):
+            self.fail("policyd-weight is not installed (apt-get install policyd-weight)")
+        requests = [("192.0.2.26", "mx2.example.test", "alice@example.test", "mx2.example.test"),
+                    ("192.0.2.30", "solo.example.test", "carol@solo.example.test", "solo.example.test"),
+                    ("192.0.2.25", "mx.example.test", "alice@example.test", "mx.example.test")]
+        table = "inline:{ {dnsbl = %s} }" % ", ".join(" ".join(l) for l in self.LISTS)
+        for max_hits, max_score in ((2, "8"), (1, "8"), (2, "5"), (0, "100")):
+            with self.subTest(max_hits=max_hits, max_score=max_score):
+                theirs = self.policyd_weight_stdin(requests, max_hits, max_score)
+                tern = self.tern(reputation_score_maps=table,
+                                 reputation_max_dnsbl_hits=str(max_hits),
+                                 reputation_max_dnsbl_score=max_score)
+                for (client, helo, sender, name), their in zip(requests, theirs):
+                    _, ours = self.check(tern, client, helo, sender, name)
+                    if os.environ.get("TERN_VERBOSE"):
+                        print("\n  %s\n    tern:           %s\n    policyd-weight: %s"
+                              % (client, ours, their))
+                    # policyd-weight's DNSBL reject ends in a robtex.com link, Tern's in the rate
+                    self.assertEqual(same_words(ours).split(";")[0], same_words(their).split(";")[0],
+                                     "tern: %s\npolicyd-weight: %s" % (ours, their))
+                    self.assertEqual(decision(ours), decision(their))
