@@ -21,6 +21,8 @@ PKGS=(
   python3-yaml opendkim opendkim-tools miltertest publicsuffix
   # an independent RFC 8601 parser that reads our Authentication-Results back
   python3-authres
+  # the policy daemon check_reputation's answers are compared with
+  policyd-weight
 )
 
 missing=()

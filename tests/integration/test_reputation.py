@@ -3,8 +3,8 @@ Unbound): `tern check reputation CLIENT-IP HELO SENDER [CLIENT-NAME]` for client
 the sender domain's MX, are listed in a test DNSBL, have no rDNS, send from a domain with
 bogus or no MX, or from a domain in a test RHSBL. Then the same requests go to the REAL
 policyd-weight (Debian's package, /work/shared/peers/policyd-weight.sh) configured with the
-same DNSBL/RHSBL zones and scores and the same Unbound, and the decisions are compared:
-pass/reject/defer for every case, and the score when both pass.
+same DNSBL/RHSBL zones and scores and the same Unbound, and the answers are compared word
+for word (the header text, or the reject text; Tern adds "; rate: N" to rejects).
 
 DNSBL limits (MAXDNSBLHITS, MAXDNSBLSCORE, several lists, a "dyn" list) are compared with
 policyd-weight run on its standard input with a configuration of three lists and no cache.
