@@ -21,7 +21,7 @@ constexpr Check kChecks[] = {
     {"tls", check_tls_main, "[-c DIR] [-p PORT] DOMAIN: MX hosts, TLSA records, DNSSEC status, the TLS level Tern applies"},
     {"dkim", check_dkim_main, "[-c DIR] [--dns-file FILE] [--time SECONDS] < message: each signature's result"},
     {"dmarc", check_dmarc_main, "[-c DIR] IP MAIL-FROM HELO < message: SPF, DKIM and the DMARC verdict"},
-    {"reputation", check_reputation_main, "[-c DIR] CLIENT-IP HELO SENDER [CLIENT-NAME]: each policyd-weight check, its score, the verdict"},
+    {"reputation", check_reputation_main, "[-c DIR] [-s] CLIENT-IP HELO SENDER [CLIENT-NAME]: each policyd-weight check, its score, the verdict"},
 };
 
 int usage() {

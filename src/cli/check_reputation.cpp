@@ -1,7 +1,9 @@
-// `tern check reputation [-c DIR] CLIENT-IP HELO SENDER [CLIENT-NAME]`: check_reputation's
+// `tern check reputation [-c DIR] [-s] CLIENT-IP HELO SENDER [CLIENT-NAME]`: check_reputation's
 // weighted check (policyd-weight semantics) through the configured resolver
 // (dns_forward_servers, ...) with the configured scores (reputation_score_maps, ...):
 // one line per check with its score, the total ("rate"), and the action smtpd would take.
+// -s first prints the score table in effect ("score NAME HIT MISS", "dnsbl ZONE HIT MISS
+// LOGNAME", "rhsbl ..."), which shows whether a table's keys were taken.
 // No result cache. CLIENT-NAME is Postfix's client_name (default "unknown"). Exit status
 // 0 when the client passes, 1 when it is rejected or deferred.
 #include <getopt.h>
@@ -21,18 +23,30 @@ namespace {
 constexpr const char* kName = "tern check reputation";
 
 int usage() {
-  std::fprintf(stderr, "usage: tern check reputation [-c config_dir] CLIENT-IP HELO SENDER [CLIENT-NAME]\n");
+  std::fprintf(stderr, "usage: tern check reputation [-c config_dir] [-s] CLIENT-IP HELO SENDER [CLIENT-NAME]\n");
   return 64;
+}
+void print_scores(const policy::reputation::Scores& s) {
+  namespace rep = policy::reputation;
+  for (size_t i = 0; i < rep::kCheckCount; ++i)
+    std::printf("score %s %s %s\n", std::string(rep::check_name(static_cast<rep::Check>(i))).c_str(),
+                rep::perl_number(s.checks[i].hit).c_str(), rep::perl_number(s.checks[i].miss).c_str());
+  for (auto [word, lists] : {std::pair{"dnsbl", &s.dnsbl}, std::pair{"rhsbl", &s.rhsbl}})
+    for (const auto& b : *lists)
+      std::printf("%s %s %s %s %s\n", word, b.zone.c_str(), rep::perl_number(b.hit).c_str(),
+                  rep::perl_number(b.miss).c_str(), b.log_name.c_str());
 }
 }  // namespace
 
 int check_reputation_main(int argc, char** argv) {
   namespace rep = policy::reputation;
   std::string dir;
+  bool show_scores = false;
   int c;
   optind = 1;
-  while ((c = ::getopt(argc, argv, "c:")) != -1) {
+  while ((c = ::getopt(argc, argv, "c:s")) != -1) {
     if (c == 'c') dir = optarg;
+    else if (c == 's') show_scores = true;
     else return usage();
   }
   int n = argc - optind;
@@ -61,6 +75,7 @@ int check_reputation_main(int argc, char** argv) {
     fatal_msg(kName, resolver.error().message);
     return 75;
   }
+  if (show_scores) print_scores(s->scores);
   rep::Report r = rep::evaluate_blocking(**resolver, s->scores, s->limits, client);
   for (const auto& e : r.entries)
     std::printf("%-56s %s%s\n", e.name.c_str(), e.dns_error ? "ERR " : "", rep::perl_number(e.score).c_str());

@@ -13,6 +13,9 @@
 // reputation_negative_cache_time (answered again with " [cached]"), a pass for
 // reputation_positive_cache_time (DNSBLs are asked again; a listing ends the shortcut).
 // The memory is this process's (the smtpd role's event loop, one thread, no locking).
+// Request attributes read: protocol_state, client_address, client_name (Postfix's verified
+// name, as policyd-weight reads it; reverse_client_name is not used), helo_name, sender,
+// recipient.
 #pragma once
 #include <chrono>
 #include <functional>

@@ -9,7 +9,7 @@
 // (client_ip_eq_helo, helo, helo_from_mx_eq_ip, ..., see check_names()). A key the table
 // does not have keeps policyd-weight 0.1.15's default; an empty table is all defaults. A
 // value that does not parse is a configuration error naming the entry. Tables cannot be
-// listed, so a misspelt key is not noticed: `tern check reputation` prints the scores used.
+// listed, so a misspelt key is not noticed: `tern check reputation -s` prints the scores used.
 #pragma once
 #include <array>
 #include <functional>

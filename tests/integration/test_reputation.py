@@ -181,6 +181,16 @@ class ReputationTest(harness.TernTestCase):
                                  "mx2.example.test")
         self.assertTrue(action.startswith("550 Your MTA is listed in too many DNSBLs"), out)
 
+    def test_scores_in_effect(self):
+        tern = self.tern(reputation_score_maps="inline:{ {helo = 2 -3}, {rhsbl = none} }")
+        r = tern.tool("tern", "check", "reputation", "-c", tern.dir, "-s", "192.0.2.25",
+                      "mx.example.test", "alice@example.test", "mx.example.test")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("score helo 2 -3\n", r.stdout)
+        self.assertIn("score client_ip_eq_helo 1.5 -1.25\n", r.stdout)
+        self.assertIn("dnsbl sbl-xbl.spamhaus.org 4.35 -1.5 SBL_XBL_SPAMHAUS\n", r.stdout)
+        self.assertNotIn("rhsbl ", r.stdout)
+
     def test_malformed_score_table_is_a_config_error(self):
         tern = self.tern(reputation_score_maps="inline:{ {helo = 1.5 high} }")
         r = tern.tool("tern", "check", "reputation", "-c", tern.dir, "192.0.2.25", "h.test", "a@example.test")
