@@ -21,8 +21,11 @@ PKGS=(
   python3-yaml opendkim opendkim-tools miltertest publicsuffix
   # an independent RFC 8601 parser that reads our Authentication-Results back
   python3-authres
-  # the policy daemon check_reputation's answers are compared with
-  policyd-weight
+  # policy servers the check_policy_service client (and the greylist) are tested against;
+  # check_reputation's answers are compared with policyd-weight's
+  postgrey policyd-weight
+  # an independent LMDB writer for the spam trap blocklist tests
+  python3-lmdb
 )
 
 missing=()
