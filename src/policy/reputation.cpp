@@ -138,9 +138,9 @@ asio::awaitable<Result<std::string>> ReputationPolicy::ask(const PolicyRequest& 
   }
   Report r = co_await evaluate(*resolver_, s_.scores, s_.limits, c, pass_rate);
   std::string answer = action(s_, r, c);
-  log::Logger{"smtpd"}.info("reputation: weighted check: {}; <client={}[{}]> <helo={}> <from={}> <to={}>; rate: {}; action={}",
-                            r.explanation(), printable(c.client_name, 100), c.ip.to_string(), printable(c.helo, 100),
-                            printable(c.sender, 100), printable(rcpt, 100), perl_number(r.rate), printable(answer, 300));
+  log_.info("reputation: weighted check: {}; <client={}[{}]> <helo={}> <from={}> <to={}>; rate: {}; action={}",
+            r.explanation(), printable(c.client_name, 100), c.ip.to_string(), printable(c.helo, 100),
+            printable(c.sender, 100), printable(rcpt, 100), perl_number(r.rate), printable(answer, 300));
   const bool rejects = answer[0] == '5';
   if (rejects && s_.negative_cache_time.count() > 0)
     remember(r.cacheable_by_client || r.outcome == Outcome::dnsbl_limit ? ip_key : key,

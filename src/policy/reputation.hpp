@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 
+#include "base/log.hpp"
 #include "config/params.hpp"
 #include "dns/resolver.hpp"
 #include "policy/delegate.hpp"
@@ -81,6 +82,7 @@ class ReputationPolicy : public Delegate {
   std::shared_ptr<dns::Resolver> resolver_;
   Clock now_;
   std::map<std::string, Remembered> cache_;
+  log::Logger log_{"smtpd"};
 };
 
 Result<std::shared_ptr<Delegate>> make_reputation(const config::Params& p, std::shared_ptr<dns::Resolver> resolver);
