@@ -21,7 +21,8 @@ PKGS=(
   python3-yaml opendkim opendkim-tools miltertest publicsuffix
   # an independent RFC 8601 parser that reads our Authentication-Results back
   python3-authres
-  # policy servers the check_policy_service client (and the greylist) are tested against
+  # policy servers the check_policy_service client (and the greylist) are tested against;
+  # check_reputation's answers are compared with policyd-weight's
   postgrey policyd-weight
   # an independent LMDB writer for the spam trap blocklist tests
   python3-lmdb

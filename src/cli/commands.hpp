@@ -19,6 +19,7 @@ int postalias_main(int argc, char** argv);
 int newaliases_main(int argc, char** argv);
 int check_main(int argc, char** argv);       // tern check spf|dkim|dmarc (check.cpp)
 int check_spf_main(int argc, char** argv);   // tern check spf
+int check_reputation_main(int argc, char** argv);  // tern check reputation
 int check_dkim_main(int argc, char** argv);  // tern check dkim
 int check_dmarc_main(int argc, char** argv); // tern check dmarc (check_dmarc.cpp)
 int dkim_main(int argc, char** argv);        // tern dkim keygen
