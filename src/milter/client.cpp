@@ -67,8 +67,9 @@ asio::awaitable<bool> Connection::connect() {
     co_return false;
   }
   asio::steady_timer t(sock_.get_executor(), settings_.connect_timeout);
+  asio::error_code timer_ec;  // the timer's own: the operation's ec must not see its abort
   auto r = co_await (sock_.async_connect(ep, asio::redirect_error(use_awaitable, ec)) ||
-                     t.async_wait(asio::redirect_error(use_awaitable, ec)));
+                     t.async_wait(asio::redirect_error(use_awaitable, timer_ec)));
   if (r.index() == 1) {
     log_.warning("milter {}: timeout connecting after {}s", endpoint_.spec, settings_.connect_timeout.count());
     close();
@@ -89,6 +90,7 @@ asio::awaitable<bool> Connection::open() {
   if (!open_) co_return false;
   // OPTNEG's answer is a packet of its own kind: read it directly.
   asio::steady_timer t(sock_.get_executor(), settings_.command_timeout);
+  asio::error_code timer_ec;  // the timer's own: the operation's ec must not see its abort
   char buf[4096];
   for (;;) {
     if (auto p = reader_.next()) {
@@ -110,7 +112,7 @@ asio::awaitable<bool> Connection::open() {
     }
     asio::error_code ec;
     auto r = co_await (sock_.async_read_some(asio::buffer(buf), asio::redirect_error(use_awaitable, ec)) ||
-                       t.async_wait(asio::redirect_error(use_awaitable, ec)));
+                       t.async_wait(asio::redirect_error(use_awaitable, timer_ec)));
     if (r.index() == 1) {
       fail("timeout during negotiation");
       co_return false;
@@ -142,8 +144,9 @@ asio::awaitable<void> Connection::send(const std::string& bytes) {
   if (!open_) co_return;
   asio::error_code ec;
   asio::steady_timer t(sock_.get_executor(), settings_.command_timeout);
+  asio::error_code timer_ec;  // the timer's own: the operation's ec must not see its abort
   auto r = co_await (asio::async_write(sock_, asio::buffer(bytes), asio::redirect_error(use_awaitable, ec)) ||
-                     t.async_wait(asio::redirect_error(use_awaitable, ec)));
+                     t.async_wait(asio::redirect_error(use_awaitable, timer_ec)));
   if (r.index() == 1 || ec) close();
 }
 
@@ -153,8 +156,9 @@ asio::awaitable<std::optional<Reply>> Connection::exchange(const std::string& by
   auto timeout = content ? settings_.content_timeout : settings_.command_timeout;
   asio::error_code ec;
   asio::steady_timer t(sock_.get_executor(), timeout);
+  asio::error_code timer_ec;  // the timer's own: the operation's ec must not see its abort
   auto w = co_await (asio::async_write(sock_, asio::buffer(bytes), asio::redirect_error(use_awaitable, ec)) ||
-                     t.async_wait(asio::redirect_error(use_awaitable, ec)));
+                     t.async_wait(asio::redirect_error(use_awaitable, timer_ec)));
   if (w.index() == 1) {
     fail("timeout sending a command");
     co_return std::nullopt;
@@ -170,6 +174,7 @@ asio::awaitable<std::optional<Reply>> Connection::exchange(const std::string& by
 asio::awaitable<std::optional<Reply>> Connection::read_reply(std::vector<Reply>* modifications,
                                                              std::chrono::seconds timeout) {
   asio::steady_timer t(sock_.get_executor(), timeout);
+  asio::error_code timer_ec;  // the timer's own: the operation's ec must not see its abort
   char buf[8192];
   for (;;) {
     while (auto p = reader_.next()) {
@@ -202,7 +207,7 @@ asio::awaitable<std::optional<Reply>> Connection::read_reply(std::vector<Reply>*
     }
     asio::error_code ec;
     auto r = co_await (sock_.async_read_some(asio::buffer(buf), asio::redirect_error(use_awaitable, ec)) ||
-                       t.async_wait(asio::redirect_error(use_awaitable, ec)));
+                       t.async_wait(asio::redirect_error(use_awaitable, timer_ec)));
     if (r.index() == 1) {
       fail("timeout waiting for a reply");
       co_return std::nullopt;

@@ -53,9 +53,10 @@ bool Session::active() const {
 void Session::apply_default(Verdict& v) const {
   switch (settings_.default_action) {
     case DefaultAction::accept: break;
+    // Postfix's words for a failed milter.
     case DefaultAction::reject: v.reply = smtp::Reply{550, smtp::Status::other_protocol, "Service unavailable"}; break;
     case DefaultAction::tempfail:
-      v.reply = smtp::Reply{451, smtp::Status::not_authorized, "Service unavailable - try again later"};
+      v.reply = smtp::Reply{451, smtp::Status::config_error, "Server configuration problem - try again later"};
       break;
     case DefaultAction::quarantine:
       v.hold = true;
@@ -101,7 +102,7 @@ asio::awaitable<std::optional<Reply>> Session::ask(Slot& s, std::optional<MacroS
 }
 
 // True when `r` ends the stage for every milter (a refusal, a discard).
-bool Session::decide(Slot& s, const Reply& r, Verdict& v, bool connection_level, bool end_of_message) {
+bool Session::decide(Slot& s, const Reply& r, Verdict& v, bool connection_level) {
   v.milter = s.conn->endpoint().spec;
   switch (r.code) {
     case ReplyCode::continue_:
@@ -111,7 +112,7 @@ bool Session::decide(Slot& s, const Reply& r, Verdict& v, bool connection_level,
       (connection_level ? s.off_connection : s.off_message) = true;
       return false;
     case ReplyCode::reject:
-      v.reply = smtp::Reply{550, smtp::Status::not_authorized, end_of_message ? "Message rejected" : "Command rejected"};
+      v.reply = smtp::Reply{550, smtp::Status::not_authorized, "Command rejected"};
       break;
     case ReplyCode::tempfail:
       v.reply = smtp::Reply{451, smtp::Status::not_authorized, "Service unavailable - try again later"};
@@ -162,7 +163,7 @@ asio::awaitable<Verdict> Session::envelope_stage(Command cmd, MacroStage stage, 
       if (!v.proceed()) co_return v;
       continue;
     }
-    if (decide(s, *r, v, connection_level, false)) {
+    if (decide(s, *r, v, connection_level)) {
       if (cmd == Command::rcpt) s.off_message = false;  // a refused recipient ends nothing else
       co_return v;
     }
@@ -213,7 +214,7 @@ asio::awaitable<bool> Session::message_to(Slot& s, Message& m, Verdict& v) {
       failed(s, v);
       return v.proceed() ? -1 : 1;
     }
-    if (decide(s, *r, v, false, false)) return 1;
+    if (decide(s, *r, v, false)) return 1;
     return s.off_message ? -1 : 0;
   };
   if (!(n.steps & step::no_headers)) {
@@ -260,7 +261,7 @@ asio::awaitable<bool> Session::message_to(Slot& s, Message& m, Verdict& v) {
       v.milter = s.conn->endpoint().spec;
     }
   }
-  bool stop = decide(s, *r, v, false, true);
+  bool stop = decide(s, *r, v, false);
   s.off_message = true;
   co_return stop;
 }

@@ -71,7 +71,7 @@ class Session {
   asio::awaitable<std::optional<Reply>> ask(Slot& s, std::optional<MacroStage> stage, std::string packet, bool want_reply,
                                             bool content, std::vector<Reply>* mods = nullptr);
   asio::awaitable<bool> message_to(Slot& s, Message& m, Verdict& v);
-  bool decide(Slot& s, const Reply& r, Verdict& v, bool connection_level, bool end_of_message);
+  bool decide(Slot& s, const Reply& r, Verdict& v, bool connection_level);
   void failed(Slot& s, Verdict& v);
   void apply_default(Verdict& v) const;
   std::string macro_packet(const Slot& s, MacroStage stage, Command cmd) const;

@@ -141,7 +141,7 @@ Result<Negotiation> parse_optneg(std::string_view payload) {
     if (!names) return Error{"malformed SMFIC_OPTNEG reply: macro list without its NUL"};
     if (*stage >= kMacroStages) return Error{fmt::format("malformed SMFIC_OPTNEG reply: macro stage {}", *stage)};
     std::vector<std::string> list;
-    for (auto w : split_any(*names, " ,")) list.emplace_back(w);
+    for (auto w : split_any(*names, " ,")) list.push_back(macro_name(w));
     n.macros[*stage] = std::move(list);
   }
   return n;
@@ -239,6 +239,12 @@ Result<Reply> parse_reply(const Packet& p) {
       break;
   }
   return Error{fmt::format("unknown reply code {}", printable(std::string_view(&p.code, 1)))};
+}
+
+std::string macro_name(std::string_view name) {
+  if (name.size() >= 2 && name.front() == '{' && name.back() == '}') return std::string(name);
+  if (name.size() == 1) return std::string(name);
+  return "{" + std::string(name) + "}";
 }
 
 std::string reply_name(char code) {

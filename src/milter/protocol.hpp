@@ -121,6 +121,10 @@ Result<Reply> parse_reply(const Packet& p);
 // CRLF, each starting with the same code). Returns the reply code.
 Result<int> check_reply_code(std::string_view text);
 
+// A macro name as Sendmail writes it: one character bare ("i"), longer ones in braces
+// ("{daemon_name}"), whichever way it was given (main.cf lists lose their braces).
+std::string macro_name(std::string_view name);
+
 // The name a reply or command byte has in libmilter's documentation ("SMFIR_REJECT").
 std::string reply_name(char code);
 

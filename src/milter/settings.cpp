@@ -76,11 +76,13 @@ Result<Settings> load_settings(const config::Params& p, const config::List& milt
   s.macros[size_t(MacroStage::data)] = p.milter_data_macros;
   s.macros[size_t(MacroStage::eoh)] = p.milter_end_of_header_macros;
   s.macros[size_t(MacroStage::eom)] = p.milter_end_of_data_macros;
+  for (auto& list : s.macros)
+    for (auto& name : list) name = macro_name(name);
   for (const auto& d : p.milter_macro_defaults) {
     auto eq = d.find('=');
     if (eq == std::string::npos || eq == 0)
       return Error{fmt::format("milter_macro_defaults: '{}' is not name=value", d)};
-    s.macro_defaults.emplace_back(d.substr(0, eq), d.substr(eq + 1));
+    s.macro_defaults.emplace_back(macro_name(trim(d.substr(0, eq))), std::string(trim(d.substr(eq + 1))));
   }
   s.daemon_name = p.milter_macro_daemon_name;
   s.v = p.milter_macro_v;

@@ -1,0 +1,262 @@
+"""Milters (issue 11): ternd's smtpd_milters against a scripted milter written here
+(milter_peer.py), against the real rspamd (its proxy worker in milter mode) and against
+OpenDKIM signing, whose signature dkimpy verifies.
+
+The scripted milter answers each step in turn with what a test wants: every
+end-of-message modification (headers added, inserted, changed and deleted, the body
+replaced, recipients added and deleted, the sender changed, quarantine), refusals at each
+SMTP stage (REJECT, TEMPFAIL, custom SMFIR_REPLYCODE), DISCARD, and failures
+(unreachable, timed out, malformed) under each milter_default_action. Run with
+/usr/bin/python3.
+"""
+
+import os
+import re
+import smtplib
+import unittest
+
+import harness
+import milter_peer as mp
+from harness import TernTestCase
+
+harness.PORT_RANGE = (25700, 25799)
+
+
+def milter_params(*milters, **extra):
+    params = {"smtpd_milters": ", ".join(m if isinstance(m, str) else m.spec for m in milters),
+              "milter_macro_daemon_name": "tern-inbound"}
+    params.update(extra)
+    return params
+
+
+class ScriptedMilterTest(TernTestCase):
+    def milter(self, **kwargs):
+        m = mp.ScriptedMilter(**kwargs)
+        self.addCleanup(m.stop)
+        return m
+
+    def tern(self, *milters, **extra):
+        return self.start_tern(main_cf=milter_params(*milters, **extra))
+
+    def send(self, tern, to=("alice@example.test",), sender="sender@example.org", token="m1", body=None):
+        msg = harness.make_message(token, sender=sender, to=to[0])
+        if body is not None:
+            msg = msg.split("\n\n", 1)[0] + "\n\n" + body
+        with tern.smtp() as s:
+            return s.sendmail(sender, list(to), msg.replace("\n", "\r\n"))
+
+    def test_modifications_reach_the_queued_message(self):
+        m = self.milter(script={"E": [
+            mp.add_header("X-Added", "by the milter"),
+            mp.insert_header(0, "X-First", "at the top"),
+            mp.change_header(1, "Subject", "changed subject"),
+            mp.change_header(1, "X-Remove-Me", ""),
+            mp.replace_body("New body line 1\r\nNew body line 2\r\n"),
+            mp.add_rcpt("<bob@example.test>"),
+            mp.del_rcpt("<alice@example.test>"),
+            mp.change_from("<changed@example.org>"),
+            mp.accept()]})
+        tern = self.tern(m)
+        msg = harness.make_message("mod").replace("Subject:", "X-Remove-Me: yes\nSubject:")
+        with tern.smtp() as s:
+            s.sendmail("sender@example.org", ["alice@example.test"], msg.replace("\n", "\r\n"))
+        got = tern.wait_for_maildir("bob", 1)[0].decode()
+        head, body = got.split("\n\n", 1)
+        self.assertEqual(body, "New body line 1\nNew body line 2\n")
+        self.assertIn("\nX-Added: by the milter\n", head + "\n")
+        self.assertIn("Subject: changed subject", head)
+        self.assertNotIn("X-Remove-Me", head)
+        self.assertNotIn("tern test mod", head)
+        # INSHEADER 0 goes above everything, our Received: too (Delivered-To/Return-Path
+        # are the local delivery agent's, added later).
+        fields = [l for l in head.split("\n") if l and not l[0].isspace()]
+        names = [f.split(":")[0] for f in fields]
+        self.assertLess(names.index("X-First"), names.index("Received"))
+        self.assertIn("Return-Path: <changed@example.org>", head)
+        self.assertEqual(tern.maildir_files("alice"), [])
+        # What the milter saw: the steps in order, headers without the space after the colon.
+        seen = m.last()
+        self.assertRegex(seen.letters(), r"^CHMRTL+NBE")
+        self.assertIn(("Subject", "tern test mod"), seen.headers())
+        self.assertIn(b"\r\nBye.\r\n", seen.body())
+
+    def test_macros(self):
+        m = self.milter()
+        tern = self.tern(m)
+        self.send(tern)
+        tern.wait_for_maildir("alice", 1)
+        mac = m.last().macros
+        self.assertEqual(mac["C"]["{daemon_name}"], "tern-inbound")
+        self.assertEqual(mac["C"]["j"], harness.MYHOSTNAME)
+        self.assertEqual(mac["C"]["{daemon_addr}"], "127.0.0.1")
+        self.assertRegex(mac["C"]["v"], r"\S")
+        self.assertEqual(mac["C"]["_"], "unknown [127.0.0.1]")
+        self.assertEqual(mac["M"]["{mail_addr}"], "sender@example.org")
+        self.assertEqual(mac["R"]["{rcpt_addr}"], "alice@example.test")
+        self.assertEqual(mac["R"]["{rcpt_mailer}"], "local")
+        self.assertRegex(mac["R"]["i"], "^%s$" % harness.QUEUE_ID)
+        self.assertEqual(mac["E"]["i"], mac["R"]["i"])
+
+    def test_negotiated_macro_lists_and_declined_steps(self):
+        m = self.milter(steps=mp.SMFIP_NOHELO | mp.SMFIP_NR_HDR | mp.SMFIP_NOBODY,
+                        symlists={mp.SMFIM_CONNECT: "{client_addr} {client_port}", mp.SMFIM_ENVFROM: "mail_addr"})
+        tern = self.tern(m)
+        self.send(tern)
+        tern.wait_for_maildir("alice", 1)
+        seen = m.last()
+        self.assertNotIn("H", seen.letters())
+        self.assertNotIn("B", seen.letters())
+        self.assertIn("L", seen.letters())
+        self.assertEqual(set(seen.macros["C"]), {"{client_addr}", "{client_port}"})
+        self.assertEqual(seen.macros["M"], {"{mail_addr}": "sender@example.org"})
+
+    def test_rcpt_replycode_refuses_that_recipient_only(self):
+        def per_rcpt(payload):
+            if b"bob@" in payload:
+                return [mp.replycode("550 5.7.1 bob does not take mail from milters")]
+            return [mp.cont()]
+        m = self.milter(script={"R": per_rcpt})
+        tern = self.tern(m)
+        refused = self.send(tern, to=("alice@example.test", "bob@example.test"))
+        self.assertEqual(refused["bob@example.test"][0], 550)
+        self.assertIn(b"5.7.1 bob does not take mail", refused["bob@example.test"][1])
+        tern.wait_for_maildir("alice", 1)
+        self.assertEqual(tern.maildir_files("bob"), [])
+        tern.wait_for_log(r": milter-reject: RCPT from unknown\[127\.0\.0\.1\]: 550 5\.7\.1 bob does not take "
+                          r"mail from milters; from=<sender@example\.org> to=<bob@example\.test> proto=ESMTP "
+                          r"helo=<client\.test>$", since=tern.mark)
+
+    def test_mail_tempfail(self):
+        m = self.milter(script={"M": [mp.tempfail()]})
+        tern = self.tern(m)
+        with tern.smtp() as s:
+            s.ehlo()
+            code, text = s.mail("sender@example.org")
+        self.assertEqual((code, text), (451, b"4.7.1 Service unavailable - try again later"))
+        tern.wait_for_log(r"^NOQUEUE: milter-reject: MAIL from unknown\[127\.0\.0\.1\]: 451 4\.7\.1 ", since=tern.mark)
+
+    def test_helo_reject(self):
+        m = self.milter(script={"H": [mp.reject()]})
+        tern = self.tern(m)
+        with tern.smtp() as s:
+            code, _ = s.ehlo()
+        self.assertEqual(code, 550)
+
+    def test_connect_reject_refuses_mail(self):
+        m = self.milter(script={"C": [mp.replycode("554 5.7.1 go away")]})
+        tern = self.tern(m)
+        c = harness.session(tern.port, helo="client.test")
+        self.assertEqual(c.command("MAIL FROM:<a@example.org>"), ["554 5.7.1 go away"])
+        c.command("QUIT")
+        c.close()
+        tern.wait_for_log(r"^NOQUEUE: milter-reject: CONNECT from unknown\[127\.0\.0\.1\]: 554 5\.7\.1 go away",
+                          since=tern.mark)
+
+    def test_end_of_message_reject(self):
+        m = self.milter(script={"E": [mp.replycode("550 5.7.1 Blocked by the milter")]})
+        tern = self.tern(m)
+        with self.assertRaises(smtplib.SMTPDataError) as e:
+            self.send(tern)
+        self.assertEqual(e.exception.smtp_code, 550)
+        tern.wait_for_log(r"^%s: milter-reject: END-OF-MESSAGE from unknown\[127\.0\.0\.1\]: 5\.7\.1 Blocked by the "
+                          r"milter; from=<sender@example\.org> to=<alice@example\.test> proto=ESMTP "
+                          r"helo=<client\.test>$" % harness.QUEUE_ID, since=tern.mark)
+        self.assertEqual(tern.maildir_files("alice"), [])
+
+    def test_discard(self):
+        m = self.milter(script={"E": [mp.discard()]})
+        tern = self.tern(m)
+        self.assertEqual(self.send(tern), {})
+        tern.wait_for_log(r": milter-discard: END-OF-MESSAGE from unknown\[127\.0\.0\.1\]: milter triggers DISCARD "
+                          r"action; from=<sender@example\.org>", since=tern.mark)
+        self.assertEqual(tern.maildir_files("alice"), [])
+
+    def test_quarantine_holds(self):
+        m = self.milter(script={"E": [mp.quarantine("looks odd"), mp.cont()]})
+        tern = self.tern(m)
+        self.send(tern)
+        tern.wait_for_log(r"^(%s): milter-hold: END-OF-MESSAGE from unknown\[127\.0\.0\.1\]: looks odd; "
+                          r"from=<sender@example\.org>" % harness.QUEUE_ID, since=tern.mark)
+        self.assertTrue(harness.wait_until(lambda: len(tern.queue_files("hold")) == 1, 10))
+        self.assertEqual(tern.maildir_files("alice"), [])
+
+    def test_progress_and_two_milters_in_order(self):
+        first = self.milter(script={"E": [mp.progress(), mp.add_header("X-First", "1"), mp.cont()]})
+        second = self.milter(script={"E": lambda _: [mp.add_header("X-Second", "2"), mp.cont()]})
+        tern = self.tern(first, second)
+        self.send(tern)
+        got = tern.wait_for_maildir("alice", 1)[0].decode()
+        self.assertIn("X-First: 1\nX-Second: 2\n", got)
+        # The second milter saw the first one's header.
+        self.assertIn(("X-First", "1"), second.last().headers())
+
+    def test_accept_at_connect_skips_the_milter(self):
+        m = self.milter(script={"C": [mp.accept()], "E": [mp.add_header("X-Not", "seen"), mp.cont()]})
+        tern = self.tern(m)
+        self.send(tern)
+        got = tern.wait_for_maildir("alice", 1)[0].decode()
+        self.assertNotIn("X-Not", got)
+        self.assertEqual(m.last().letters(), "CQ")
+
+    def test_unreachable_milter_default_tempfail(self):
+        port = harness.free_port()
+        tern = self.tern("inet:127.0.0.1:%d" % port)
+        with tern.smtp() as s:
+            s.ehlo()
+            code, _ = s.mail("sender@example.org")
+        self.assertEqual(code, 451)
+        tern.wait_for_log(r"warning: milter inet:127\.0\.0\.1:%d: connect: Connection refused" % port, since=tern.mark)
+
+    def test_unreachable_milter_default_accept(self):
+        tern = self.tern("inet:127.0.0.1:%d" % harness.free_port(), milter_default_action="accept")
+        self.send(tern)
+        tern.wait_for_maildir("alice", 1)
+
+    def test_timeout_default_reject(self):
+        m = self.milter(delay={"E": 3})
+        tern = self.tern(m, milter_default_action="reject", milter_content_timeout="1s")
+        with self.assertRaises(smtplib.SMTPDataError) as e:
+            self.send(tern)
+        self.assertEqual(e.exception.smtp_code, 550)
+        tern.wait_for_log(r"warning: milter %s: timeout waiting for a reply" % re.escape(m.spec), since=tern.mark)
+
+    def test_malformed_reply_default_quarantine(self):
+        m = self.milter(script={"E": [mp.packet(b"h", b"no-nul-terminators")]})
+        tern = self.tern(m, milter_default_action="quarantine")
+        self.send(tern)
+        tern.wait_for_log(r"warning: milter %s: malformed SMFIR_ADDHEADER reply" % re.escape(m.spec), since=tern.mark)
+        self.assertTrue(harness.wait_until(lambda: len(tern.queue_files("hold")) == 1, 10))
+
+    def test_undeclared_action_fails_the_milter(self):
+        m = self.milter(actions=0, script={"E": [mp.add_header("X-Sneaky", "1"), mp.cont()]})
+        tern = self.tern(m, milter_default_action="accept")
+        self.send(tern)
+        got = tern.wait_for_maildir("alice", 1)[0].decode()
+        self.assertNotIn("X-Sneaky", got)
+        tern.wait_for_log(r"SMFIR_ADDHEADER without having negotiated that action", since=tern.mark)
+
+    def test_per_service_override_and_bad_endpoints(self):
+        m = self.milter(script={"E": [mp.add_header("X-Submission", "yes"), mp.cont()]})
+        tern = self.new_tern(master_cf=(
+            "127.0.0.1:PORT inet n - n - - smtpd -o smtpd_milters=%s -o milter_macro_daemon_name=submission\n"
+            "pickup unix n - n 60 1 pickup\ncleanup unix n - n - 0 cleanup\nqmgr unix n - n 300 1 qmgr\n"
+            % m.spec) + harness.DELIVERY_SERVICES)
+        tern.start()
+        tern.wait_for_log(r"^disconnect from ")
+        self.send(tern)
+        got = tern.wait_for_maildir("alice", 1)[0].decode()
+        self.assertIn("X-Submission: yes", got)
+        self.assertEqual(m.last().macros["C"]["{daemon_name}"], "submission")
+        for bad, why in (("inet:8891@localhost", "no port"), ("inet:127.0.0.1:99999", "bad port"), ("local:/x", "expected inet:host:port"),
+                         ("inet:no-such-host.invalid:25", "neither an address nor in /etc/hosts")):
+            t = self.new_tern(main_cf={"smtpd_milters": bad})
+            r = t.check_config()
+            self.assertNotEqual(r.returncode, 0, bad)
+            self.assertIn(why, r.stdout + r.stderr)
+        t = self.new_tern(main_cf={"non_smtpd_milters": "inet:127.0.0.1:1"})
+        r = t.check_config()
+        self.assertIn("non_smtpd_milters is not supported", r.stdout + r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
