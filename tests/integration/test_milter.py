@@ -12,9 +12,15 @@ SMTP stage (REJECT, TEMPFAIL, custom SMFIR_REPLYCODE), DISCARD, and failures
 
 import os
 import re
+import shutil
 import smtplib
+import subprocess
+import tempfile
 import unittest
 
+import dkim
+
+import dns_peers
 import harness
 import milter_peer as mp
 from harness import TernTestCase
@@ -256,6 +262,198 @@ class ScriptedMilterTest(TernTestCase):
         t = self.new_tern(main_cf={"non_smtpd_milters": "inet:127.0.0.1:1"})
         r = t.check_config()
         self.assertIn("non_smtpd_milters is not supported", r.stdout + r.stderr)
+
+
+def isolated(command, dir):
+    """`command` in a private mount namespace whose /etc/resolv.conf names 127.0.0.1 (when
+    root): should a peer fall back to the libc resolver, no query leaves the machine."""
+    if os.geteuid() != 0:
+        return command
+    with open(os.path.join(dir, "resolv.conf"), "w") as f:
+        f.write("nameserver 127.0.0.1\n")
+    return ["unshare", "-m", "--", "/bin/sh", "-c", 'mount --bind "$0" /etc/resolv.conf && exec "$@"',
+            os.path.join(dir, "resolv.conf")] + command
+
+
+def listening(port):
+    try:
+        import socket
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+class Peer:
+    """A daemon started here, stopped by its PID; its directory removed unless TERN_KEEP=1."""
+
+    def __init__(self, prefix):
+        self.dir = tempfile.mkdtemp(prefix=prefix)
+        os.chmod(self.dir, 0o755)
+        self.proc = None
+
+    def path(self, *parts):
+        return os.path.join(self.dir, *parts)
+
+    def run(self, command, port, log_name, timeout=60):
+        out = open(self.path(log_name), "wb")
+        self.proc = subprocess.Popen(isolated(command, self.dir), stdin=subprocess.DEVNULL, stdout=out,
+                                     stderr=subprocess.STDOUT)
+        out.close()
+        if not harness.wait_until(lambda: self.proc.poll() is None and listening(port), timeout, 0.2):
+            text = self.output(log_name)
+            self.stop()
+            raise harness.TernError("%s did not start on port %d:\n%s" % (command[0], port, text))
+
+    def output(self, name):
+        try:
+            with open(self.path(name), errors="replace") as f:
+                return f.read()[-4000:]
+        except OSError:
+            return ""
+
+    def stop(self):
+        dns_peers._stop_pid(self.proc)
+        self.proc = None
+        if harness.KEEP:
+            print("kept", self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def free_ports(n):
+    """n consecutive free ports of PORT_RANGE (rspamd binds its workers side by side)."""
+    for _ in range(50):
+        first = harness.free_port()
+        if first + n - 1 <= harness.PORT_RANGE[1] and all(harness._port_is_free(first + i) for i in range(n)):
+            return first
+    raise harness.TernError("no %d consecutive free ports" % n)
+
+
+class Rspamd(Peer):
+    """Debian's rspamd (no Redis, no system service): the proxy worker in milter mode with
+    self_scan on `port`, the normal and controller workers on port+1 and +2 (fuzzy, +3,
+    stays off). Its DNS goes to a loopback port where nothing answers: every check that
+    needs the internet is off or fails fast. milter_headers adds its headers."""
+
+    def __init__(self):
+        super().__init__("tern-rspamd-")
+        self.port = free_ports(4)
+        for sub in ("local/local.d", "db", "run", "log"):
+            os.makedirs(self.path(sub), exist_ok=True)
+        with open("/etc/rspamd/rspamd.conf") as f:
+            conf = f.read()
+        for default, port in (("11332", self.port), ("11333", self.port + 1), ("11334", self.port + 2),
+                              ("11335", self.port + 3)):
+            conf = conf.replace('bind_socket = "localhost:%s"' % default, 'bind_socket = "127.0.0.1:%d"' % port)
+        assert '127.0.0.1:%d"' % self.port in conf
+        with open(self.path("rspamd.conf"), "w") as f:
+            f.write(conf)
+        local = self.path("local", "local.d")
+        files = {
+            "options.inc": 'dns { nameserver = ["127.0.0.1:%d"]; timeout = 1s; retransmits = 1; }\n'
+                           % harness.free_port(),
+            "worker-proxy.inc": 'upstream "local" { default = yes; self_scan = yes; }\n',
+            "logging.inc": 'level = "info";\n',
+            "milter_headers.conf": 'use = ["x-spamd-result", "x-rspamd-server", "x-rspamd-queue-id", '
+                                   '"x-spam-status"];\nskip_local = false;\nskip_authenticated = false;\n',
+        }
+        for m in ("fuzzy_check", "rbl", "asn", "phishing", "emails"):
+            files[m + ".conf"] = "enabled = false;\n"
+        for name, text in files.items():
+            with open(os.path.join(local, name), "w") as f:
+                f.write(text)
+        if os.geteuid() == 0:
+            subprocess.run(["chown", "-R", "_rspamd:_rspamd", self.dir], check=True)
+        self.run(["/usr/bin/rspamd", "-f", "-u", "_rspamd", "-g", "_rspamd", "-c", self.path("rspamd.conf"),
+                  "--var=LOCAL_CONFDIR=" + self.path("local"), "--var=DBDIR=" + self.path("db"),
+                  "--var=RUNDIR=" + self.path("run"), "--var=LOGDIR=" + self.path("log")],
+                 self.port, "rspamd.out")
+        self.spec = "inet:127.0.0.1:%d" % self.port
+
+
+class OpenDkimSigner(Peer):
+    """Debian's opendkim in signing mode for example.test (mail from 127.0.0.1 is internal),
+    with a key from opendkim-genkey; no DNS needed to sign."""
+
+    def __init__(self):
+        super().__init__("tern-opendkim-sign-")
+        self.port = harness.free_port()
+        os.makedirs(self.path("keys"))
+        subprocess.run(["opendkim-genkey", "-b", "2048", "-h", "sha256", "-d", "example.test", "-s", "sel",
+                        "-D", self.path("keys")], check=True)
+        with open(self.path("opendkim.conf"), "w") as f:
+            f.write("Syslog no\nMode s\nSocket inet:%d@127.0.0.1\nPidFile %s\nDomain example.test\n"
+                    "Selector sel\nKeyFile %s\nRequireSafeKeys no\nCanonicalization relaxed/simple\n"
+                    "SignatureAlgorithm rsa-sha256\nInternalHosts 127.0.0.1\n"
+                    % (self.port, self.path("opendkim.pid"), self.path("keys", "sel.private")))
+        self.run(["/usr/sbin/opendkim", "-f", "-x", self.path("opendkim.conf")], self.port, "opendkim.out", 15)
+        self.spec = "inet:127.0.0.1:%d" % self.port
+
+    def txt_record(self):
+        with open(self.path("keys", "sel.txt")) as f:
+            return "".join(re.findall(r'"([^"]*)"', f.read())).encode()
+
+
+class RspamdMilterTest(TernTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.rspamd = Rspamd()
+        cls.addClassCleanup(cls.rspamd.stop)
+
+    def test_scored_and_headers_added(self):
+        tern = self.start_tern(main_cf=milter_params(self.rspamd))
+        with tern.smtp() as s:
+            s.sendmail("sender@example.org", ["alice@example.test"],
+                       harness.make_message("rspamd").replace("\n", "\r\n"))
+        got = tern.wait_for_maildir("alice", 1, timeout=60)[0].decode()
+        qid = re.search(r"\bid (%s)\b" % harness.QUEUE_ID, got).group(1)  # our Received:
+        head = got.split("\n\n", 1)[0]
+        self.assertRegex(head, r"\nX-Spamd-Result: default: False \[-?\d+\.\d+ / \d+\.\d+\]")
+        self.assertRegex(head, r"\nX-Spam-Status: No, score=-?\d+\.\d+")
+        self.assertIn("\nX-Rspamd-Server: ", head)
+        # rspamd read the queue ID from the i macro.
+        self.assertIn("\nX-Rspamd-Queue-Id: %s\n" % qid, head + "\n")
+
+    def test_gtube_is_rejected_with_rspamds_reply(self):
+        tern = self.start_tern(main_cf=milter_params(self.rspamd))
+        gtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\n"
+        with self.assertRaises(smtplib.SMTPDataError) as e:
+            with tern.smtp() as s:
+                s.sendmail("sender@example.org", ["alice@example.test"],
+                           harness.make_message("gtube", extra_body=gtube).replace("\n", "\r\n"))
+        self.assertEqual(e.exception.smtp_code, 554)
+        # rspamd's SMFIR_REPLYCODE for its GTUBE rule, word for word.
+        self.assertEqual(e.exception.smtp_error, b"5.7.1 Gtube pattern")
+        tern.wait_for_log(r": milter-reject: END-OF-MESSAGE from unknown\[127\.0\.0\.1\]: 5\.7\.1 Gtube pattern; "
+                          r"from=<sender@example\.org> to=<alice@example\.test>", since=tern.mark)
+        self.assertEqual(tern.maildir_files("alice"), [])
+
+
+class OpenDkimSigningMilterTest(TernTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.opendkim = OpenDkimSigner()
+        cls.addClassCleanup(cls.opendkim.stop)
+
+    def test_signature_verifies_with_dkimpy(self):
+        tern = self.start_tern(main_cf=milter_params(self.opendkim))
+        msg = ("From: Alice <alice@example.test>\r\nTo: bob@example.test\r\n"
+               "Subject: signed by OpenDKIM,\r\n\tthrough Tern's milter client\r\nMessage-ID: <s1@example.test>\r\n"
+               "Date: Mon, 07 Dec 2026 13:00:00 +0000\r\n\r\nHello Bob.\r\n\r\nSee you.  \r\n")
+        with tern.smtp() as s:
+            s.sendmail("alice@example.test", ["bob@example.test"], msg)
+        signed = tern.wait_for_maildir("bob", 1)[0]
+        self.assertIn(b"DKIM-Signature:", signed)
+        self.assertIn(b"d=example.test", signed)
+        record = self.opendkim.txt_record()
+
+        def dnsfunc(name, timeout=5):
+            return record if name == b"sel._domainkey.example.test." else None
+        wire = signed.replace(b"\n", b"\r\n")
+        self.assertTrue(dkim.verify(wire, dnsfunc=dnsfunc))
+        # The same check fails once the body is changed: the verification is real.
+        self.assertFalse(dkim.verify(wire.replace(b"Hello Bob.", b"Hello Rob."), dnsfunc=dnsfunc))
 
 
 if __name__ == "__main__":
