@@ -122,7 +122,7 @@ EditOutcome apply_modifications(const std::vector<Reply>& mods, Message& m, bool
           parts.fields.erase(it);
           out.notes.push_back(fmt::format("header {}: deleted", printable(r.name, 80)));
         } else {
-          *it = make_field(r.name, r.value, leading_space);
+          *it = make_field(field_name(*it), r.value, leading_space);  // the field keeps its name's spelling
           out.notes.push_back(fmt::format("header {}: changed", printable(r.name, 80)));
         }
         break;
