@@ -204,6 +204,33 @@ class ScriptedMilterTest(TernTestCase):
         self.assertNotIn("X-Not", got)
         self.assertEqual(m.last().letters(), "CQ")
 
+    def test_bdat_and_rset(self):
+        m = self.milter(script={"E": [mp.add_header("X-Chunked", "yes"), mp.cont()]})
+        tern = self.tern(m)
+        c = harness.session(tern.port, helo="client.test")
+        self.assertEqual(c.command("MAIL FROM:<sender@example.org>")[0][:3], "250")
+        self.assertEqual(c.command("RSET")[0][:3], "250")  # the milter hears ABORT
+        self.assertEqual(c.command("MAIL FROM:<sender@example.org>")[0][:3], "250")
+        self.assertEqual(c.command("RCPT TO:<alice@example.test>")[0][:3], "250")
+        content = harness.make_message("bdat").replace("\n", "\r\n").encode()
+        c.send(b"BDAT %d LAST\r\n" % len(content) + content)
+        self.assertRegex(c.reply()[0], harness.QUEUED_RE)
+        c.command("QUIT")
+        c.close()
+        got = tern.wait_for_maildir("alice", 1)[0].decode()
+        self.assertIn("X-Chunked: yes", got)
+        self.assertRegex(m.last().letters(), r"^CHMAMRTL+NBE")
+
+    def test_discard_at_rcpt(self):
+        m = self.milter(script={"R": [mp.discard()]})
+        tern = self.tern(m)
+        self.assertEqual(self.send(tern), {})
+        tern.wait_for_log(r"^%s: milter-discard: RCPT from unknown\[127\.0\.0\.1\]: milter triggers DISCARD action; "
+                          r"from=<sender@example\.org> to=<alice@example\.test>" % harness.QUEUE_ID, since=tern.mark)
+        tern.wait_for_log(r": discarded at end of DATA \(a milter said DISCARD\)", since=tern.mark)
+        self.assertEqual(tern.maildir_files("alice"), [])
+        self.assertNotIn("E", m.last().letters())
+
     def test_unreachable_milter_default_tempfail(self):
         port = harness.free_port()
         tern = self.tern("inet:127.0.0.1:%d" % port)
