@@ -9,6 +9,8 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <fmt/format.h>
+
 #include "base/strings.hpp"
 
 namespace tern::milter {
@@ -86,44 +88,21 @@ asio::awaitable<bool> Connection::connect() {
 asio::awaitable<bool> Connection::open() {
   if (!co_await connect()) co_return false;
   open_ = true;
-  auto answer = co_await exchange(encode_optneg(settings_.version, action::all, step::offered), false, false);
-  if (!open_) co_return false;
-  // OPTNEG's answer is a packet of its own kind: read it directly.
+  if (!co_await exchange(encode_optneg(settings_.version, action::all, step::offered), false, false))
+    co_return false;
   asio::steady_timer t(sock_.get_executor(), settings_.command_timeout);
-  asio::error_code timer_ec;  // the timer's own: the operation's ec must not see its abort
-  char buf[4096];
-  for (;;) {
-    if (auto p = reader_.next()) {
-      if (p->code != char(Command::optneg)) {
-        fail("negotiation: expected SMFIC_OPTNEG, got " + reply_name(p->code));
-        co_return false;
-      }
-      auto n = parse_optneg(p->payload);
-      if (!n) {
-        fail(n.error().message);
-        co_return false;
-      }
-      neg_ = std::move(*n);
-      break;
-    }
-    if (!reader_.error().empty()) {
-      fail(reader_.error());
-      co_return false;
-    }
-    asio::error_code ec;
-    auto r = co_await (sock_.async_read_some(asio::buffer(buf), asio::redirect_error(use_awaitable, ec)) ||
-                       t.async_wait(asio::redirect_error(use_awaitable, timer_ec)));
-    if (r.index() == 1) {
-      fail("timeout during negotiation");
-      co_return false;
-    }
-    if (ec) {
-      fail("negotiation: " + (ec == asio::error::eof ? std::string("connection closed by the milter") : ec.message()));
-      co_return false;
-    }
-    reader_.feed(std::string_view(buf, std::get<0>(r)));
+  auto p = co_await next_packet(t, "negotiation");
+  if (!p) co_return false;
+  if (p->code != char(Command::optneg)) {
+    fail("negotiation: expected SMFIC_OPTNEG, got " + reply_name(p->code));
+    co_return false;
   }
-  (void)answer;
+  auto n = parse_optneg(p->payload);
+  if (!n) {
+    fail(n.error().message);
+    co_return false;
+  }
+  neg_ = std::move(*n);
   if (neg_.version < 2 || neg_.version > settings_.version) {
     fail("negotiation: milter protocol version " + std::to_string(neg_.version) + " is not between 2 and " +
          std::to_string(settings_.version));
@@ -138,6 +117,29 @@ asio::awaitable<bool> Connection::open() {
     co_return false;
   }
   co_return true;
+}
+
+asio::awaitable<std::optional<Packet>> Connection::next_packet(asio::steady_timer& t, std::string_view during) {
+  char buf[8192];
+  for (;;) {
+    if (auto p = reader_.next()) co_return p;
+    if (!reader_.error().empty()) {
+      fail(reader_.error());
+      co_return std::nullopt;
+    }
+    asio::error_code ec, timer_ec;  // each its own: the operation's must not see the timer's abort
+    auto r = co_await (sock_.async_read_some(asio::buffer(buf), asio::redirect_error(use_awaitable, ec)) ||
+                       t.async_wait(asio::redirect_error(use_awaitable, timer_ec)));
+    if (r.index() == 1) {
+      fail(fmt::format("timeout {}", during));
+      co_return std::nullopt;
+    }
+    if (ec) {
+      fail(fmt::format("{}: {}", during, ec == asio::error::eof ? "connection closed by the milter" : ec.message()));
+      co_return std::nullopt;
+    }
+    reader_.feed(std::string_view(buf, std::get<0>(r)));
+  }
 }
 
 asio::awaitable<void> Connection::send(const std::string& bytes) {
@@ -174,49 +176,31 @@ asio::awaitable<std::optional<Reply>> Connection::exchange(const std::string& by
 asio::awaitable<std::optional<Reply>> Connection::read_reply(std::vector<Reply>* modifications,
                                                              std::chrono::seconds timeout) {
   asio::steady_timer t(sock_.get_executor(), timeout);
-  asio::error_code timer_ec;  // the timer's own: the operation's ec must not see its abort
-  char buf[8192];
   for (;;) {
-    while (auto p = reader_.next()) {
-      auto r = parse_reply(*p);
-      if (!r) {
-        fail(r.error().message);
+    auto p = co_await next_packet(t, "waiting for a reply");
+    if (!p) co_return std::nullopt;
+    auto r = parse_reply(*p);
+    if (!r) {
+      fail(r.error().message);
+      co_return std::nullopt;
+    }
+    if (r->code == ReplyCode::progress) {  // the milter is alive: a new deadline
+      t.expires_after(timeout);
+      continue;
+    }
+    if (uint32_t need = needed_action(r->code)) {
+      if (!modifications) {
+        fail(reply_name(p->code) + " outside the end-of-message step");
         co_return std::nullopt;
       }
-      if (r->code == ReplyCode::progress) {  // the milter is alive: a new deadline
-        t.expires_after(timeout);
-        continue;
+      if (!(neg_.actions & need)) {
+        fail(reply_name(p->code) + " without having negotiated that action");
+        co_return std::nullopt;
       }
-      if (uint32_t need = needed_action(r->code)) {
-        if (!modifications) {
-          fail(reply_name(p->code) + " outside the end-of-message step");
-          co_return std::nullopt;
-        }
-        if (!(neg_.actions & need)) {
-          fail(reply_name(p->code) + " without having negotiated that action");
-          co_return std::nullopt;
-        }
-        modifications->push_back(std::move(*r));
-        continue;
-      }
-      co_return std::move(*r);
+      modifications->push_back(std::move(*r));
+      continue;
     }
-    if (!reader_.error().empty()) {
-      fail(reader_.error());
-      co_return std::nullopt;
-    }
-    asio::error_code ec;
-    auto r = co_await (sock_.async_read_some(asio::buffer(buf), asio::redirect_error(use_awaitable, ec)) ||
-                       t.async_wait(asio::redirect_error(use_awaitable, timer_ec)));
-    if (r.index() == 1) {
-      fail("timeout waiting for a reply");
-      co_return std::nullopt;
-    }
-    if (ec) {
-      fail("read: " + (ec == asio::error::eof ? std::string("connection closed by the milter") : ec.message()));
-      co_return std::nullopt;
-    }
-    reader_.feed(std::string_view(buf, std::get<0>(r)));
+    co_return std::move(*r);
   }
 }
 

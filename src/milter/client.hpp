@@ -7,6 +7,7 @@
 #pragma once
 #include <asio/awaitable.hpp>
 #include <asio/generic/stream_protocol.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <chrono>
 #include <optional>
@@ -41,6 +42,8 @@ class Connection {
 
  private:
   asio::awaitable<bool> connect();
+  // The next packet before `t` expires; nullopt after a failure (logged: "timeout <during>").
+  asio::awaitable<std::optional<Packet>> next_packet(asio::steady_timer& t, std::string_view during);
   asio::awaitable<std::optional<Reply>> read_reply(std::vector<Reply>* modifications,
                                                    std::chrono::seconds timeout);
   void fail(std::string_view why);

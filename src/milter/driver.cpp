@@ -217,8 +217,8 @@ asio::awaitable<bool> Session::message_to(Slot& s, Message& m, Verdict& v) {
     if (decide(s, *r, v, false)) return 1;
     return s.off_message ? -1 : 0;
   };
+  auto parts = MessageParts::split(m.content);
   if (!(n.steps & step::no_headers)) {
-    auto parts = MessageParts::split(m.content);
     for (const auto& f : parts.fields) {
       auto [name, value] = header_for_milter(f, lead);
       int a = answered(co_await ask(s, std::nullopt, encode_header(name, value), !(n.steps & step::nr_header), true));
@@ -230,7 +230,7 @@ asio::awaitable<bool> Session::message_to(Slot& s, Message& m, Verdict& v) {
     if (a) co_return a > 0;
   }
   if (!(n.steps & step::no_body)) {
-    auto body = MessageParts::split(m.content).body;
+    const std::string& body = parts.body;
     std::string crlf;
     crlf.reserve(body.size() + body.size() / 32);
     for (char c : body) {
@@ -254,7 +254,6 @@ asio::awaitable<bool> Session::message_to(Slot& s, Message& m, Verdict& v) {
   }
   if (r->code == ReplyCode::accept || r->code == ReplyCode::continue_) {
     auto e = apply_modifications(mods, m, lead);
-    for (auto& note : e.notes) v.notes.push_back(s.conn->endpoint().spec + ": " + note);
     if (e.hold) {
       v.hold = true;
       v.hold_reason = e.hold_reason.empty() ? "milter triggers HOLD action" : e.hold_reason;

@@ -33,7 +33,6 @@ struct Verdict {
   std::string hold_reason;
   bool disconnect = false;           // 421: end the session after the reply
   std::string milter;                // which milter decided (for the log)
-  std::vector<std::string> notes;    // modifications made (end of message)
 
   bool proceed() const { return !reply && !discard; }
 };

@@ -1,8 +1,6 @@
 // Milter modifications on the message; see edit.hpp.
 #include "milter/edit.hpp"
 
-#include <fmt/format.h>
-
 #include "base/strings.hpp"
 
 namespace tern::milter {
@@ -98,13 +96,11 @@ EditOutcome apply_modifications(const std::vector<Reply>& mods, Message& m, bool
       case ReplyCode::add_header:
         ensure_parts();
         parts.fields.push_back(make_field(r.name, r.value, leading_space));
-        out.notes.push_back(fmt::format("header {}: added", printable(r.name, 80)));
         break;
       case ReplyCode::insert_header: {
         ensure_parts();
         size_t at = std::min<size_t>(r.index, parts.fields.size());
         parts.fields.insert(parts.fields.begin() + ptrdiff_t(at), make_field(r.name, r.value, leading_space));
-        out.notes.push_back(fmt::format("header {}: inserted at {}", printable(r.name, 80), at));
         break;
       }
       case ReplyCode::change_header: {
@@ -117,39 +113,30 @@ EditOutcome apply_modifications(const std::vector<Reply>& mods, Message& m, bool
         if (it == parts.fields.end()) {
           if (r.value.empty()) break;  // deleting a field that is not there
           parts.fields.push_back(make_field(r.name, r.value, leading_space));
-          out.notes.push_back(fmt::format("header {}: added", printable(r.name, 80)));
         } else if (r.value.empty()) {
           parts.fields.erase(it);
-          out.notes.push_back(fmt::format("header {}: deleted", printable(r.name, 80)));
         } else {
           *it = make_field(field_name(*it), r.value, leading_space);  // the field keeps its name's spelling
-          out.notes.push_back(fmt::format("header {}: changed", printable(r.name, 80)));
         }
         break;
       }
       case ReplyCode::replace_body:
-        if (!replace_body) new_body.clear();
-        replace_body = true;
+        replace_body = true;  // the chunks of one replacement, concatenated
         new_body += r.text;
         break;
       case ReplyCode::add_rcpt:
       case ReplyCode::add_rcpt_par: {
         std::string a = strip_brackets(r.text);
         m.envelope.recipients.push_back(Recipient{a});
-        out.notes.push_back(fmt::format("recipient <{}> added", printable(a)));
         break;
       }
       case ReplyCode::del_rcpt: {
         std::string a = strip_brackets(r.text);
-        auto& rs = m.envelope.recipients;
-        auto before = rs.size();
-        std::erase_if(rs, [&](const Recipient& x) { return iequals(x.address, a); });
-        if (rs.size() != before) out.notes.push_back(fmt::format("recipient <{}> deleted", printable(a)));
+        std::erase_if(m.envelope.recipients, [&](const Recipient& x) { return iequals(x.address, a); });
         break;
       }
       case ReplyCode::change_from:
         m.envelope.sender = strip_brackets(r.text);
-        out.notes.push_back(fmt::format("sender changed to <{}>", printable(m.envelope.sender)));
         break;
       case ReplyCode::quarantine:
         out.hold = true;
@@ -163,7 +150,6 @@ EditOutcome apply_modifications(const std::vector<Reply>& mods, Message& m, bool
     ensure_parts();
     parts.body = to_lf(new_body);
     parts.has_separator = true;
-    out.notes.push_back("body replaced");
   }
   if (headers_touched) m.content = parts.join();
   return out;

@@ -26,7 +26,6 @@ struct MessageParts {
 struct EditOutcome {
   bool hold = false;
   std::string hold_reason;         // SMFIR_QUARANTINE's text
-  std::vector<std::string> notes;  // what was done, for the log ("header Subject: changed")
 };
 
 // Applies `mods` (one milter's end-of-message modifications, in the order received) to

@@ -166,8 +166,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string transcript_;
   bool policy_error_ = false, protocol_error_ = false, resource_error_ = false;
 
+  milter::MacroValues milter_macros_;          // (declared first: milters_ reads it)
   std::unique_ptr<milter::Session> milters_;  // set when the service has smtpd_milters
-  milter::MacroValues milter_macros_;
   std::optional<smtp::Reply> milter_refusal_;  // a milter refused the connection: MAIL etc. get this
   bool milter_discard_ = false;                // a milter said DISCARD during this transaction
   bool milter_data_sent_ = false;              // the DATA step was done (BDAT does it at the end)
