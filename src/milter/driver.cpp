@@ -143,7 +143,7 @@ bool Session::decide(Slot& s, const Reply& r, Verdict& v, bool connection_level)
   return true;
 }
 
-asio::awaitable<Verdict> Session::envelope_stage(Command cmd, MacroStage stage, uint32_t no_bit, uint32_t nr_bit,
+asio::awaitable<Verdict> Session::envelope_stage(Command cmd, std::optional<MacroStage> stage, uint32_t no_bit, uint32_t nr_bit,
                                                  std::string pkt, bool connection_level) {
   Verdict v;
   for (auto& sp : slots_) {
@@ -155,7 +155,8 @@ asio::awaitable<Verdict> Session::envelope_stage(Command cmd, MacroStage stage, 
       continue;
     }
     const auto& n = s.conn->negotiated();
-    if ((n.steps & no_bit) || (cmd == Command::data && n.version < 4)) continue;
+    if ((n.steps & no_bit) || (cmd == Command::data && n.version < 4) || (cmd == Command::unknown && n.version < 3))
+      continue;
     if (cmd == Command::mail) s.in_transaction = true;
     auto r = co_await ask(s, stage, pkt, !(n.steps & nr_bit), false);
     if (!r) {
@@ -163,8 +164,12 @@ asio::awaitable<Verdict> Session::envelope_stage(Command cmd, MacroStage stage, 
       if (!v.proceed()) co_return v;
       continue;
     }
+    bool off_connection = s.off_connection, off_message = s.off_message;
     if (decide(s, *r, v, connection_level)) {
-      if (cmd == Command::rcpt) s.off_message = false;  // a refused recipient ends nothing else
+      if (cmd == Command::rcpt || cmd == Command::unknown) {  // a refused recipient or command ends nothing else
+        s.off_connection = off_connection;
+        s.off_message = off_message;
+      }
       co_return v;
     }
   }
@@ -203,6 +208,13 @@ asio::awaitable<Verdict> Session::rcpt(const std::vector<std::string>& args) {
 asio::awaitable<Verdict> Session::data() {
   co_return co_await envelope_stage(Command::data, MacroStage::data, step::no_data, step::nr_data,
                                     packet(Command::data), false);
+}
+
+asio::awaitable<Verdict> Session::unknown(const std::string& line) {
+  std::vector<std::string> args(1, line);
+  // Outside a transaction an unknown command is about the connection (Postfix's view).
+  co_return co_await envelope_stage(Command::unknown, std::nullopt, step::no_unknown, step::nr_unknown,
+                                    encode_strings(Command::unknown, args), !in_message_);
 }
 
 // One milter's pass over the message; true when its answer ends the message for all.

@@ -55,6 +55,8 @@ class Session {
   asio::awaitable<Verdict> mail(const std::vector<std::string>& args);
   asio::awaitable<Verdict> rcpt(const std::vector<std::string>& args);
   asio::awaitable<Verdict> data();
+  // A command smtpd does not know (v3+ milters; a refusal replaces the 502).
+  asio::awaitable<Verdict> unknown(const std::string& line);
   // The whole message (our Received: on top); modifications are applied to `m`.
   asio::awaitable<Verdict> end_of_message(Message& m);
   // The transaction ended without a message (RSET, a new MAIL, a refused message).
@@ -65,7 +67,7 @@ class Session {
 
  private:
   struct Slot;
-  asio::awaitable<Verdict> envelope_stage(Command cmd, MacroStage stage, uint32_t no_bit, uint32_t nr_bit,
+  asio::awaitable<Verdict> envelope_stage(Command cmd, std::optional<MacroStage> stage, uint32_t no_bit, uint32_t nr_bit,
                                           std::string packet, bool connection_level);
   asio::awaitable<std::optional<Reply>> ask(Slot& s, std::optional<MacroStage> stage, std::string packet, bool want_reply,
                                             bool content, std::vector<Reply>* mods = nullptr);

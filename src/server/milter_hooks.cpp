@@ -176,6 +176,11 @@ asio::awaitable<void> Session::milter_command(std::string_view line, Outcome& o)
     case smtp::Verb::starttls:
       co_await milters_->abort();
       co_return;
+    case smtp::Verb::unknown: {
+      auto v = co_await milters_->unknown(std::string(line));
+      if (v.reply) milter_refuse(o, v, "UNKNOWN", "");
+      co_return;
+    }
     default:
       co_return;
   }

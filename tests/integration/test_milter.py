@@ -231,6 +231,33 @@ class ScriptedMilterTest(TernTestCase):
         self.assertEqual(tern.maildir_files("alice"), [])
         self.assertNotIn("E", m.last().letters())
 
+    def test_unknown_command_and_tls_macros(self):
+        m = self.milter(script={"U": [mp.replycode("550 5.5.1 not here either")]})
+        pki_dir = tempfile.mkdtemp(prefix="tern-pki-")
+        self.addCleanup(shutil.rmtree, pki_dir, True)
+        os.chmod(pki_dir, 0o755)
+        cert, key = harness.TestPki(pki_dir).issue("rsa")
+        tern = self.tern(m, smtpd_tls_security_level="may", smtpd_tls_cert_file=cert, smtpd_tls_key_file=key)
+        c = harness.session(tern.port, helo="client.test")
+        self.assertEqual(c.command("XYZZY plugh"), ["550 5.5.1 not here either"])
+        self.assertEqual(c.command("STARTTLS")[0][:3], "220")
+        import ssl
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        c.starttls_upgrade(ctx)
+        self.assertEqual(c.command("EHLO client.test")[-1][:3], "250")
+        c.command("QUIT")
+        c.close()
+        self.assertTrue(harness.wait_until(lambda: m.last() and m.last().letters().endswith("Q"), 10))
+        seen = m.last()
+        self.assertIn(("U", b"XYZZY plugh\0"), seen.commands)
+        self.assertEqual(seen.letters(), "CHUHQ")
+        helo = seen.macros["H"]
+        self.assertRegex(helo["{tls_version}"], r"^TLSv1\.[23]$")
+        self.assertRegex(helo["{cipher_bits}"], r"^\d+$")
+        self.assertTrue(helo["{cipher}"])
+
     def test_unreachable_milter_default_tempfail(self):
         port = harness.free_port()
         tern = self.tern("inet:127.0.0.1:%d" % port)
