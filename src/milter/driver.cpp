@@ -75,9 +75,7 @@ void Session::failed(Slot& s, Verdict& v) {
   apply_default(v);
 }
 
-std::string Session::macro_packet(const Slot& s, MacroStage stage, Command cmd) const {
-  const auto& asked = s.conn->negotiated().macros[size_t(stage)];
-  const auto& names = asked ? *asked : settings_.macros[size_t(stage)];
+std::string Session::macro_packet(const std::vector<std::string>& names, Command cmd) const {
   Macros pairs;
   for (const auto& n : names) {
     auto it = macros_.find(n);
@@ -93,7 +91,13 @@ std::string Session::macro_packet(const Slot& s, MacroStage stage, Command cmd) 
 
 asio::awaitable<std::optional<Reply>> Session::ask(Slot& s, std::optional<MacroStage> stage, std::string pkt,
                                                    bool want_reply, bool content, std::vector<Reply>* mods) {
-  if (stage) s.pending += macro_packet(s, *stage, Command(pkt[4]));
+  Command cmd = Command(pkt[4]);
+  if (stage) {
+    const auto& asked = s.conn->negotiated().macros[size_t(*stage)];  // the milter's own list wins
+    s.pending += macro_packet(asked ? *asked : settings_.macros[size_t(*stage)], cmd);
+  } else if (cmd == Command::unknown) {  // no SMFIM_ stage: always our list
+    s.pending += macro_packet(settings_.unknown_macros, cmd);
+  }
   s.pending += pkt;
   if (!want_reply) co_return Reply{ReplyCode::continue_};
   std::string bytes = std::move(s.pending);

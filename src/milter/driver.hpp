@@ -75,7 +75,7 @@ class Session {
   bool decide(Slot& s, const Reply& r, Verdict& v, bool connection_level);
   void failed(Slot& s, Verdict& v);
   void apply_default(Verdict& v) const;
-  std::string macro_packet(const Slot& s, MacroStage stage, Command cmd) const;
+  std::string macro_packet(const std::vector<std::string>& names, Command cmd) const;
 
   asio::any_io_executor ex_;
   const Settings& settings_;

@@ -76,8 +76,10 @@ Result<Settings> load_settings(const config::Params& p, const config::List& milt
   s.macros[size_t(MacroStage::data)] = p.milter_data_macros;
   s.macros[size_t(MacroStage::eoh)] = p.milter_end_of_header_macros;
   s.macros[size_t(MacroStage::eom)] = p.milter_end_of_data_macros;
+  s.unknown_macros = p.milter_unknown_command_macros;
   for (auto& list : s.macros)
     for (auto& name : list) name = macro_name(name);
+  for (auto& name : s.unknown_macros) name = macro_name(name);
   for (const auto& d : p.milter_macro_defaults) {
     auto eq = d.find('=');
     if (eq == std::string::npos || eq == 0)

@@ -35,6 +35,7 @@ struct Settings {
   uint32_t version = 6;
   std::chrono::seconds connect_timeout{30}, command_timeout{30}, content_timeout{300};
   std::array<std::vector<std::string>, kMacroStages> macros;  // by MacroStage
+  std::vector<std::string> unknown_macros;                    // milter_unknown_command_macros
   Macros macro_defaults;  // name → value when the session has none
   std::string daemon_name;  // {daemon_name}
   std::string v;            // v

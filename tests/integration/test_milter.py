@@ -237,7 +237,8 @@ class ScriptedMilterTest(TernTestCase):
         self.addCleanup(shutil.rmtree, pki_dir, True)
         os.chmod(pki_dir, 0o755)
         cert, key = harness.TestPki(pki_dir).issue("rsa")
-        tern = self.tern(m, smtpd_tls_security_level="may", smtpd_tls_cert_file=cert, smtpd_tls_key_file=key)
+        tern = self.tern(m, smtpd_tls_security_level="may", smtpd_tls_cert_file=cert, smtpd_tls_key_file=key,
+                         milter_unknown_command_macros="{client_addr}")
         c = harness.session(tern.port, helo="client.test")
         self.assertEqual(c.command("XYZZY plugh"), ["550 5.5.1 not here either"])
         self.assertEqual(c.command("STARTTLS")[0][:3], "220")
@@ -253,6 +254,7 @@ class ScriptedMilterTest(TernTestCase):
         seen = m.last()
         self.assertIn(("U", b"XYZZY plugh\0"), seen.commands)
         self.assertEqual(seen.letters(), "CHUHQ")
+        self.assertEqual(seen.macros["U"], {"{client_addr}": "127.0.0.1"})
         helo = seen.macros["H"]
         self.assertRegex(helo["{tls_version}"], r"^TLSv1\.[23]$")
         self.assertRegex(helo["{cipher_bits}"], r"^\d+$")
