@@ -197,6 +197,8 @@ TEST_F(MilterDriver, WholeTransactionWithModifications) {
   EXPECT_EQ(m.envelope.sender, "new@example.org");
   ASSERT_EQ(m.envelope.recipients.size(), 2u);
   run(io_, s->quit());
+  // QUIT wants no reply: wait until the peer has read it.
+  for (int i = 0; i < 200 && p.letters().back() != 'Q'; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(p.letters(), "CHMRTLLNBEQ");
   auto c = p.macros('C');
   EXPECT_EQ(c["j"], "mx.example.test");
