@@ -283,17 +283,17 @@ asio::awaitable<bool> Session::message_to(Slot& s, Message& m, Verdict& v) {
 
 asio::awaitable<Verdict> Session::end_of_message(Message& m) {
   Verdict v;
-  in_message_ = false;
   for (auto& sp : slots_) {
     Slot& s = *sp;
     if (s.off_connection || s.off_message) continue;
     if (s.failed) {
       apply_default(v);
-      if (!v.proceed()) co_return v;
+      if (!v.proceed()) break;
       continue;
     }
-    if (co_await message_to(s, m, v)) co_return v;
+    if (co_await message_to(s, m, v)) break;
   }
+  co_await abort();  // the milters a refusal kept from their end of message, or that accepted early
   co_return v;
 }
 
