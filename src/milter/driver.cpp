@@ -147,7 +147,8 @@ bool Session::decide(Slot& s, const Reply& r, Verdict& v, bool connection_level)
   return true;
 }
 
-asio::awaitable<Verdict> Session::envelope_stage(Command cmd, std::optional<MacroStage> stage, uint32_t no_bit, uint32_t nr_bit,
+asio::awaitable<Verdict> Session::envelope_stage(Command cmd, std::optional<MacroStage> stage, uint32_t no_bit,
+                                                 uint32_t nr_bit,
                                                  std::string pkt, bool connection_level) {
   Verdict v;
   for (auto& sp : slots_) {

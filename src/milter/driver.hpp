@@ -67,9 +67,10 @@ class Session {
 
  private:
   struct Slot;
-  asio::awaitable<Verdict> envelope_stage(Command cmd, std::optional<MacroStage> stage, uint32_t no_bit, uint32_t nr_bit,
-                                          std::string packet, bool connection_level);
-  asio::awaitable<std::optional<Reply>> ask(Slot& s, std::optional<MacroStage> stage, std::string packet, bool want_reply,
+  asio::awaitable<Verdict> envelope_stage(Command cmd, std::optional<MacroStage> stage, uint32_t no_bit,
+                                          uint32_t nr_bit, std::string packet, bool connection_level);
+  asio::awaitable<std::optional<Reply>> ask(Slot& s, std::optional<MacroStage> stage, std::string packet,
+                                            bool want_reply,
                                             bool content, std::vector<Reply>* mods = nullptr);
   asio::awaitable<bool> message_to(Slot& s, Message& m, Verdict& v);
   bool decide(Slot& s, const Reply& r, Verdict& v, bool connection_level);

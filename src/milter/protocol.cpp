@@ -159,7 +159,8 @@ Result<int> check_reply_code(std::string_view text) {
     if (!digits(line) || line.substr(0, 3) != code) return Error{"a line without the same code"};
     if (line.find_first_of("\r\n") != std::string_view::npos) return Error{"bare CR or LF in the text"};
     bool last = crlf == std::string_view::npos;
-    if (line.size() > 3 && line[3] != (last ? ' ' : '-')) return Error{"the code is not followed by ' ' (last line) or '-'"};
+    if (line.size() > 3 && line[3] != (last ? ' ' : '-'))
+      return Error{"the code is not followed by ' ' (last line) or '-'"};
     if (last) break;
     if (line.size() == 3) return Error{"an empty line before the last"};
     rest.remove_prefix(crlf + 2);

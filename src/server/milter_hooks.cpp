@@ -13,6 +13,8 @@ namespace tern::server {
 
 namespace {
 
+constexpr const char* kDiscardText = "milter triggers DISCARD action";  // Postfix's words
+
 // "<address>" and the ESMTP parameters as the client wrote them (MAIL, RCPT).
 std::vector<std::string> envelope_args(std::string_view arg, const char* keyword) {
   auto path = smtp::parse_path(arg, keyword);
@@ -116,7 +118,7 @@ asio::awaitable<void> Session::milter_command(std::string_view line, Outcome& o)
       auto v = co_await milters_->mail(envelope_args(cmd.arg, "FROM"));
       if (v.discard) {
         milter_discard_ = true;
-        maillog::event(log_, queue_id_, "milter-discard", "MAIL", client_, "milter triggers DISCARD action", sender_, "");
+        maillog::event(log_, queue_id_, "milter-discard", "MAIL", client_, kDiscardText, sender_, "");
       } else if (v.reply) {
         milter_refuse(o, v, "MAIL", "");
         reset_transaction();
@@ -140,7 +142,7 @@ asio::awaitable<void> Session::milter_command(std::string_view line, Outcome& o)
       auto v = co_await milters_->rcpt(envelope_args(cmd.arg, "TO"));
       if (v.discard) {
         milter_discard_ = true;
-        maillog::event(log_, queue_id_, "milter-discard", "RCPT", client_, "milter triggers DISCARD action", sender_, addr);
+        maillog::event(log_, queue_id_, "milter-discard", "RCPT", client_, kDiscardText, sender_, addr);
       } else if (v.reply) {
         milter_refuse(o, v, "RCPT", addr);
         rcpts_.pop_back();
@@ -213,7 +215,7 @@ asio::awaitable<std::optional<smtp::Reply>> Session::milter_message(Message& msg
   }
   if (v.discard || msg.envelope.recipients.empty()) {
     maillog::event(log_, queue_id_, "milter-discard", "END-OF-MESSAGE", client_,
-                   v.discard ? "milter triggers DISCARD action" : "milter deleted all recipients", sender_, to);
+                   v.discard ? kDiscardText : "milter deleted all recipients", sender_, to);
     co_return queued;
   }
   if (v.hold) {

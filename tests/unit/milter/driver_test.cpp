@@ -34,7 +34,8 @@ class ScriptedPeer {
     sockaddr_un a{};
     a.sun_family = AF_UNIX;
     std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path_.c_str());
-    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listen_fd_, 4) != 0) std::abort();
+    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listen_fd_, 4) != 0)
+      std::abort();
     optneg_ = pkt('O', be32(6) + be32(actions) + be32(steps));
     steps_ = steps;
   }
@@ -143,7 +144,8 @@ class MilterDriver : public ::testing::Test {
     settings_.macros[size_t(MacroStage::connect)] = {"j", "{daemon_name}", "{unset}"};
     settings_.macros[size_t(MacroStage::rcpt)] = {"i", "{rcpt_addr}"};
     settings_.macro_defaults = {{"{unset}", "default"}};
-    values_ = {{"j", "mx.example.test"}, {"{daemon_name}", "inbound"}, {"i", "QID1"}, {"{rcpt_addr}", "a@example.test"}};
+    values_ = {{"j", "mx.example.test"}, {"{daemon_name}", "inbound"}, {"i", "QID1"},
+               {"{rcpt_addr}", "a@example.test"}};
   }
   ScriptedPeer& peer(uint32_t actions = action::all, uint32_t steps = 0) {
     peer_ = std::make_unique<ScriptedPeer>(dir_.file("milter"), actions, steps);

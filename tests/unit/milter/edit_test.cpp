@@ -44,7 +44,8 @@ TEST(MilterEdit, SplitsAndJoins) {
 }
 
 TEST(MilterEdit, HeaderForMilter) {
-  EXPECT_EQ(header_for_milter("Subject: hi there\n", false), (std::pair<std::string, std::string>{"Subject", "hi there"}));
+  using Pair = std::pair<std::string, std::string>;
+  EXPECT_EQ(header_for_milter("Subject: hi there\n", false), (Pair{"Subject", "hi there"}));
   EXPECT_EQ(header_for_milter("Subject: hi\n", true).second, " hi");
   EXPECT_EQ(header_for_milter("X: a\n\tb\n", false).second, "a\n\tb");
 }
