@@ -75,6 +75,13 @@ void Session::milter_tls(const tls::HandshakeInfo& info) {
 }
 
 void Session::milter_refuse(Outcome& o, const milter::Verdict& v, std::string_view command, std::string_view rcpt) {
+  // The disconnect line's counts: dispatch counted the command as accepted (DATA not yet).
+  if (o.start_data) {
+    counts_.add("data", false);
+  } else if (!o.bdat) {
+    auto& c = counts_.by_verb[lower(last_command_)];
+    if (c.ok > 0) --c.ok;
+  }
   o.reply = *v.reply;
   o.start_data = false;
   if (v.disconnect) o.close = true;

@@ -131,6 +131,8 @@ class ScriptedMilterTest(TernTestCase):
         tern.wait_for_log(r": milter-reject: RCPT from unknown\[127\.0\.0\.1\]: 550 5\.7\.1 bob does not take "
                           r"mail from milters; from=<sender@example\.org> to=<bob@example\.test> proto=ESMTP "
                           r"helo=<client\.test>$", since=tern.mark)
+        tern.wait_for_log(r"^disconnect from unknown\[127\.0\.0\.1\] ehlo=1 mail=1 rcpt=1/2 data=1 quit=1 "
+                          r"commands=5/6$", since=tern.mark)
 
     def test_mail_tempfail(self):
         m = self.milter(script={"M": [mp.tempfail()]})
@@ -260,8 +262,18 @@ class ScriptedMilterTest(TernTestCase):
         self.assertRegex(helo["{cipher_bits}"], r"^\d+$")
         self.assertTrue(helo["{cipher}"])
 
-    def test_unreachable_milter_default_tempfail(self):
+    def refusing_port(self):
+        """A port bound but not listening: connections are refused, and free_port() will
+        not hand it to ternd meanwhile."""
+        import socket
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.addCleanup(s.close)
         port = harness.free_port()
+        s.bind(("127.0.0.1", port))
+        return port
+
+    def test_unreachable_milter_default_tempfail(self):
+        port = self.refusing_port()
         tern = self.tern("inet:127.0.0.1:%d" % port)
         with tern.smtp() as s:
             s.ehlo()
@@ -270,7 +282,7 @@ class ScriptedMilterTest(TernTestCase):
         tern.wait_for_log(r"warning: milter inet:127\.0\.0\.1:%d: connect: Connection refused" % port, since=tern.mark)
 
     def test_unreachable_milter_default_accept(self):
-        tern = self.tern("inet:127.0.0.1:%d" % harness.free_port(), milter_default_action="accept")
+        tern = self.tern("inet:127.0.0.1:%d" % self.refusing_port(), milter_default_action="accept")
         self.send(tern)
         tern.wait_for_maildir("alice", 1)
 
