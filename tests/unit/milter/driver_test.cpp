@@ -291,6 +291,27 @@ TEST_F(MilterDriver, AcceptAtConnectLeavesTheMilterOut) {
   EXPECT_EQ(p.letters(), "C");
 }
 
+TEST_F(MilterDriver, RefusedUnknownCommandAndRecipientEndNothingElse) {
+  auto& p = peer();
+  p.script('U', pkt('y', "502 5.5.2 no such command\0"s));
+  p.script('R', pkt('t'));
+  p.script('E', pkt('h', "X-Seen\0yes\0"s) + pkt('c'));
+  auto s = session();
+  EXPECT_TRUE(run(io_, s->connect(ConnectInfo{"client.example", "192.0.2.1", 2525, false})).proceed());
+  auto u = run(io_, s->unknown("XYZZY"));
+  ASSERT_TRUE(u.reply);
+  EXPECT_EQ(u.reply->code, 502);
+  EXPECT_TRUE(run(io_, s->mail({"<s@example.org>"})).proceed());
+  auto r = run(io_, s->rcpt({"<a@example.test>"}));
+  ASSERT_TRUE(r.reply);
+  EXPECT_EQ(r.reply->code, 451);
+  EXPECT_TRUE(run(io_, s->rcpt({"<b@example.test>"})).proceed());
+  Message m = message();
+  EXPECT_TRUE(run(io_, s->end_of_message(m)).proceed());
+  EXPECT_NE(m.content.find("X-Seen: yes\n"), std::string::npos);
+  EXPECT_EQ(p.letters().substr(0, 5), "CUMRR");
+}
+
 TEST_F(MilterDriver, FailuresTakeTheDefaultAction) {
   struct Case {
     const char* what;
