@@ -55,6 +55,11 @@ struct Envelope {
   bool forced_expire = false; // postsuper -f: return to sender at the next attempt
   bool hold = false;          // an access table said HOLD: queue it on hold, not active
   bool requiretls = false;    // RFC 8689 REQUIRETLS: leaves only over verified TLS
+  // An address verification probe (reject_unverified_*): routed with the
+  // address_verify_* overrides, delivered only as far as it takes to learn whether each
+  // recipient would be accepted, its results go to the verify cache, and it is removed
+  // after one attempt, never bounced or deferred. Only the queue role makes these.
+  bool verify_probe = false;
 };
 
 struct Message {
