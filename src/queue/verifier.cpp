@@ -42,10 +42,23 @@ Verifier::Verifier(std::unique_ptr<maps::CacheTable> cache, ProbeSettings s, Sub
     : cache_(std::move(cache)), where_(cache_->where()), s_(std::move(s)), submit_(std::move(submit)),
       clock_(clock ? std::move(clock) : Clock([] { return std::time(nullptr); })) {}
 
-Result<std::unique_ptr<Verifier>> Verifier::open(const config::Params& p, Submit submit) {
-  auto cache = maps::open_cache_table(p.address_verify_map, "address_verify_map");
-  if (!cache) return cache.error();
-  return std::make_unique<Verifier>(std::move(*cache), ProbeSettings::from(p), std::move(submit));
+Verifier::Verifier(const config::Params& p, Submit submit)
+    : spec_(p.address_verify_map), s_(ProbeSettings::from(p)), submit_(std::move(submit)),
+      clock_([] { return std::time(nullptr); }) {}
+
+// Opens the table at the first use; a failure is logged once and retried at the next use.
+bool Verifier::open() {
+  if (cache_) return true;
+  auto t = maps::open_cache_table(spec_, "address_verify_map");
+  if (!t) {
+    if (open_error_ != t.error().message) log_.error("{}", t.error().message);
+    open_error_ = t.error().message;
+    return false;
+  }
+  cache_ = std::move(*t);
+  where_ = cache_->where();
+  open_error_.clear();
+  return true;
 }
 
 std::optional<VerifyRecord> Verifier::load(const std::string& key) {
@@ -69,7 +82,8 @@ void Verifier::store(const std::string& key, const VerifyRecord& r) {
     log_.warning("{}: update {}: {}", where_, printable(key), st.error().message);
 }
 
-policy::VerifyAnswer Verifier::query(std::string_view address) {
+Result<policy::VerifyAnswer> Verifier::query(std::string_view address) {
+  if (!open()) return Error{"address verification cache unavailable: " + open_error_};
   std::string key = lower(address);
   std::time_t now = clock_();
   auto a = policy::answer_query(load(key), s_.times, now);
@@ -89,11 +103,13 @@ policy::VerifyAnswer Verifier::query(std::string_view address) {
 void Verifier::record(std::string_view address, VerifyStatus status, std::string text) {
   std::string key = lower(address);
   in_flight_.erase(key);
+  if (!open()) return;
   auto next = policy::apply_result(load(key), status, std::move(text), s_.times, clock_());
   if (next) store(key, *next);
 }
 
 size_t Verifier::purge() {
+  if (!cache_) return 0;  // never used: nothing to clean
   std::time_t now = clock_();
   auto n = cache_->purge([&](std::string_view, std::string_view value) {
     auto r = policy::parse_record(value);

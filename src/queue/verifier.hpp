@@ -38,15 +38,19 @@ class Verifier {
   using Submit = std::function<void(std::shared_ptr<Message>)>;
   using Clock = std::function<std::time_t()>;
 
-  // The cache table comes from address_verify_map; `submit` queues a probe.
+  // Over a table already open (tests); `submit` queues a probe.
   Verifier(std::unique_ptr<maps::CacheTable> cache, ProbeSettings s, Submit submit, Clock clock = nullptr);
-  static Result<std::unique_ptr<Verifier>> open(const config::Params& p, Submit submit);
+  // Over address_verify_map, opened at the first use (as Postfix starts verify(8) on
+  // demand), so a system that never verifies never needs the cache file.
+  Verifier(const config::Params& p, Submit submit);
 
   // On reload: new times, sender and limits. The cache table stays (a changed
   // address_verify_map needs a restart; the caller warns).
   void reconfigure(ProbeSettings s) { s_ = std::move(s); }
 
-  policy::VerifyAnswer query(std::string_view address);
+  // An error when the cache cannot be opened (the SMTP server then answers with
+  // unverified_*_tempfail_action).
+  Result<policy::VerifyAnswer> query(std::string_view address);
   void record(std::string_view address, policy::VerifyStatus status, std::string text);
   // Removes expired records (address_verify_cache_cleanup_interval); how many.
   size_t purge();
@@ -54,11 +58,14 @@ class Verifier {
   const std::string& where() const { return where_; }
 
  private:
+  bool open();
   std::optional<policy::VerifyRecord> load(const std::string& key);
   void store(const std::string& key, const policy::VerifyRecord& r);
 
   std::unique_ptr<maps::CacheTable> cache_;
+  std::string spec_;   // address_verify_map, until opened
   std::string where_;
+  std::string open_error_;
   ProbeSettings s_;
   Submit submit_;
   Clock clock_;
