@@ -68,7 +68,9 @@ std::optional<std::string> LocalDelivery::privilege_problem(const Hop& h, bool m
 // forwarded (Postfix's local(8) under a trace-only request).
 void LocalDelivery::to_mbox_or_maildir(Job& j, const Hop& h, const std::string& path, bool mailbox) const {
   if (j.m.envelope.verify_probe)
-    return result(j, h, DeliveryResult::ok(mailbox ? "delivers to mailbox" : "delivers to file: " + path, "local", ""));
+    return result(j, h, DeliveryResult::ok(!mailbox               ? "delivers to file: " + path
+                                           : path.ends_with("/") ? "delivers to maildir"
+                                                                 : "delivers to mailbox", "local", ""));
   auto as = run_as(j, h);
   if (auto p = as ? std::optional<std::string>() : privilege_problem(h, mailbox))
     return result(j, h, DeliveryResult::defer("4.2.0", *p, "local", ""));
