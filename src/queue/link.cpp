@@ -115,7 +115,7 @@ Result<VerifyQuery> decode_verify_query(const wire::Frame& f) {
   VerifyQuery out;
   out.seq = r.u64();
   out.address = r.str();
-  if (!r.finish() || out.address.empty() || out.address.size() > 512) return Error{"verify query record: malformed"};
+  if (!r.finish() || out.address.empty() || out.address.size() > 511) return Error{"verify query record: malformed"};
   return out;
 }
 

@@ -32,7 +32,7 @@ struct SubmitReply {
 // Status values are policy::VerifyStatus (ok, deferred, undeliverable, pending).
 struct VerifyQuery {
   uint64_t seq = 0;
-  std::string address;
+  std::string address;  // 1 to 511 bytes (the cache's key limit)
 };
 
 struct VerifyReply {

@@ -143,7 +143,8 @@ TEST(Link, VerifyQueryAndReplyRoundTrip) {
 
 TEST(Link, MalformedVerifyRecordsAreRejected) {
   EXPECT_FALSE(decode_verify_query(frame_of(encode(VerifyQuery{1, ""}))).ok());
-  EXPECT_FALSE(decode_verify_query(frame_of(encode(VerifyQuery{1, std::string(513, 'a')}))).ok());
+  EXPECT_FALSE(decode_verify_query(frame_of(encode(VerifyQuery{1, std::string(512, 'a')}))).ok());
+  EXPECT_TRUE(decode_verify_query(frame_of(encode(VerifyQuery{1, std::string(511, 'a')}))).ok());
   EXPECT_FALSE(decode_verify_reply(frame_of(encode(VerifyReply{1, 4, "x"}))).ok());
   EXPECT_EQ(decode_verify_reply(frame_of(encode(VerifyQuery{1, "a@b"}))).error().message, "unexpected record type 3");
   wire::Frame f = frame_of(encode(VerifyReply{1, 0, "ok"}));
