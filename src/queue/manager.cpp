@@ -457,7 +457,8 @@ void QueueManager::defer_job(const Job& job, const std::string& reason, const st
     rc.state = RcptState::deferred;
     rc.reason = reason;
     rc.dsn = dsn;
-    maillog::Delivery d{rc.address, rc.original_or_address(), "none", dsn, "deferred", reason};
+    maillog::Delivery d{rc.address, rc.original_or_address(), "none", dsn,
+                        e.verify_probe ? "undeliverable" : "deferred", reason};
     d.delay = now - e.arrival;
     d.delays[0] = std::max(0.0, a.activated - e.arrival);
     d.delays[1] = std::max(0.0, now - a.activated);
