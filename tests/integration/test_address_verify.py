@@ -50,6 +50,7 @@ class AddressVerifyTest(TernTestCase):
             "virtual_uid_maps": "static:65534", "virtual_gid_maps": "static:65534",
             "virtual_minimum_uid": "1", "virtual_transport": "virtual"}, **extra))
         a.set_param("data_directory", a.path("data"))
+        a.set_param("address_verify_map", "btree:$data_directory/verify_cache")  # the harness keeps it in memory
         a.set_param("virtual_mailbox_base", a.path("vmail"))
         a.write_config()
         for d in ("data", "vmail"):
