@@ -134,7 +134,10 @@ asio::awaitable<queue::SubmitReply> QueueClient::submit(Message m) {
     co_return queue::SubmitReply{0, false, "", "queue service unavailable"};
   uint64_t seq = next_seq_++;
   Waiter w{asio::steady_timer(io_), std::nullopt, std::nullopt, ""};
-  co_await exchange(seq, w, queue::encode(queue::SubmitRequest{seq, std::move(m)}), std::chrono::seconds(300));
+  // The record is made before the co_await: GCC 12 destroys a temporary with a destructor
+  // in a co_await's full-expression wrongly after the resumption (a double free).
+  std::string record = queue::encode(queue::SubmitRequest{seq, std::move(m)});
+  co_await exchange(seq, w, std::move(record), std::chrono::seconds(300));
   if (!w.reply) co_return queue::SubmitReply{seq, false, "", "queue service timed out"};
   co_return std::move(*w.reply);
 }
@@ -145,7 +148,8 @@ asio::awaitable<Result<policy::VerifyResult>> QueueClient::verify(std::string ad
   if (!co_await ensure_connected()) co_return Error{"queue service unavailable"};
   uint64_t seq = next_seq_++;
   Waiter w{asio::steady_timer(io_), std::nullopt, std::nullopt, ""};
-  co_await exchange(seq, w, queue::encode(queue::VerifyQuery{seq, std::move(address)}), std::chrono::seconds(30));
+  std::string record = queue::encode(queue::VerifyQuery{seq, std::move(address)});  // see submit()
+  co_await exchange(seq, w, std::move(record), std::chrono::seconds(30));
   if (!w.verify) co_return Error{w.failure.empty() ? "queue service timed out" : w.failure};
   co_return policy::VerifyResult{policy::VerifyStatus(w.verify->status), std::move(w.verify->text)};
 }
