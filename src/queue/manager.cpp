@@ -142,6 +142,9 @@ Result<std::shared_ptr<const ManagerSettings>> make_settings(std::shared_ptr<con
   auto agents = delivery::Agents::make(*cfg);
   if (!agents) return agents.error();
   s->rewriter = std::move(*rewriter);
+  if (p.address_verify_sender_ttl.count() > 0)
+    return Error{"address_verify_sender_ttl = " + std::to_string(p.address_verify_sender_ttl.count()) +
+                 "s: rotating the probe sender is not supported; set it to 0"};
   auto probe_resolver = route::AddressResolver::make(probe_routing(p), {cfg->directory, p.local_passwd_file});
   if (!probe_resolver) return Error{"address verification routing: " + probe_resolver.error().message};
   s->probe_resolver = std::move(*probe_resolver);

@@ -810,6 +810,18 @@ TEST_F(ManagerProbes, RoutedWithTheAddressVerifyOverrides) {
   EXPECT_EQ(queued(QueueName::deferred), 1u);
 }
 
+TEST_F(ManagerProbes, RotatingProbeSendersIsRefused) {
+  params["address_verify_sender_ttl"] = "1h";
+  std::string text;
+  for (const auto& [k, v] : params) text += k + " = " + v + "\n";
+  dir.write("main.cf", text);
+  auto cfg = config::load(config::LoadOptions{dir.path()});
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  auto s = make_settings(*cfg);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message, "address_verify_sender_ttl = 3600s: rotating the probe sender is not supported; set it to 0");
+}
+
 TEST_F(ManagerProbes, ProbeFileRecordsTheFlagAndTheProbeSender) {
   start_verifier();
   Message p = make_probe(ProbeSettings::from(settings->cfg->params), "alice@example.test", double(now));
