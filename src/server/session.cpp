@@ -58,7 +58,9 @@ void Session::reset_transaction() {
   envid_.clear();
   ret_.clear();
   verp_.clear();
-  action_ = policy::MessageAction::none;
+  actions_ = {};
+  sender_defer_.reset();
+  instance_.clear();
   spf_.reset();
   spf_header_.clear();
   smtputf8_ = false;
@@ -171,8 +173,10 @@ asio::awaitable<smtp::Reply> Session::submit_message(std::string content, bool t
     maillog::reject(log_, queue_id_, "END-OF-MESSAGE", client_, r.wire(), sender_, "");
     co_return r;
   }
+  if (auto refused = co_await check_end_of_data()) co_return *refused;
+  bool discard = actions_.discard || session_actions_.discard;
   Authenticated auth;
-  if (ctx_->inbound_auth && action_ != policy::MessageAction::discard) auth = co_await authenticate(content);
+  if (ctx_->inbound_auth && !discard) auth = co_await authenticate(content);
   if (auth.reject) {
     maillog::reject(log_, queue_id_, "END-OF-MESSAGE", client_, auth.reject->wire(), sender_, "");
     policy_error_ = true;
@@ -190,14 +194,15 @@ asio::awaitable<smtp::Reply> Session::submit_message(std::string content, bool t
   m.envelope.verp = verp_;
   m.envelope.smtputf8 = smtputf8_;
   m.envelope.requiretls = requiretls_;
-  m.envelope.hold = action_ == policy::MessageAction::hold || auth.hold;
+  m.envelope.hold = auth.hold;
   if (auth.hold) log_.info("{}: hold: DMARC quarantine policy; from=<{}>", queue_id_, printable(sender_));
   // Authentication-Results on top (RFC 8601), Received-SPF above our Received (RFC 7208 §9.1).
   m.content = auth.headers + spf_header_ + received_header(queue_id_);
   m.content += content;
   content.clear();
+  apply_actions(m);
   queue::SubmitReply result;
-  if (action_ == policy::MessageAction::discard) {  // accepted, as Postfix says, and dropped
+  if (discard) {  // accepted, as Postfix says, and dropped
     result = {0, true, queue_id_, ""};
     log_.info("{}: discarded at end of DATA (an access table said DISCARD)", queue_id_);
   } else {
@@ -307,7 +312,8 @@ asio::awaitable<void> Session::run() {
     co_return;
   }
   if (ctx_->sasl) co_await ctx_->sasl->prepare();  // Dovecot: connected, mechanisms known
-  out_ += smtp::Reply{220, smtp::Status::none, ctx_->banner}.wire();
+  if (auto refused = co_await on_connect()) out_ += refused->wire();  // smtpd_delay_reject = no
+  else out_ += smtp::Reply{220, smtp::Status::none, ctx_->banner}.wire();
   bool quit = false;
   while (!quit && !closed_) {
     if (data_) {
@@ -361,7 +367,7 @@ asio::awaitable<void> Session::run() {
     more_input_ = in_pos_ < in_.size();  // for reject_unauth_pipelining (dispatch)
     int errors_before = errors_;
     if (spf_due(line)) co_await check_spf();
-    Outcome o = dispatch(line);
+    Outcome o = co_await dispatch(line);
     if (keep_transcript_) note("In ", line);
     // Postfix sleeps before every reply once the soft error limit has been reached.
     if (errors_before >= p().smtpd_soft_error_limit && !o.bdat) co_await error_pause();
