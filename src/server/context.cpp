@@ -8,6 +8,7 @@
 #include "dns/unbound_resolver.hpp"
 #include "maps/lookup.hpp"
 #include "smtp/address.hpp"
+#include "tls/fingerprint.hpp"
 
 namespace tern::server {
 
@@ -110,6 +111,7 @@ Status compile_restrictions(SmtpdContext& ctx, const config::Config& cfg, const 
     if (!c) return c.error();
     *l.out = std::move(*c);
   }
+  if (auto fp = tls::peer_fingerprints(nullptr, p.smtpd_tls_fingerprint_digest); !fp) return fp.error();
   if (!p.relay_clientcerts.empty()) {
     auto m = maps::MapList::open(p.relay_clientcerts, mctx);
     if (!m) return Error{"relay_clientcerts: " + m.error().message};

@@ -1,6 +1,7 @@
 // The session loop: reading, flushing, the deadline, DATA; see session.hpp.
 #include "server/session.hpp"
 #include "sasl/mechanism.hpp"
+#include "tls/fingerprint.hpp"
 #include "tls/summary.hpp"
 
 #include <asio/co_spawn.hpp>
@@ -123,8 +124,28 @@ asio::awaitable<bool> Session::start_tls() {
   }
   auto info = tls::describe(tls_->native_handle());
   if (p().smtpd_tls_loglevel >= 1) log_.info("{}", tls::summary_line(info, client_.log_name()));
+  note_tls(info);
   if (p().smtpd_tls_received_header) tls_received_ = tls::received_comment(info, false);
   co_return true;
+}
+
+// What restrictions and policy requests see of the TLS session: the cipher, and the
+// client certificate (fingerprints with smtpd_tls_fingerprint_digest, checked at startup).
+void Session::note_tls(const tls::HandshakeInfo& info) {
+  ccert_.protocol = info.protocol;
+  ccert_.cipher = info.cipher;
+  ccert_.keysize = std::to_string(info.cipher_usebits);
+  if (!info.peer_cert) return;
+  ccert_.subject = info.peer_cn;
+  ccert_.issuer = info.issuer_cn;
+  ccert_.verified = info.peer_verified;
+  auto fp = tls::peer_fingerprints(tls_->native_handle(), p().smtpd_tls_fingerprint_digest);
+  if (!fp) {
+    log_.warning("{}: {}", client_.log_name(), fp.error().message);
+    return;
+  }
+  ccert_.fingerprint = std::move(fp->certificate);
+  ccert_.pubkey_fingerprint = std::move(fp->public_key);
 }
 
 // smtpd_tls_security_level = encrypt: only these commands before STARTTLS (Postfix's set).

@@ -25,6 +25,7 @@
 #include "smtp/data_reader.hpp"
 #include "smtp/reply.hpp"
 #include "spf/check.hpp"
+#include "tls/summary.hpp"
 
 namespace tern::server {
 
@@ -88,6 +89,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void append_chunk(std::string_view bytes);
   asio::awaitable<void> error_pause();
   asio::awaitable<bool> start_tls();  // the handshake; false ends the session
+  void note_tls(const tls::HandshakeInfo& info);
   asio::awaitable<void> run_auth(sasl::AuthCommand cmd);
   asio::awaitable<std::optional<std::string>> read_line(size_t max);
   std::vector<std::string> offered_mechanisms() const;
