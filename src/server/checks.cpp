@@ -61,6 +61,9 @@ policy::Facts Session::facts(std::string_view command, std::string_view sender, 
   f.queue_id = queue_id_;
   f.instance = instance_;
   f.policy_context = pp.smtpd_policy_service_policy_context;
+  f.size = message_size_;
+  f.server_address = server_addr_;
+  f.server_port = server_port_;
   f.classes = &ctx_->classes;
   return f;
 }
@@ -81,7 +84,7 @@ void Session::log_policy(std::string_view what, std::string_view command, std::s
             client_.log_name(), printable(t, 512), tail);
 }
 
-asio::awaitable<std::optional<Reply>> Session::restrict(std::vector<StageList> lists, std::string_view command,
+asio::awaitable<std::optional<Reply>> Session::restrict(StageLists lists, std::string_view command,
                                                         std::string_view sender, std::string_view rcpt,
                                                         std::optional<Reply>* carry_defer) {
   policy::Evaluation ev;
@@ -91,7 +94,8 @@ asio::awaitable<std::optional<Reply>> Session::restrict(std::vector<StageList> l
   if (!carry_defer) ev.defer_if_permit = sender_defer_ ? sender_defer_ : session_defer_;
   policy::Facts f = facts(command, sender, rcpt);
   std::optional<Reply> refused;
-  for (const auto& l : lists) {
+  for (size_t i = 0; i < lists.size; ++i) {
+    const StageList& l = lists.items[i];
     if (l.list->words.empty()) continue;
     f.stage = l.stage;
     policy::Decision d = co_await policy::evaluate(*l.list, f, ev);
@@ -130,15 +134,15 @@ asio::awaitable<std::optional<Reply>> Session::check_recipient(const std::string
   if (!authorized)
     co_return Reply{451, smtp::Status::system_error, "<" + addr + ">: Recipient address rejected: Temporary lookup failure"};
   recipient_authorized_ = *authorized;
-  std::vector<StageList> lists;
+  StageLists lists;
   if (ctx_->delay_reject) {
-    lists.push_back({&ctx_->client_r, policy::Stage::client});
-    lists.push_back({&ctx_->helo_r, policy::Stage::helo});
-    lists.push_back({&ctx_->sender_r, policy::Stage::sender});
+    lists.add(&ctx_->client_r, policy::Stage::client);
+    lists.add(&ctx_->helo_r, policy::Stage::helo);
+    lists.add(&ctx_->sender_r, policy::Stage::sender);
   }
-  if (!for_vrfy) lists.push_back({&ctx_->relay_r, policy::Stage::recipient});
-  lists.push_back({&ctx_->recipient_r, policy::Stage::recipient});
-  if (auto r = co_await restrict(std::move(lists), for_vrfy ? "VRFY" : "RCPT", sender_, addr, nullptr)) co_return r;
+  if (!for_vrfy) lists.add(&ctx_->relay_r, policy::Stage::recipient);
+  lists.add(&ctx_->recipient_r, policy::Stage::recipient);
+  if (auto r = co_await restrict(lists, for_vrfy ? "VRFY" : "RCPT", sender_, addr, nullptr)) co_return r;
   std::optional<Reply> unlisted;
   if (pp.smtpd_reject_unlisted_sender && !sender_.empty())
     unlisted = policy::unlisted_address(ctx_->recipient_tables, ctx_->resolver, pp, sender_, "Sender");
@@ -148,8 +152,9 @@ asio::awaitable<std::optional<Reply>> Session::check_recipient(const std::string
   co_return unlisted;
 }
 
-asio::awaitable<std::optional<Reply>> Session::check_end_of_data() {
+asio::awaitable<std::optional<Reply>> Session::check_end_of_data(size_t size) {
   if (ctx_->end_of_data_r.words.empty()) co_return std::nullopt;
+  message_size_ = size;
   co_return co_await restrict(single(&ctx_->end_of_data_r, policy::Stage::end_of_data), "END-OF-MESSAGE", sender_,
                               rcpts_.size() == 1 ? std::string_view(rcpts_[0].address) : "", nullptr);
 }

@@ -111,12 +111,14 @@ Session::Outcome Session::check_mail(std::string_view arg) {
   }
   std::string body, envid, ret, verp;
   bool utf8 = false, requiretls = false;
+  size_t declared_size = 0;
   for (const auto& [k, v] : path->params) {
     if (k == "SIZE") {
       auto n = parse_int(v);
       if (!n || *n < 0) return {syntax("Bad message size syntax")};
       if (ctx_->max_message_size && size_t(*n) > ctx_->max_message_size)
         return {Reply{552, Status::too_big, "Message size exceeds fixed limit"}};
+      declared_size = size_t(*n);
     } else if (k == "BODY") {
       std::string b = lower(v);
       if (b != "7bit" && b != "8bitmime") return {syntax("Unsupported BODY parameter")};
@@ -156,6 +158,7 @@ Session::Outcome Session::check_mail(std::string_view arg) {
   envid_ = std::move(envid);
   ret_ = std::move(ret);
   verp_ = sender_.empty() ? std::string() : std::move(verp);
+  message_size_ = declared_size;
   instance_ = fmt::format("{:x}.{:x}.{}", ::getpid(), client_.port, ++transactions_);
   enter_state(State::mail);
   return {Reply{250, Status::sender_ok, "Ok"}};

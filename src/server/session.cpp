@@ -43,6 +43,10 @@ Session::Session(asio::ip::tcp::socket sock, std::shared_ptr<const SmtpdContext>
   client_.addr = addr.empty() ? peer_address(sock_) : std::move(addr);
   auto ep = sock_.remote_endpoint(ec);
   if (!ec) client_.port = ep.port();
+  if (auto local = sock_.local_endpoint(ec); !ec) {
+    server_addr_ = local.address().to_string();
+    server_port_ = std::to_string(local.port());
+  }
   client_ip_ = IpAddress::parse(client_.addr);
   if (client_ip_) client_in_mynetworks_ = ctx_->in_mynetworks(*client_ip_);
   keep_transcript_ = ctx_->notify_policy || ctx_->notify_protocol || ctx_->notify_resource;
@@ -62,6 +66,7 @@ void Session::reset_transaction() {
   actions_ = {};
   sender_defer_.reset();
   instance_.clear();
+  message_size_ = 0;
   spf_.reset();
   spf_header_.clear();
   smtputf8_ = false;
@@ -194,7 +199,7 @@ asio::awaitable<smtp::Reply> Session::submit_message(std::string content, bool t
     maillog::reject(log_, queue_id_, "END-OF-MESSAGE", client_, r.wire(), sender_, "");
     co_return r;
   }
-  if (auto refused = co_await check_end_of_data()) co_return *refused;
+  if (auto refused = co_await check_end_of_data(content.size())) co_return *refused;
   bool discard = actions_.discard || session_actions_.discard;
   Authenticated auth;
   if (ctx_->inbound_auth && !discard) auth = co_await authenticate(content);

@@ -9,6 +9,7 @@
 #include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -101,18 +102,27 @@ class Session : public std::enable_shared_from_this<Session> {
   // Restrictions (checks.cpp): the lists of one command evaluated in order; the reply when
   // refused (logged as Postfix does), else nothing, the actions kept on `actions_`.
   struct StageList {
-    const policy::RestrictionList* list;
-    policy::Stage stage;
+    const policy::RestrictionList* list = nullptr;
+    policy::Stage stage = policy::Stage::client;
   };
-  static std::vector<StageList> single(const policy::RestrictionList* l, policy::Stage s) { return {StageList{l, s}}; }
-  asio::awaitable<std::optional<smtp::Reply>> restrict(std::vector<StageList> lists, std::string_view command,
+  struct StageLists {  // at most the five lists of RCPT; no allocation per command
+    std::array<StageList, 5> items;
+    size_t size = 0;
+    void add(const policy::RestrictionList* l, policy::Stage s) { items[size++] = {l, s}; }
+  };
+  static StageLists single(const policy::RestrictionList* l, policy::Stage s) {
+    StageLists ls;
+    ls.add(l, s);
+    return ls;
+  }
+  asio::awaitable<std::optional<smtp::Reply>> restrict(StageLists lists, std::string_view command,
                                                        std::string_view sender, std::string_view rcpt,
                                                        std::optional<smtp::Reply>* carry_defer);
   policy::Facts facts(std::string_view command, std::string_view sender, std::string_view rcpt) const;
   void log_policy(std::string_view what, std::string_view command, std::string_view text,
                   std::string_view sender, std::string_view rcpt) const;
   asio::awaitable<std::optional<smtp::Reply>> check_recipient(const std::string& addr, bool for_vrfy);
-  asio::awaitable<std::optional<smtp::Reply>> check_end_of_data();
+  asio::awaitable<std::optional<smtp::Reply>> check_end_of_data(size_t size);
   void apply_actions(Message& m) const;
   std::string received_header(const std::string& qid) const;
   asio::awaitable<void> check_spf();  // before the first RCPT of a transaction (spf.cpp)
@@ -187,6 +197,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<smtp::Reply> access_denied_;
   bool recipient_authorized_ = false;  // of the RCPT being checked
   std::string instance_;               // policy requests: one value per transaction
+  size_t message_size_ = 0;            // MAIL SIZE=, then the received size at END-OF-MESSAGE
+  std::string server_addr_, server_port_;  // where the client connected (policy requests)
   uint64_t transactions_ = 0;
   // The TLS session as restrictions and policy requests see it (after the handshake).
   struct TlsFacts {
