@@ -6,6 +6,8 @@
 
 #include <asio/io_context.hpp>
 
+#include <algorithm>
+
 #include "../await.hpp"
 #include "../temp_dir.hpp"
 #include "config/config.hpp"
@@ -19,7 +21,7 @@ namespace {
 class StagesTest : public ::testing::Test {
  protected:
   // A session from 192.0.2.7 with `extra` main.cf lines.
-  std::shared_ptr<Session> session(const std::string& extra) {
+  std::shared_ptr<Session> session(const std::string& extra, const policy::DelegateRegistry* delegates = nullptr) {
     dir.write("main.cf",
               "myhostname = mx.example.test\n"
               "mydomain = example.test\n"
@@ -35,7 +37,7 @@ class StagesTest : public ::testing::Test {
     EXPECT_TRUE(cfg.ok()) << cfg.error().message;
     cfg_ = *cfg;
     queue_ = std::make_unique<QueueClient>(io_, dir.file("no-such-socket"));
-    auto ctx = make_context(cfg_, cfg_->services.at(0));
+    auto ctx = make_context(cfg_, cfg_->services.at(0), nullptr, delegates);
     EXPECT_TRUE(ctx.ok()) << (ctx.ok() ? "" : ctx.error().message);
     ctx_error_ = ctx.ok() ? "" : ctx.error().message;
     if (!ctx.ok()) return nullptr;
@@ -191,6 +193,69 @@ TEST_F(StagesTest, SoftBounce) {
   EXPECT_EQ(say(*s, "MAIL FROM:<x@example.org>"), "250 2.1.0 Ok");
   EXPECT_EQ(say(*s, "RCPT TO:<alice@example.test>"),
             "454 4.7.1 <unknown[192.0.2.7]>: Client host rejected: Access denied");
+}
+
+// A policy that records what it was asked and answers from a script.
+class RecordingPolicy : public policy::Delegate {
+ public:
+  asio::awaitable<Result<std::string>> ask(const policy::PolicyRequest& r) override {
+    requests.push_back(r);
+    std::string answer = "DUNNO";
+    if (r.get("recipient") == "bob@example.test") answer = "REJECT 5.7.1 not bob";
+    if (r.get("protocol_state") == "END-OF-MESSAGE") answer = "PREPEND X-Policy: seen";
+    co_return answer;
+  }
+  std::vector<policy::PolicyRequest> requests;
+};
+
+TEST_F(StagesTest, PolicyServiceAtEachStage) {
+  auto policy = std::make_shared<RecordingPolicy>();
+  policy::DelegateRegistry registry;
+  std::vector<std::string> specs;
+  registry.add("check_policy_service", [&](std::string_view, std::string_view arg) -> Result<std::shared_ptr<policy::Delegate>> {
+    specs.emplace_back(arg);
+    return std::shared_ptr<policy::Delegate>(policy);
+  });
+  auto s = session(
+      "smtpd_delay_reject = no\n"
+      "smtpd_client_restrictions = check_policy_service unix:private/policy\n"
+      "smtpd_helo_restrictions = check_policy_service unix:private/policy\n"
+      "smtpd_sender_restrictions = check_policy_service unix:private/policy\n"
+      "smtpd_recipient_restrictions = check_policy_service { unix:private/policy, default_action=DUNNO }\n"
+      "smtpd_data_restrictions = check_policy_service unix:private/policy\n",
+      &registry);
+  ASSERT_TRUE(s);
+  // Postfix 3's "{ service, attribute=value, ... }" form reaches the factory as one string.
+  EXPECT_EQ(std::count(specs.begin(), specs.end(), "unix:private/policy, default_action=DUNNO"), 1);
+  EXPECT_EQ(connect(*s), std::nullopt);
+  EXPECT_EQ(say(*s, "EHLO client.example").substr(0, 4), "250-");
+  EXPECT_EQ(say(*s, "MAIL FROM:<a@example.org> SIZE=1234"), "250 2.1.0 Ok");
+  EXPECT_EQ(say(*s, "RCPT TO:<alice@example.test>"), "250 2.1.5 Ok");
+  EXPECT_EQ(say(*s, "RCPT TO:<bob@example.test>"), "554 5.7.1 <bob@example.test>: Recipient address rejected: not bob");
+  EXPECT_EQ(say(*s, "DATA"), "354 End data with <CR><LF>.<CR><LF>");
+  ASSERT_EQ(policy->requests.size(), 6u);
+  std::vector<std::string> states;
+  for (const auto& r : policy->requests) states.emplace_back(r.get("protocol_state"));
+  EXPECT_EQ(states, (std::vector<std::string>{"CONNECT", "EHLO", "MAIL", "RCPT", "RCPT", "DATA"}));
+  const auto& mail = policy->requests[2];
+  EXPECT_EQ(mail.get("sender"), "a@example.org");
+  EXPECT_EQ(mail.get("size"), "1234");
+  EXPECT_EQ(mail.get("helo_name"), "client.example");
+  EXPECT_EQ(mail.get("client_address"), "192.0.2.7");
+  EXPECT_EQ(mail.get("protocol_name"), "ESMTP");
+  // One instance for the whole transaction, none before it.
+  EXPECT_EQ(policy->requests[0].get("instance"), "");
+  EXPECT_NE(mail.get("instance"), "");
+  for (size_t i = 3; i < 6; ++i) EXPECT_EQ(policy->requests[i].get("instance"), mail.get("instance"));
+  EXPECT_EQ(policy->requests[4].get("recipient"), "bob@example.test");
+  EXPECT_EQ(policy->requests[5].get("recipient_count"), "1");
+  // The queue ID exists once a recipient was accepted (Postfix opens the queue file then).
+  EXPECT_EQ(policy->requests[3].get("queue_id"), "");
+  EXPECT_NE(policy->requests[4].get("queue_id"), "");
+  // The next transaction is another instance.
+  EXPECT_EQ(say(*s, "RSET"), "250 2.0.0 Ok");
+  EXPECT_EQ(say(*s, "MAIL FROM:<a@example.org>"), "250 2.1.0 Ok");
+  EXPECT_NE(policy->requests.back().get("instance"), mail.get("instance"));
 }
 
 }  // namespace
