@@ -113,7 +113,8 @@ asio::awaitable<std::optional<Reply>> Session::restrict(StageLists lists, std::s
     policy_error_ = true;
     log_policy("reject", command, refused->wire(), sender, rcpt);
   } else if (!ev.actions.empty()) {
-    (carry_defer && state_ == State::connected ? session_actions_ : actions_).merge(ev.actions);
+    // Actions from the client and HELO stages (smtpd_delay_reject = no) hold for the session.
+    (carry_defer == &session_defer_ ? session_actions_ : actions_).merge(ev.actions);
   }
   co_return refused;
 }

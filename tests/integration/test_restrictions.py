@@ -258,6 +258,21 @@ class RestrictionsTest(TernTestCase):
         time.sleep(0.5)
         self.assertEqual(tern.maildir_files("alice"), [])
 
+    def test_helo_stage_action_without_delay_reject_holds_for_the_session(self):
+        tern = self.start_tern(main_cf={
+            "smtpd_delay_reject": "no",
+            "smtpd_helo_restrictions": "check_helo_access inline:{ {tagged.test = PREPEND X-Helo: tagged} }"})
+        c = self.open(tern)
+        c.reply()
+        self.assertEqual(c.command("EHLO first.test")[-1][:4], "250 ")
+        self.assertEqual(c.command("EHLO tagged.test")[-1][:4], "250 ")
+        for token in ("one", "two"):
+            self.assertEqual(c.command("MAIL FROM:<x@example.org>"), ["250 2.1.0 Ok"])
+            self.assertEqual(c.command("RCPT TO:<alice@example.test>"), ["250 2.1.5 Ok"])
+            self.assertRegex(self.send_data(c, make_message(token))[0], QUEUED_RE)
+        for msg in tern.wait_for_maildir("alice", 2):
+            self.assertIn("\nX-Helo: tagged\nReceived: from tagged.test", msg.decode())
+
     def test_bcc(self):
         tern = self._actions_tern()
         _, token = self.deliver(tern, "bcc@example.org", ["alice@example.test"])
