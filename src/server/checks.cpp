@@ -143,6 +143,8 @@ asio::awaitable<std::optional<Reply>> Session::check_recipient(const std::string
   }
   if (!for_vrfy) lists.add(&ctx_->relay_r, policy::Stage::recipient);
   lists.add(&ctx_->recipient_r, policy::Stage::recipient);
+  // A recipient refused after its lists passed takes back what they asked for.
+  policy::MessageActions before = actions_;
   if (auto r = co_await restrict(lists, for_vrfy ? "VRFY" : "RCPT", sender_, addr, nullptr)) co_return r;
   std::optional<Reply> unlisted;
   if (pp.smtpd_reject_unlisted_sender && !sender_.empty())
@@ -150,6 +152,7 @@ asio::awaitable<std::optional<Reply>> Session::check_recipient(const std::string
   if (!unlisted && pp.smtpd_reject_unlisted_recipient)
     unlisted = policy::unlisted_address(ctx_->recipient_tables, ctx_->resolver, pp, addr, "Recipient");
   if (unlisted) log_policy("reject", for_vrfy ? "VRFY" : "RCPT", unlisted->wire(), sender_, addr);
+  if (unlisted || for_vrfy) actions_ = std::move(before);  // VRFY delivers nothing either
   co_return unlisted;
 }
 

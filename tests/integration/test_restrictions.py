@@ -238,6 +238,17 @@ class RestrictionsTest(TernTestCase):
                           r"triggers HOLD action; from=<hold@example\.org> to=<alice@example\.test> proto=ESMTP "
                           r"helo=<client\.test>$", since=tern.mark)
 
+    def test_action_of_a_refused_recipient_does_not_apply(self):
+        tern = self.start_tern(main_cf={
+            "smtpd_recipient_restrictions": "check_recipient_access inline:{ nobody@example.test=HOLD }"})
+        c = self.greeted(tern)
+        self.assertEqual(c.command("MAIL FROM:<x@example.org>"), ["250 2.1.0 Ok"])
+        self.assertEqual(c.command("RCPT TO:<nobody@example.test>"), [
+            "550 5.1.1 <nobody@example.test>: Recipient address rejected: User unknown in local recipient table"])
+        self.assertEqual(c.command("RCPT TO:<alice@example.test>"), ["250 2.1.5 Ok"])
+        self.assertRegex(self.send_data(c, make_message("not-held"))[0], QUEUED_RE)
+        self.assertIn(b"not-held", tern.wait_for_maildir("alice", 1)[0])
+
     def test_discard(self):
         tern = self._actions_tern()
         self.deliver(tern, "discard@example.org", ["alice@example.test"])
