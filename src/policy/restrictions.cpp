@@ -169,10 +169,11 @@ Decision login_mismatch(const Facts& f, bool check_authenticated, bool check_una
   return {};
 }
 
-// relay_clientcerts: the fingerprint of a verified client certificate is listed.
+// permit_tls_all_clientcerts: any verified certificate. permit_tls_clientcerts: a
+// certificate whose fingerprint relay_clientcerts lists, trusted CA or not (Postfix).
 Decision tls_clientcerts(const Facts& f, bool all) {
-  if (!f.ccert_verified || f.ccert_fingerprint.empty()) return {};
-  if (all) return kPermit;
+  if (f.ccert_fingerprint.empty()) return {};
+  if (all) return f.ccert_verified ? kPermit : Decision{};
   if (!f.relay_clientcerts) return {};
   for (const auto* fp : {&f.ccert_fingerprint, &f.ccert_pubkey_fingerprint}) {
     if (fp->empty()) continue;
@@ -249,13 +250,14 @@ Decision simple_word(Word w, const Facts& f, Evaluation& ev, bool& sync) {
                            smtp::Status::too_many_rcpts);
       return {};
     }
+    // Postfix keeps the first reason of each kind of deferral.
     case Word::defer_if_permit:
-      ev.defer_if_permit = smtp::Reply{450, smtp::Status::security,
-                                       subject(f, f.stage) + "defer_if_permit requested"};
+      if (!ev.defer_if_permit)
+        ev.defer_if_permit = smtp::Reply{450, smtp::Status::security, subject(f, f.stage) + "defer_if_permit requested"};
       return {};
     case Word::defer_if_reject:
-      ev.defer_if_reject = smtp::Reply{450, smtp::Status::security,
-                                       subject(f, f.stage) + "defer_if_reject requested"};
+      if (!ev.defer_if_reject)
+        ev.defer_if_reject = smtp::Reply{450, smtp::Status::security, subject(f, f.stage) + "defer_if_reject requested"};
       return {};
     case Word::permit_tls_clientcerts: return tls_clientcerts(f, false);
     case Word::permit_tls_all_clientcerts: return tls_clientcerts(f, true);
@@ -293,7 +295,7 @@ bool table_keys(Word w, const Facts& f, std::vector<std::string>& keys, std::str
       subj = subject(f, Stage::recipient);
       return true;
     case Word::check_ccert_access:
-      if (!f.ccert_verified || f.ccert_fingerprint.empty()) return false;
+      if (f.ccert_fingerprint.empty()) return false;  // no certificate presented
       keys = {f.ccert_fingerprint};
       if (!f.ccert_pubkey_fingerprint.empty()) keys.push_back(f.ccert_pubkey_fingerprint);
       subj = subject(f, Stage::client);
@@ -334,8 +336,8 @@ asio::awaitable<Decision> apply_answer(std::string_view value, const std::string
     case AccessKind::defer: co_return with_status(a.code ? a.code : f.access_defer_code, smtp::Status::not_authorized);
     case AccessKind::defer_if_reject:
     case AccessKind::defer_if_permit: {
-      smtp::Reply r = with_status(f.access_defer_code, smtp::Status::not_authorized).reply;
-      (a.kind == AccessKind::defer_if_reject ? ev.defer_if_reject : ev.defer_if_permit) = std::move(r);
+      auto& slot = a.kind == AccessKind::defer_if_reject ? ev.defer_if_reject : ev.defer_if_permit;
+      if (!slot) slot = with_status(f.access_defer_code, smtp::Status::not_authorized).reply;
       co_return Decision{};
     }
     case AccessKind::bcc: ev.actions.bcc.push_back(a.text); co_return Decision{};

@@ -200,6 +200,13 @@ TEST(DeferIfPermit, AppliedAtTheEndUnlessRejected) {
   EXPECT_EQ(finish(table)->wire(), "450 4.7.1 <bob@example.test>: Recipient address rejected: greylisted\r\n");
 }
 
+TEST(DeferIfPermit, TheFirstReasonIsKept) {
+  Evaluation ev;
+  eval(list({"check_sender_access", "inline:{ {alice@example.org = DEFER_IF_PERMIT first} }", "defer_if_permit"}),
+       rcpt(), ev);
+  EXPECT_EQ(finish(ev)->wire(), "450 4.7.1 <alice@example.org>: Sender address rejected: first\r\n");
+}
+
 TEST(DeferIfReject, ALaterRejectIsDeferred) {
   Decision d = eval(list({"defer_if_reject", "reject"}), rcpt());
   EXPECT_EQ(d.reply.wire(), "450 4.7.0 <bob@example.test>: Recipient address rejected: defer_if_reject requested\r\n");
@@ -242,12 +249,16 @@ TEST(ClientCerts, FingerprintInRelayClientcerts) {
   RestrictionList l = list({"permit_tls_clientcerts", "reject"});
   EXPECT_EQ(eval(l, f).verdict, Verdict::reject);  // no certificate
   f.ccert_fingerprint = "AB:CD:EF";
-  EXPECT_EQ(eval(l, f).verdict, Verdict::reject);  // not verified
-  f.ccert_verified = true;
-  EXPECT_EQ(eval(l, f).verdict, Verdict::permit);
+  EXPECT_EQ(eval(l, f).verdict, Verdict::permit);  // listed: the CA need not be trusted
   f.ccert_fingerprint = "00:11";
   EXPECT_EQ(eval(l, f).verdict, Verdict::reject);
-  EXPECT_EQ(eval(list({"permit_tls_all_clientcerts", "reject"}), f).verdict, Verdict::permit);
+  f.ccert_pubkey_fingerprint = "AB:CD:EF";  // the public key's fingerprint counts too
+  EXPECT_EQ(eval(l, f).verdict, Verdict::permit);
+  f.ccert_pubkey_fingerprint.clear();
+  RestrictionList all = list({"permit_tls_all_clientcerts", "reject"});
+  EXPECT_EQ(eval(all, f).verdict, Verdict::reject);  // not verified
+  f.ccert_verified = true;
+  EXPECT_EQ(eval(all, f).verdict, Verdict::permit);
   EXPECT_EQ(eval(list({"check_ccert_access", "inline:{ {00:11 = REJECT bad cert} }"}), f).reply.wire(),
             "554 5.7.1 <unknown[192.0.2.7]>: Client host rejected: bad cert\r\n");
 }
