@@ -147,7 +147,8 @@ Result<AccessAnswer> parse_access_answer(std::string_view value) {
       break;
     case AccessKind::bcc:
     case AccessKind::redirect:
-      if (a.text.empty() || a.text.find_first_of(" \t<>") != std::string::npos) return need("one address");
+      if (a.text.find('@') == std::string::npos || a.text.find_first_of(" \t<>") != std::string::npos)
+        return need("one user@domain address");
       break;
     case AccessKind::filter: {
       size_t colon = a.text.find(':');

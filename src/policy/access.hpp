@@ -29,7 +29,7 @@ struct AccessAnswer {
   std::string text;    // reply text, header, address, transport:destination or words
 };
 
-// Parses one answer. Malformed: empty, BCC/REDIRECT without an address, FILTER without
+// Parses one answer. Malformed: empty, BCC/REDIRECT without a user@domain address, FILTER without
 // transport:destination, PREPEND without "name: value", an enhanced status code whose
 // class contradicts the reply code. Case of the action word does not matter.
 Result<AccessAnswer> parse_access_answer(std::string_view value);

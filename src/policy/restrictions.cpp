@@ -340,7 +340,10 @@ asio::awaitable<Decision> apply_answer(std::string_view value, const std::string
       if (!slot) slot = with_status(f.access_defer_code, smtp::Status::not_authorized).reply;
       co_return Decision{};
     }
-    case AccessKind::bcc: ev.actions.bcc.push_back(a.text); co_return Decision{};
+    case AccessKind::bcc:
+      ev.actions.bcc.push_back(a.text);
+      ev.notes.push_back({"bcc", who(subj) + " triggers BCC " + a.text});
+      co_return Decision{};
     case AccessKind::prepend: ev.actions.prepend.push_back(a.text); co_return Decision{};
     case AccessKind::hold:
       ev.actions.hold = true;

@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   switch (a->kind) {
     case AccessKind::bcc:
     case AccessKind::redirect:
-      must(!a->text.empty() && a->text.find(' ') == std::string::npos);
+      must(a->text.find('@') != std::string::npos && a->text.find(' ') == std::string::npos);
       break;
     case AccessKind::filter: must(a->text.find(':') != std::string::npos && a->text[0] != ':'); break;
     case AccessKind::prepend: must(a->text.find(':') != std::string::npos && a->text[0] != ':'); break;

@@ -86,7 +86,8 @@ TEST(AccessAnswer, RestrictionWordsAndClasses) {
 TEST(AccessAnswer, Malformed) {
   EXPECT_EQ(bad(""), "empty access table answer");
   bad("   ");
-  EXPECT_EQ(bad("BCC"), "\"BCC\": bcc needs one address");
+  EXPECT_EQ(bad("BCC"), "\"BCC\": bcc needs one user@domain address");
+  bad("REDIRECT postmaster");
   bad("BCC a@b c@d");
   bad("REDIRECT <a@b>");
   EXPECT_EQ(bad("FILTER smtp"), "\"FILTER smtp\": filter needs transport:destination");

@@ -58,7 +58,7 @@ TEST(AccessActions, RejectTextsAndCodes) {
 TEST(AccessActions, MalformedAnswerIsAServerConfigurationError) {
   Decision d = eval(answering("BCC"), rcpt());
   EXPECT_EQ(d.reply.wire(), "451 4.3.5 <bob@example.test>: Recipient address rejected: Server configuration error\r\n");
-  EXPECT_NE(d.log_text.find("bcc needs one address"), std::string::npos) << d.log_text;
+  EXPECT_NE(d.log_text.find("bcc needs one user@domain address"), std::string::npos) << d.log_text;
   d = eval(answering("no_such_word"), rcpt());
   EXPECT_EQ(d.reply.code, 451);
   EXPECT_NE(d.log_text.find("\"no_such_word\""), std::string::npos) << d.log_text;
@@ -87,11 +87,13 @@ TEST(AccessActions, MessageActionsRideAlong) {
   EXPECT_EQ(ev.actions.prepend, std::vector<std::string>{"X-Seen: yes"});
   EXPECT_EQ(ev.actions.bcc, std::vector<std::string>{"archive@example.test"});
   EXPECT_EQ(ev.actions.redirect, "abuse@example.test");
-  ASSERT_EQ(ev.notes.size(), 2u);
-  EXPECT_EQ(ev.notes[0].what, "hold");
-  EXPECT_EQ(ev.notes[0].text, "<unknown[192.0.2.7]>: Client host triggers HOLD action");
-  EXPECT_EQ(ev.notes[1].what, "redirect");
-  EXPECT_EQ(ev.notes[1].text, "<helo.example>: Helo command triggers REDIRECT abuse@example.test");
+  ASSERT_EQ(ev.notes.size(), 3u);
+  EXPECT_EQ(ev.notes[0].what, "bcc");
+  EXPECT_EQ(ev.notes[0].text, "<alice@example.org>: Sender address triggers BCC archive@example.test");
+  EXPECT_EQ(ev.notes[1].what, "hold");
+  EXPECT_EQ(ev.notes[1].text, "<unknown[192.0.2.7]>: Client host triggers HOLD action");
+  EXPECT_EQ(ev.notes[2].what, "redirect");
+  EXPECT_EQ(ev.notes[2].text, "<helo.example>: Helo command triggers REDIRECT abuse@example.test");
 }
 
 TEST(AccessActions, DiscardPermits) {
