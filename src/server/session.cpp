@@ -43,6 +43,8 @@ Session::Session(asio::ip::tcp::socket sock, std::shared_ptr<const SmtpdContext>
   client_.addr = addr.empty() ? peer_address(sock_) : std::move(addr);
   auto ep = sock_.remote_endpoint(ec);
   if (!ec) client_.port = ep.port();
+  client_log_name_ = client_.log_name();
+  client_port_ = std::to_string(client_.port);
   if (auto local = sock_.local_endpoint(ec); !ec) {
     server_addr_ = local.address().to_string();
     server_port_ = std::to_string(local.port());

@@ -199,6 +199,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string instance_;               // policy requests: one value per transaction
   size_t message_size_ = 0;            // MAIL SIZE=, then the received size at END-OF-MESSAGE
   std::string server_addr_, server_port_;  // where the client connected (policy requests)
+  std::string client_log_name_, client_port_;  // "name[addr]" and the port, made once
   uint64_t transactions_ = 0;
   // The TLS session as restrictions and policy requests see it (after the handshake).
   struct TlsFacts {
