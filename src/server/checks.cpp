@@ -149,7 +149,9 @@ asio::awaitable<std::optional<Reply>> Session::check_recipient(const std::string
   std::optional<Reply> unlisted;
   if (pp.smtpd_reject_unlisted_sender && !sender_.empty())
     unlisted = policy::unlisted_address(ctx_->recipient_tables, ctx_->resolver, pp, sender_, "Sender");
-  if (!unlisted && pp.smtpd_reject_unlisted_recipient)
+  // A message being discarded takes any recipient, as Postfix's DISCARD does (spam traps).
+  bool discarding = actions_.discard || session_actions_.discard;
+  if (!unlisted && pp.smtpd_reject_unlisted_recipient && (for_vrfy || !discarding))
     unlisted = policy::unlisted_address(ctx_->recipient_tables, ctx_->resolver, pp, addr, "Recipient");
   if (unlisted) log_policy("reject", for_vrfy ? "VRFY" : "RCPT", unlisted->wire(), sender_, addr);
   if (unlisted || for_vrfy) actions_ = std::move(before);  // VRFY delivers nothing either

@@ -39,6 +39,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(asio::ip::tcp::socket sock, std::shared_ptr<const SmtpdContext> ctx, QueueClient& queue,
           std::string addr = {});
   asio::awaitable<void> run();
+  // The client's rate counters (anvil.hpp); without them the session counts nothing.
+  void set_rates(ClientRates rates) { rates_ = rates; }
 
   // What a command handler decides: the reply, and what the session does next.
   struct Outcome {
@@ -152,6 +154,7 @@ class Session : public std::enable_shared_from_this<Session> {
   ClientInfo client_;
   std::optional<IpAddress> client_ip_;  // parsed once; unset when unknown
   bool client_in_mynetworks_ = false;
+  ClientRates rates_;  // smtpd_client_*_rate_limit
   bool more_input_ = false;  // input beyond the command being dispatched was already buffered
 
   State state_ = State::connected;
