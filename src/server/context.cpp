@@ -134,8 +134,7 @@ Status prepare_milters(SmtpdContext& ctx, const config::Params& p) {
   if (!p.non_smtpd_milters.empty())
     return Error{"non_smtpd_milters is not supported: locally submitted mail (sendmail, pickup) does not pass "
                  "through milters in Tern; leave non_smtpd_milters empty"};
-  if (!p.milter_header_checks.empty())
-    return Error{"milter_header_checks is not supported: headers added by milters are not checked"};
+  // milter_header_checks is refused by cleanup's checks (message/content_checks.cpp).
   if (!p.smtpd_milter_maps.empty())
     return Error{"smtpd_milter_maps is not supported: use smtpd_milters (per service with -o in master.cf)"};
   if (p.smtpd_milters.empty()) return ok_status();
