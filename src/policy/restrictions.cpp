@@ -16,13 +16,15 @@
 #include "base/strings.hpp"
 #include "config/params.hpp"
 #include "policy/access.hpp"
+#include "policy/dns_words.hpp"
+#include "policy/dnsbl.hpp"
 #include "policy/unlisted.hpp"
 #include "smtp/address.hpp"
 
 namespace tern::policy {
 
 namespace {
-enum class ArgKind { none, table, number, spec };
+enum class ArgKind { none, table, number, spec, dns_list };
 struct WordName {
   std::string_view name;
   Word word;
@@ -66,6 +68,14 @@ constexpr WordName kWords[] = {
     {"permit_tls_all_clientcerts", Word::permit_tls_all_clientcerts, ArgKind::none},
     {"reject_unlisted_sender", Word::reject_unlisted_sender, ArgKind::none},
     {"reject_unlisted_recipient", Word::reject_unlisted_recipient, ArgKind::none},
+    {"reject_rbl_client", Word::reject_rbl_client, ArgKind::dns_list},
+    {"reject_rhsbl_client", Word::reject_rhsbl_client, ArgKind::dns_list},
+    {"reject_rhsbl_reverse_client", Word::reject_rhsbl_reverse_client, ArgKind::dns_list},
+    {"reject_rhsbl_helo", Word::reject_rhsbl_helo, ArgKind::dns_list},
+    {"reject_rhsbl_sender", Word::reject_rhsbl_sender, ArgKind::dns_list},
+    {"reject_rhsbl_recipient", Word::reject_rhsbl_recipient, ArgKind::dns_list},
+    {"permit_dnswl_client", Word::permit_dnswl_client, ArgKind::dns_list},
+    {"permit_rhswl_client", Word::permit_rhswl_client, ArgKind::dns_list},
     // Answered by a Delegate the registry makes (check_policy_service takes its SPEC).
     {"check_policy_service", Word::delegate, ArgKind::spec},
     {"check_greylist", Word::delegate, ArgKind::none},
@@ -477,6 +487,12 @@ bool uses_spf(const RestrictionList& list) {
   return false;
 }
 
+bool uses_dns(const RestrictionList& list) {
+  for (Word w : list.words)
+    if (is_dns_list_word(w)) return true;
+  return false;
+}
+
 bool valid_hostname(std::string_view name) {
   if (name.empty() || name.size() > 255) return false;
   if (is_address_literal(name)) return IpAddress::parse(name.substr(1, name.size() - 2)).has_value() ||
@@ -522,10 +538,14 @@ Result<RestrictionList> compile(std::string_view param, const std::vector<std::s
     if (!found) return Error{p + ": unknown restriction \"" + words[i] + "\" (not supported yet)"};
     arg.name = words[i];
     if (found->arg != ArgKind::none && i + 1 >= words.size()) {
-      const char* what = found->arg == ArgKind::table ? "a table (type:name)"
-                         : found->arg == ArgKind::number ? "a number of seconds" : "a service";
+      const char* what = found->arg == ArgKind::table    ? "a table (type:name)"
+                         : found->arg == ArgKind::number ? "a number of seconds"
+                         : found->arg == ArgKind::dns_list ? "a DNS list domain (domain[=d.d.d.d])"
+                                                           : "a service";
       return Error{p + ": " + words[i] + " needs " + what};
     }
+    if (is_dns_list_word(found->word) && !ctx.dns_lookups)
+      return Error{p + ": " + words[i] + " needs DNS lookups, but they are disabled (disable_dns_lookups = yes)"};
     std::string value = found->arg == ArgKind::none ? "" : words[++i];
     if (found->arg == ArgKind::table) {
       auto m = maps::MapList::open({value}, ctx.maps);
@@ -535,6 +555,10 @@ Result<RestrictionList> compile(std::string_view param, const std::vector<std::s
       auto n = parse_int(value);
       if (!n || *n < 0 || *n > 3600) return Error{p + ": " + words[i - 1] + " " + value + ": expected seconds (0-3600)"};
       arg.seconds = int(*n);
+    } else if (found->arg == ArgKind::dns_list) {
+      auto l = parse_list_domain(value);
+      if (!l) return Error{p + ": " + words[i - 1] + " " + value + ": " + l.error().message};
+      arg.list = std::make_shared<const ListDomain>(std::move(*l));
     }
     if (found->word == Word::delegate) {
       if (!ctx.delegates || !ctx.delegates->has(found->name))
@@ -564,7 +588,9 @@ asio::awaitable<Decision> evaluate(const RestrictionList& list, const Facts& f, 
     if (!sync) {
       std::vector<std::string> keys;
       std::string subj;
-      if (arg.table) {
+      if (arg.list) {
+        d = co_await dns_list_word(w, *arg.list, f, ev, subject(f, f.stage));
+      } else if (arg.table) {
         if (table_keys(w, f, keys, subj)) d = co_await lookup(*arg.table, keys, subj, f, ev);
       } else if (w == Word::delegate) {
         d = co_await ask(arg, f, ev);

@@ -21,6 +21,9 @@
 #include "smtp/reply.hpp"
 #include "spf/check.hpp"
 
+namespace tern::dns {
+class Resolver;
+}
 namespace tern::route {
 class AddressResolver;
 class RecipientTables;
@@ -30,6 +33,9 @@ struct Params;
 }
 
 namespace tern::policy {
+
+struct ListDomain;
+class DnsCache;
 
 enum class Word {
   permit, reject, defer, permit_mynetworks, permit_sasl_authenticated,
@@ -44,6 +50,9 @@ enum class Word {
   reject_multi_recipient_bounce, warn_if_reject, defer_if_permit, defer_if_reject, sleep,
   permit_tls_clientcerts, permit_tls_all_clientcerts,
   reject_unlisted_sender, reject_unlisted_recipient,
+  // DNS lists (dns_words.hpp)
+  reject_rbl_client, reject_rhsbl_client, reject_rhsbl_reverse_client, reject_rhsbl_helo,
+  reject_rhsbl_sender, reject_rhsbl_recipient, permit_dnswl_client, permit_rhswl_client,
   delegate,           // check_policy_service, check_greylist, … (a Delegate answers)
   restriction_class,  // a name from smtpd_restriction_classes
 };
@@ -58,6 +67,7 @@ struct WordArg {
   std::shared_ptr<Delegate> delegate;          // check_policy_service, check_greylist, …
   std::string name;                            // delegates and classes: the word as written
   int seconds = 0;                             // sleep
+  std::shared_ptr<const ListDomain> list;      // reject_rbl_client and the other DNS lists
 };
 
 struct RestrictionList {
@@ -88,10 +98,13 @@ struct CompileContext {
   maps::OpenContext maps;               // opens the tables check_*_access words name
   const DelegateRegistry* delegates = nullptr;
   const std::vector<std::string>* class_names = nullptr;  // smtpd_restriction_classes
+  bool dns_lookups = true;  // false with disable_dns_lookups: the DNS words are an error
 };
 
 // Whether the list has an SPF word (the session then checks SPF before evaluating it).
 bool uses_spf(const RestrictionList& list);
+// Whether the list has a word that asks the DNS (the session then needs a resolver).
+bool uses_dns(const RestrictionList& list);
 
 Result<RestrictionList> compile(std::string_view param, const std::vector<std::string>& words,
                                 const CompileContext& ctx = {});
@@ -141,6 +154,13 @@ struct Facts {
   size_t size = 0;
   std::string policy_context;
   const RestrictionClasses* classes = nullptr;  // access answers naming a class
+  // The DNS words: the session's resolver and answer cache (null when the DNS is not
+  // used), maps_rbl_reject_code, the raw default_rbl_reply template and rbl_reply_maps.
+  dns::Resolver* dns_resolver = nullptr;
+  DnsCache* dns_cache = nullptr;
+  int rbl_reject_code = 554;
+  std::string_view default_rbl_reply;
+  const maps::MapList* rbl_reply_maps = nullptr;
 };
 
 // The verdict of a list: permit ends that list, reject ends the command.

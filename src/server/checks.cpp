@@ -65,6 +65,11 @@ policy::Facts Session::facts(std::string_view command, std::string_view sender, 
   f.server_address = server_addr_;
   f.server_port = server_port_;
   f.classes = &ctx_->classes;
+  f.dns_resolver = ctx_->dns.get();
+  f.dns_cache = &dns_cache_;
+  f.rbl_reject_code = int(pp.maps_rbl_reject_code);
+  f.default_rbl_reply = ctx_->default_rbl_reply;
+  f.rbl_reply_maps = ctx_->rbl_reply_maps.get();
   return f;
 }
 

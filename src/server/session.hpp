@@ -19,6 +19,7 @@
 #include "base/log.hpp"
 #include "message/envelope.hpp"
 #include "message/maillog.hpp"
+#include "policy/dns_words.hpp"
 #include "server/context.hpp"
 #include "sasl/command.hpp"
 #include "server/queue_client.hpp"
@@ -208,6 +209,9 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string protocol, cipher, keysize;
   } ccert_;
   std::optional<smtp::Reply> session_defer_;
+  // The DNS words' answers for this session (one DNSBL lookup per client, not per RCPT);
+  // mutable: facts() hands it to the evaluator, which fills it.
+  mutable policy::DnsCache dns_cache_;
   policy::MessageActions session_actions_;
 
   int errors_ = 0;
