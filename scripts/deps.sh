@@ -21,6 +21,10 @@ PKGS=(
   python3-yaml opendkim opendkim-tools miltertest publicsuffix
   # an independent RFC 8601 parser that reads our Authentication-Results back
   python3-authres
+  # policy servers the check_policy_service client (and the greylist) are tested against
+  postgrey policyd-weight
+  # an independent LMDB writer for the spam trap blocklist tests
+  python3-lmdb
 )
 
 missing=()

@@ -26,6 +26,8 @@ int check_tls_main(int argc, char** argv);   // tern check tls
 int dane_main(int argc, char** argv);        // tern dane tlsa
 int dmarc_main(int argc, char** argv);        // tern dmarc report (dmarc.cpp)
 int tls_report_main(int argc, char** argv);  // tern tls-report (tls_report.cpp)
+int policy_main(int argc, char** argv);      // tern policy query (policy_query.cpp)
+int greylist_main(int argc, char** argv);    // tern greylist list|purge|whitelist-check|ask
 int dispatch(int argc, char** argv);
 
 }  // namespace tern::cli

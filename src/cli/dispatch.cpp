@@ -45,7 +45,9 @@ constexpr Entry kSub[] = {
     {"dkim", dkim_main, "make a DKIM key pair and its DNS record (dkim keygen)"},
     {"dane", dane_main, "print the TLSA record for a certificate (dane tlsa CERT.pem)"},
     {"dmarc", dmarc_main, "write DMARC aggregate reports (RFC 9990) from stored results"},
+    {"policy", policy_main, "ask a policy server as check_policy_service would (policy query SPEC [name=value ...])"},
     {"tls-report", tls_report_main, "write the daily TLS-RPT (RFC 8460) reports from tlsrpt_database"},
+    {"greylist", greylist_main, "the greylist: list, purge, whitelist-check IP NAME RCPT, ask NAME=VALUE..."},
 };
 
 int usage() {

@@ -11,7 +11,7 @@ PolicyRequest policy_request(const Facts& f) {
   PolicyRequest r;
   auto& a = r.attributes;
   a.reserve(34);
-  auto add = [&](const char* k, std::string v) { a.emplace_back(k, std::move(v)); };
+  auto add = [&](const char* k, std::string_view v) { a.emplace_back(k, std::string(v)); };
   add("request", "smtpd_access_policy");
   add("protocol_state", f.command);
   add("protocol_name", f.protocol);

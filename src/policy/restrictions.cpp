@@ -93,13 +93,24 @@ const WordName* find_word(std::string_view w) {
 
 constexpr int kMaxClassDepth = 100;  // Postfix's recursion limit
 
+// "<name>" + rest.
+std::string angle(std::string_view name, std::string_view rest) {
+  std::string s;
+  s.reserve(name.size() + rest.size() + 2);
+  s += '<';
+  s += name;
+  s += '>';
+  s += rest;
+  return s;
+}
+
 // "<x@y>: Recipient address rejected: " and friends, as Postfix words them.
 std::string subject(const Facts& f, Stage stage) {
   switch (stage) {
-    case Stage::client: return "<" + f.client + ">: Client host rejected: ";
-    case Stage::helo: return "<" + f.helo + ">: Helo command rejected: ";
-    case Stage::sender: return "<" + f.sender + ">: Sender address rejected: ";
-    case Stage::recipient: return "<" + f.recipient + ">: Recipient address rejected: ";
+    case Stage::client: return angle(f.client, ": Client host rejected: ");
+    case Stage::helo: return angle(f.helo, ": Helo command rejected: ");
+    case Stage::sender: return angle(f.sender, ": Sender address rejected: ");
+    case Stage::recipient: return angle(f.recipient, ": Recipient address rejected: ");
     case Stage::data: return "<DATA>: Data command rejected: ";
     case Stage::end_of_data: return "<END-OF-MESSAGE>: End-of-data rejected: ";
   }
@@ -172,7 +183,7 @@ Decision login_mismatch(const Facts& f, bool check_authenticated, bool check_una
     if (owners)
       for (const auto& o : split_list(*owners)) owned |= iequals(o, f.sasl_username);
     if (!owned)
-      return reject_with(553, subject(f, Stage::sender) + "not owned by user " + f.sasl_username);
+      return reject_with(553, subject(f, Stage::sender) + "not owned by user " + std::string(f.sasl_username));
   } else if (f.sasl_username.empty() && check_unauthenticated && owners) {
     return reject_with(553, subject(f, Stage::sender) + "not logged in");
   }
@@ -195,7 +206,7 @@ Decision tls_clientcerts(const Facts& f, bool all) {
 }
 
 Decision unlisted_word(const Facts& f, bool sender) {
-  const std::string& addr = sender ? f.sender : f.recipient;
+  std::string_view addr = sender ? f.sender : f.recipient;
   if (addr.empty() || !f.recipient_tables || !f.resolver || !f.params) return {};
   if (!sender && f.stage != Stage::recipient) return {};
   auto r = unlisted_address(*f.recipient_tables, *f.resolver, *f.params, addr, sender ? "Sender" : "Recipient");
@@ -214,10 +225,10 @@ Decision simple_word(Word w, const Facts& f, Evaluation& ev, bool& sync) {
     case Word::permit_sasl_authenticated: return f.sasl_authenticated ? kPermit : Decision{};
     case Word::reject_unauth_destination:
       if (rcpt && !f.recipient_authorized)
-        return reject_with(f.relay_reject_code, "<" + f.recipient + ">: Relay access denied");
+        return reject_with(f.relay_reject_code, angle(f.recipient, ": Relay access denied"));
       return {};
     case Word::defer_unauth_destination:
-      if (rcpt && !f.recipient_authorized) return reject_with(454, "<" + f.recipient + ">: Relay access denied");
+      if (rcpt && !f.recipient_authorized) return reject_with(454, angle(f.recipient, ": Relay access denied"));
       return {};
     case Word::permit_auth_destination: return rcpt && f.recipient_authorized ? kPermit : Decision{};
     case Word::reject_unauth_pipelining:
@@ -306,8 +317,8 @@ bool table_keys(Word w, const Facts& f, std::vector<std::string>& keys, std::str
       return true;
     case Word::check_ccert_access:
       if (f.ccert_fingerprint.empty()) return false;  // no certificate presented
-      keys = {f.ccert_fingerprint};
-      if (!f.ccert_pubkey_fingerprint.empty()) keys.push_back(f.ccert_pubkey_fingerprint);
+      keys = {std::string(f.ccert_fingerprint)};
+      if (!f.ccert_pubkey_fingerprint.empty()) keys.emplace_back(f.ccert_pubkey_fingerprint);
       subj = subject(f, Stage::client);
       return true;
     default: return false;

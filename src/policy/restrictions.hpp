@@ -112,23 +112,25 @@ Result<RestrictionList> compile(std::string_view param, const std::vector<std::s
 // smtpd_restriction_classes: name → list, usable as an access table's answer.
 using RestrictionClasses = std::map<std::string, RestrictionList, std::less<>>;
 
-// What the evaluator needs to know about the session and the current command.
+// What the evaluator needs to know about the session and the current command. The text
+// fields are views of the session's own strings (built once, not per command); a Facts
+// lives no longer than the command's evaluation.
 struct Facts {
   Stage stage = Stage::recipient;
-  std::string command = "RCPT";  // CONNECT, HELO, EHLO, MAIL, RCPT, DATA, END-OF-MESSAGE, VRFY
+  std::string_view command = "RCPT";  // CONNECT, HELO, EHLO, MAIL, RCPT, DATA, END-OF-MESSAGE, VRFY
   bool client_in_mynetworks = false;
   bool sasl_authenticated = false;
-  std::string client;            // "unknown[127.0.0.1]"
-  std::string helo;              // as sent
-  std::string sender;            // MAIL FROM address
-  std::string recipient;         // at RCPT
+  std::string_view client;       // "unknown[127.0.0.1]"
+  std::string_view helo;         // as sent
+  std::string_view sender;       // MAIL FROM address
+  std::string_view recipient;    // at RCPT
   bool recipient_authorized = false;  // domain is ours or relayed for
   bool improper_pipelining = false;   // commands sent ahead where not allowed
-  std::string client_name = "unknown", client_addr;
-  std::string reverse_client_name;   // "" = client_name
-  std::string recipient_delimiter;
-  std::string sasl_username;                              // "" when not authenticated
-  std::string sasl_method;
+  std::string_view client_name = "unknown", client_addr;
+  std::string_view reverse_client_name;  // "" = client_name
+  std::string_view recipient_delimiter;
+  std::string_view sasl_username;                         // "" when not authenticated
+  std::string_view sasl_method;
   const maps::MapList* sender_login_maps = nullptr;       // smtpd_sender_login_maps
   int reject_code = 554;         // smtpd reject_code
   int defer_code = 450;
@@ -141,18 +143,18 @@ struct Facts {
   const spf::Outcome* spf = nullptr;
   // TLS: the client certificate's fingerprint (":"-separated hex, as Postfix prints it)
   // when one was presented and verified; the cipher facts for policy requests.
-  std::string ccert_fingerprint, ccert_pubkey_fingerprint, ccert_subject, ccert_issuer;
+  std::string_view ccert_fingerprint, ccert_pubkey_fingerprint, ccert_subject, ccert_issuer;
   bool ccert_verified = false;
-  std::string encryption_protocol, encryption_cipher, encryption_keysize;
+  std::string_view encryption_protocol, encryption_cipher, encryption_keysize;
   const maps::MapList* relay_clientcerts = nullptr;
   // reject_unlisted_sender / _recipient.
   const route::RecipientTables* recipient_tables = nullptr;
   const route::AddressResolver* resolver = nullptr;
   const config::Params* params = nullptr;  // the *_reject_code parameters
   // Policy requests: protocol_name, queue_id, instance, size, ports, server address.
-  std::string protocol = "SMTP", queue_id, instance, server_address, server_port, client_port;
+  std::string_view protocol = "SMTP", queue_id, instance, server_address, server_port, client_port;
   size_t size = 0;
-  std::string policy_context;
+  std::string_view policy_context;
   const RestrictionClasses* classes = nullptr;  // access answers naming a class
   // The DNS words: the session's resolver and answer cache (null when the DNS is not
   // used), maps_rbl_reject_code, the raw default_rbl_reply template and rbl_reply_maps.

@@ -19,16 +19,16 @@ using smtp::Reply;
 policy::Facts Session::facts(std::string_view command, std::string_view sender, std::string_view rcpt) const {
   const auto& pp = p();
   policy::Facts f;
-  f.command = std::string(command);
+  f.command = command;
   f.client_in_mynetworks = client_in_mynetworks_;
-  f.client = client_.log_name();
+  f.client = client_log_name_;
   f.helo = client_.helo;
-  f.sender = std::string(sender);
-  f.recipient = std::string(rcpt);
+  f.sender = sender;
+  f.recipient = rcpt;
   f.recipient_authorized = recipient_authorized_;
   f.client_name = client_.name;
   f.client_addr = client_.addr;
-  f.client_port = std::to_string(client_.port);
+  f.client_port = client_port_;
   f.recipient_delimiter = pp.recipient_delimiter;
   f.improper_pipelining = pipelined_ahead_;
   f.sasl_authenticated = !client_.sasl_username.empty();
@@ -154,7 +154,9 @@ asio::awaitable<std::optional<Reply>> Session::check_recipient(const std::string
   std::optional<Reply> unlisted;
   if (pp.smtpd_reject_unlisted_sender && !sender_.empty())
     unlisted = policy::unlisted_address(ctx_->recipient_tables, ctx_->resolver, pp, sender_, "Sender");
-  if (!unlisted && pp.smtpd_reject_unlisted_recipient)
+  // A message being discarded takes any recipient, as Postfix's DISCARD does (spam traps).
+  bool discarding = actions_.discard || session_actions_.discard;
+  if (!unlisted && pp.smtpd_reject_unlisted_recipient && (for_vrfy || !discarding))
     unlisted = policy::unlisted_address(ctx_->recipient_tables, ctx_->resolver, pp, addr, "Recipient");
   if (unlisted) log_policy("reject", for_vrfy ? "VRFY" : "RCPT", unlisted->wire(), sender_, addr);
   if (unlisted || for_vrfy) actions_ = std::move(before);  // VRFY delivers nothing either

@@ -210,6 +210,7 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
   auto exc = parse_networks(p.smtpd_client_event_limit_exceptions);
   if (!exc) return Error{"smtpd_client_event_limit_exceptions: " + exc.error().message};
   ctx->limit_exceptions = std::move(*exc);
+  ctx->rate_limits = RateLimits::from(p);
   auto bare = parse_networks(p.smtpd_forbid_bare_newline_exclusions);
   if (!bare) return Error{"smtpd_forbid_bare_newline_exclusions: " + bare.error().message};
   ctx->bare_newline_exclusions = std::move(*bare);

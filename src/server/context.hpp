@@ -16,6 +16,7 @@
 #include "policy/restrictions.hpp"
 #include "route/recipients.hpp"
 #include "route/resolve.hpp"
+#include "server/anvil.hpp"
 #include "sasl/backend.hpp"
 #include "sasl/throttle.hpp"
 #include "spf/settings.hpp"
@@ -64,6 +65,7 @@ struct SmtpdContext {
   bool in_mynetworks(const IpAddress& a) const;
   bool verp_allowed(const IpAddress& a) const;
   std::vector<Cidr> limit_exceptions;    // smtpd_client_event_limit_exceptions
+  RateLimits rate_limits;                // smtpd_client_*_limit (anvil.hpp)
   std::vector<Cidr> bare_newline_exclusions;
   bool reject_bare_newline = false;      // smtpd_forbid_bare_newline = reject
   bool smtputf8 = false;

@@ -43,6 +43,8 @@ Session::Session(asio::ip::tcp::socket sock, std::shared_ptr<const SmtpdContext>
   client_.addr = addr.empty() ? peer_address(sock_) : std::move(addr);
   auto ep = sock_.remote_endpoint(ec);
   if (!ec) client_.port = ep.port();
+  client_log_name_ = client_.log_name();
+  client_port_ = std::to_string(client_.port);
   if (auto local = sock_.local_endpoint(ec); !ec) {
     server_addr_ = local.address().to_string();
     server_port_ = std::to_string(local.port());
@@ -128,6 +130,12 @@ asio::awaitable<bool> Session::start_tls() {
     co_return false;
   }
   auto info = tls::describe(tls_->native_handle());
+  bool resumed = SSL_session_reused(tls_->native_handle()) == 1;
+  if (auto r = rates_.count_new_tls(resumed, client_, ctx_->service, p().myhostname, log_, now_seconds())) {
+    out_ += r->reply.wire();  // smtpd_client_new_tls_session_rate_limit: Postfix ends the session
+    co_await flush();
+    co_return false;
+  }
   if (p().smtpd_tls_loglevel >= 1) log_.info("{}", tls::summary_line(info, client_.log_name()));
   note_tls(info);
   if (p().smtpd_tls_received_header) tls_received_ = tls::received_comment(info, false);

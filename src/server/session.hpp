@@ -40,6 +40,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(asio::ip::tcp::socket sock, std::shared_ptr<const SmtpdContext> ctx, QueueClient& queue,
           std::string addr = {});
   asio::awaitable<void> run();
+  // The client's rate counters (anvil.hpp); without them the session counts nothing.
+  void set_rates(ClientRates rates) { rates_ = rates; }
 
   // What a command handler decides: the reply, and what the session does next.
   struct Outcome {
@@ -153,6 +155,7 @@ class Session : public std::enable_shared_from_this<Session> {
   ClientInfo client_;
   std::optional<IpAddress> client_ip_;  // parsed once; unset when unknown
   bool client_in_mynetworks_ = false;
+  ClientRates rates_;  // smtpd_client_*_rate_limit
   bool more_input_ = false;  // input beyond the command being dispatched was already buffered
 
   State state_ = State::connected;
@@ -200,6 +203,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string instance_;               // policy requests: one value per transaction
   size_t message_size_ = 0;            // MAIL SIZE=, then the received size at END-OF-MESSAGE
   std::string server_addr_, server_port_;  // where the client connected (policy requests)
+  std::string client_log_name_, client_port_;  // "name[addr]" and the port, made once
   uint64_t transactions_ = 0;
   // The TLS session as restrictions and policy requests see it (after the handshake).
   struct TlsFacts {

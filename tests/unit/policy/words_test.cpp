@@ -256,7 +256,7 @@ TEST(ClientCerts, FingerprintInRelayClientcerts) {
   EXPECT_EQ(eval(l, f).verdict, Verdict::reject);
   f.ccert_pubkey_fingerprint = "AB:CD:EF";  // the public key's fingerprint counts too
   EXPECT_EQ(eval(l, f).verdict, Verdict::permit);
-  f.ccert_pubkey_fingerprint.clear();
+  f.ccert_pubkey_fingerprint = {};
   RestrictionList all = list({"permit_tls_all_clientcerts", "reject"});
   EXPECT_EQ(eval(all, f).verdict, Verdict::reject);  // not verified
   f.ccert_verified = true;
