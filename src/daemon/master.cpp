@@ -26,6 +26,7 @@
 #include "daemon/queue_role.hpp"
 #include "daemon/role.hpp"
 #include "maps/passwd.hpp"
+#include "message/content_checks.hpp"
 #include "smtp/address.hpp"
 #include "server/context.hpp"
 #include "server/delegates.hpp"
@@ -465,6 +466,11 @@ int run_master(const MasterOptions& opt) {
   // Delivery services too: a bad pipe entry names its master.cf line before anything runs.
   if (auto a = delivery::Agents::make(**cfg); !a) {
     std::fprintf(stderr, "ternd: fatal: %s\n", a.error().message.c_str());
+    return 1;
+  }
+  // And cleanup's header/body checks tables (a missing file, a bad pattern).
+  if (auto c = ContentChecks::make(p, {(*cfg)->directory, p.local_passwd_file}); !c) {
+    std::fprintf(stderr, "ternd: fatal: %s\n", c.error().message.c_str());
     return 1;
   }
   if (opt.check_only) return 0;

@@ -221,6 +221,8 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
     return Error{"smtpd_forbid_bare_newline: \"" + fbn + "\": expected no, normalize or reject"};
   ctx->reject_bare_newline = fbn == "reject" || fbn == "yes";
   ctx->smtputf8 = p.smtputf8_enable;
+  for (const auto& o : p.receive_override_options)
+    if (iequals(o, "no_header_body_checks")) ctx->no_header_body_checks = true;
   ctx->delay_reject = p.smtpd_delay_reject;
   ctx->banner = p.smtpd_banner;
   auto tls = tls::ServerContext::make(p, service.entry.service);

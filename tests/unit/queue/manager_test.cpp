@@ -119,9 +119,9 @@ class Manager : public ::testing::Test {
   void submit(std::shared_ptr<Message> m) {
     int calls = 0;
     Status got = ok_status();
-    qm->submit(std::move(m), [&](const Status& s) {
+    qm->submit(std::move(m), [&](const Submitted& s) {
       ++calls;
-      got = s;
+      got = s.status;
     });
     EXPECT_EQ(calls, 1);
     EXPECT_TRUE(got.ok()) << got.error().message;
@@ -742,6 +742,79 @@ TEST_F(Manager, RemoteAliasTargetIsQueuedAsAForwardedCopy) {
   ASSERT_EQ(pf.message.envelope.recipients.size(), 1u);
   EXPECT_EQ(pf.message.envelope.recipients[0].address, "someone@elsewhere.example");
   EXPECT_EQ(pf.message.content, "Delivered-To: far@example.test\n" + m->content);
+}
+
+
+// ---- header/body checks at cleanup ---------------------------------------------------
+
+class ManagerChecks : public Manager {
+ protected:
+  void SetUp() override {
+    Manager::SetUp();
+    dir.write("header_checks",
+              "/^Subject: reject-me/ REJECT 5.7.1 not here\n"
+              "/^Subject: discard-me/ DISCARD\n"
+              "/^Subject: hold-me/ HOLD\n"
+              "/^Subject: redirect-me/ REDIRECT bob@example.test\n"
+              "/^Subject: bcc-me/ BCC root@example.test\n");
+    start({{"header_checks", "regexp:" + dir.file("header_checks")}});
+  }
+
+  Submitted submit_checked(std::shared_ptr<Message> m) {
+    int calls = 0;
+    Submitted got;
+    qm->submit(std::move(m), [&](const Submitted& s) {
+      ++calls;
+      got = s;
+    });
+    EXPECT_EQ(calls, 1);
+    return got;
+  }
+};
+
+TEST_F(ManagerChecks, RejectIsTheRefusalAndNothingIsQueued) {
+  auto got = submit_checked(message("sender@example.org", {Recipient{"alice@example.test"}}, "reject-me"));
+  EXPECT_TRUE(got.status.ok());
+  EXPECT_EQ(got.refusal, "550 5.7.1 not here");
+  EXPECT_TRUE(queue_empty());
+  EXPECT_TRUE(mailbox("alice").empty());
+}
+
+TEST_F(ManagerChecks, DiscardIsAcceptedAndDropped) {
+  auto got = submit_checked(message("sender@example.org", {Recipient{"alice@example.test"}}, "discard-me"));
+  EXPECT_TRUE(got.status.ok());
+  EXPECT_TRUE(got.refusal.empty());
+  EXPECT_TRUE(queue_empty());
+  EXPECT_TRUE(mailbox("alice").empty());
+}
+
+TEST_F(ManagerChecks, HoldGoesToTheHoldQueue) {
+  auto m = message("sender@example.org", {Recipient{"alice@example.test"}}, "hold-me");
+  std::string id = m->envelope.queue_id;
+  EXPECT_TRUE(submit_checked(m).refusal.empty());
+  EXPECT_EQ(store->load(id, QueueName::hold).status, ParseStatus::ok);
+  EXPECT_TRUE(mailbox("alice").empty());
+}
+
+TEST_F(ManagerChecks, RedirectAndBccChangeTheRecipients) {
+  submit(message("sender@example.org", {Recipient{"alice@example.test"}, Recipient{"root@example.test"}}, "redirect-me"));
+  EXPECT_TRUE(mailbox("alice").empty());
+  EXPECT_EQ(mailbox("bob").size(), 1u);  // two recipients redirected, delivered once
+  submit(message("sender@example.org", {Recipient{"bob@example.test"}}, "bcc-me"));
+  EXPECT_EQ(mailbox("bob").size(), 2u);
+  EXPECT_EQ(mailbox("alice").size(), 1u);  // the BCC to root, an alias of alice
+}
+
+TEST_F(ManagerChecks, InternalMailAndOverriddenInputAreNotInspected) {
+  auto m = message("sender@example.org", {Recipient{"alice@example.test"}}, "reject-me");
+  m->envelope.no_header_body_checks = true;
+  EXPECT_TRUE(submit_checked(m).refusal.empty());
+  EXPECT_EQ(mailbox("alice").size(), 1u);
+  int calls = 0;
+  qm->submit(message("sender@example.org", {Recipient{"alice@example.test"}}, "reject-me"),
+             [&](const Submitted& s) { calls += s.refusal.empty() ? 1 : 100; }, false);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(mailbox("alice").size(), 2u);
 }
 
 }  // namespace
