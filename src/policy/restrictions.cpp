@@ -18,6 +18,7 @@
 #include "policy/access.hpp"
 #include "policy/dns_words.hpp"
 #include "policy/dnsbl.hpp"
+#include "policy/server_access.hpp"
 #include "policy/unlisted.hpp"
 #include "smtp/address.hpp"
 
@@ -68,6 +69,21 @@ constexpr WordName kWords[] = {
     {"permit_tls_all_clientcerts", Word::permit_tls_all_clientcerts, ArgKind::none},
     {"reject_unlisted_sender", Word::reject_unlisted_sender, ArgKind::none},
     {"reject_unlisted_recipient", Word::reject_unlisted_recipient, ArgKind::none},
+    {"check_client_mx_access", Word::check_client_mx_access, ArgKind::table},
+    {"check_client_ns_access", Word::check_client_ns_access, ArgKind::table},
+    {"check_client_a_access", Word::check_client_a_access, ArgKind::table},
+    {"check_reverse_client_mx_access", Word::check_reverse_client_mx_access, ArgKind::table},
+    {"check_reverse_client_ns_access", Word::check_reverse_client_ns_access, ArgKind::table},
+    {"check_reverse_client_a_access", Word::check_reverse_client_a_access, ArgKind::table},
+    {"check_helo_mx_access", Word::check_helo_mx_access, ArgKind::table},
+    {"check_helo_ns_access", Word::check_helo_ns_access, ArgKind::table},
+    {"check_helo_a_access", Word::check_helo_a_access, ArgKind::table},
+    {"check_sender_mx_access", Word::check_sender_mx_access, ArgKind::table},
+    {"check_sender_ns_access", Word::check_sender_ns_access, ArgKind::table},
+    {"check_sender_a_access", Word::check_sender_a_access, ArgKind::table},
+    {"check_recipient_mx_access", Word::check_recipient_mx_access, ArgKind::table},
+    {"check_recipient_ns_access", Word::check_recipient_ns_access, ArgKind::table},
+    {"check_recipient_a_access", Word::check_recipient_a_access, ArgKind::table},
     {"reject_rbl_client", Word::reject_rbl_client, ArgKind::dns_list},
     {"reject_rhsbl_client", Word::reject_rhsbl_client, ArgKind::dns_list},
     {"reject_rhsbl_reverse_client", Word::reject_rhsbl_reverse_client, ArgKind::dns_list},
@@ -467,6 +483,22 @@ bool settle_reject(Decision& d, Evaluation& ev, bool warn) {
   return true;
 }
 
+bool needs_dns(Word w) { return is_dns_list_word(w) || is_server_access_word(w); }
+
+// check_*_{mx,ns,a}_access: each host name or address in turn until one decides. OK is not
+// allowed there (Postfix: a listed server must not whitelist a client); it counts as DUNNO.
+asio::awaitable<Decision> server_access(Word w, const maps::MapList& table, const Facts& f, Evaluation& ev) {
+  if (!f.dns_resolver || !f.dns_cache)
+    co_return config_error(subject(f, f.stage), "a DNS server access restriction without a resolver");
+  std::string subj = subject(f, server_access_stage(w));
+  auto groups = co_await server_access_keys(w, f, ev);
+  for (const auto& keys : groups) {
+    Decision d = co_await lookup(table, keys, subj, f, ev);
+    if (d.verdict == Verdict::reject) co_return d;
+  }
+  co_return Decision{};
+}
+
 }  // namespace
 
 bool is_delegate_word(std::string_view word, bool* takes_arg) {
@@ -500,7 +532,7 @@ bool uses_spf(const RestrictionList& list) {
 
 bool uses_dns(const RestrictionList& list) {
   for (Word w : list.words)
-    if (is_dns_list_word(w)) return true;
+    if (needs_dns(w)) return true;
   return false;
 }
 
@@ -555,7 +587,7 @@ Result<RestrictionList> compile(std::string_view param, const std::vector<std::s
                                                            : "a service";
       return Error{p + ": " + words[i] + " needs " + what};
     }
-    if (is_dns_list_word(found->word) && !ctx.dns_lookups)
+    if (needs_dns(found->word) && !ctx.dns_lookups)
       return Error{p + ": " + words[i] + " needs DNS lookups, but they are disabled (disable_dns_lookups = yes)"};
     std::string value = found->arg == ArgKind::none ? "" : words[++i];
     if (found->arg == ArgKind::table) {
@@ -601,6 +633,8 @@ asio::awaitable<Decision> evaluate(const RestrictionList& list, const Facts& f, 
       std::string subj;
       if (arg.list) {
         d = co_await dns_list_word(w, *arg.list, f, ev, subject(f, f.stage));
+      } else if (arg.table && is_server_access_word(w)) {
+        d = co_await server_access(w, *arg.table, f, ev);
       } else if (arg.table) {
         if (table_keys(w, f, keys, subj)) d = co_await lookup(*arg.table, keys, subj, f, ev);
       } else if (w == Word::delegate) {

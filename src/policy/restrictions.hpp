@@ -53,6 +53,12 @@ enum class Word {
   // DNS lists (dns_words.hpp)
   reject_rbl_client, reject_rhsbl_client, reject_rhsbl_reverse_client, reject_rhsbl_helo,
   reject_rhsbl_sender, reject_rhsbl_recipient, permit_dnswl_client, permit_rhswl_client,
+  // Tables searched for a domain's MX hosts, name servers or addresses (server_access.hpp)
+  check_client_mx_access, check_client_ns_access, check_client_a_access,
+  check_reverse_client_mx_access, check_reverse_client_ns_access, check_reverse_client_a_access,
+  check_helo_mx_access, check_helo_ns_access, check_helo_a_access,
+  check_sender_mx_access, check_sender_ns_access, check_sender_a_access,
+  check_recipient_mx_access, check_recipient_ns_access, check_recipient_a_access,
   delegate,           // check_policy_service, check_greylist, … (a Delegate answers)
   restriction_class,  // a name from smtpd_restriction_classes
 };
@@ -200,6 +206,7 @@ struct Evaluation {
   std::optional<smtp::Reply> defer_if_reject;  // a later reject becomes this deferral
   MessageActions actions;
   std::vector<Note> notes;
+  std::vector<std::string> warnings;  // logged as warnings (a DNS lookup that failed)
   int depth = 0;  // restriction classes nest; Postfix stops at 100
 };
 

@@ -113,6 +113,7 @@ asio::awaitable<std::optional<Reply>> Session::restrict(StageLists lists, std::s
   // The client, HELO and sender stages keep a defer_if_permit for RCPT; the others apply it.
   if (!refused && carry_defer) *carry_defer = ev.defer_if_permit;
   else if (!refused) refused = policy::finish(ev);
+  for (const auto& w : ev.warnings) log_.warning("{}", printable(w, 512));
   for (const auto& n : ev.notes) log_policy(n.what, command, n.text, sender, rcpt);
   if (refused) {
     policy_error_ = true;

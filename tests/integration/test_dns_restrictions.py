@@ -7,6 +7,8 @@ the client socket, so each loopback address is a differently listed client.
   - reject_rhsbl_sender and reject_rhsbl_helo on a domain list;
   - permit_dnswl_client ahead of the DNSBL lets a listed client through;
   - rbl_reply_maps gives a list its own reply;
+  - check_sender_mx_access / _ns_access / _a_access search a table for the sender domain's
+    MX hosts (names and addresses), name servers (of the enclosing zone) and addresses;
   - with disable_dns_lookups = yes the words are a configuration error."""
 
 import smtplib
@@ -30,6 +32,15 @@ LISTS = {
     "dbl.test": dns_peers.Zone({
         "bad.sender.test": [("A", "127.0.1.2"), ("TXT", "sender domain listed")],
         "spam.helo.test": [("A", "127.0.1.3")],
+    }, signed=False),
+    # Sender domains: MX at a listed hoster, MX elsewhere, a null MX, only an address.
+    "senders.test": dns_peers.Zone({
+        "bad": [("MX", "10 mx.hoster.senders.test.")],
+        "mx.hoster": [("A", "127.0.0.66")],
+        "good": [("MX", "10 mx.good.senders.test.")],
+        "mx.good": [("A", "127.0.0.67")],
+        "nullmx": [("MX", "0 .")],
+        "nomx": [("A", "127.0.0.68")],
     }, signed=False),
 }
 
@@ -116,8 +127,25 @@ class DnsRestrictionsTest(harness.TernTestCase):
                           default_rbl_reply="$rbl_code listed ($rbl_what) on $rbl_domain", maps_rbl_reject_code="450")
         self.assertEqual(self.rcpt_reply(tern, "127.0.0.2"), (450, "4.7.1 listed (127.0.0.2) on dnsbl.test"))
 
+    def test_sender_server_access(self):
+        tern = self.start(smtpd_sender_restrictions=(
+            "check_sender_mx_access inline:{ {hoster.senders.test = REJECT bad hoster} }, "
+            "check_sender_a_access inline:{ {127.0.0.68 = 550 5.7.0 no mail from there} }, "
+            "check_sender_ns_access inline:{ {127.0.0.1 = DUNNO}, {ns.senders.test = HOLD} }"))
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.3", sender="x@bad.senders.test"),
+                         (554, "5.7.1 <x@bad.senders.test>: Sender address rejected: bad hoster"))
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.3", sender="x@nomx.senders.test"),
+                         (550, "5.7.0 <x@nomx.senders.test>: Sender address rejected: no mail from there"))
+        # good.senders.test has no NS of its own: senders.test's ns.senders.test answers HOLD.
+        s = tern.smtp(helo="client.test", source="127.0.0.3")
+        s.sendmail("x@good.senders.test", ["alice@example.test"], harness.make_message("ns-hold"))
+        s.quit()
+        tern.wait_for_log(r"NOQUEUE: hold: RCPT from unknown\[127\.0\.0\.3\]: <x@good\.senders\.test>: "
+                          r"Sender address triggers HOLD action", since=tern.mark)
+
     def test_words_need_dns(self):
-        for word in ("reject_rbl_client dnsbl.test", "reject_rhsbl_sender dbl.test", "permit_dnswl_client dnswl.test"):
+        for word in ("reject_rbl_client dnsbl.test", "reject_rhsbl_sender dbl.test", "permit_dnswl_client dnswl.test",
+                     "check_sender_mx_access inline:{x=REJECT}", "check_client_a_access inline:{x=REJECT}"):
             with self.subTest(word=word):
                 tern = self.new_tern(main_cf={"smtpd_client_restrictions": word, "disable_dns_lookups": "yes"})
                 r = tern.check_config()
