@@ -19,6 +19,7 @@
 #include "policy/dns_words.hpp"
 #include "policy/dnsbl.hpp"
 #include "policy/server_access.hpp"
+#include "policy/unknown_words.hpp"
 #include "policy/unlisted.hpp"
 #include "smtp/address.hpp"
 
@@ -84,6 +85,13 @@ constexpr WordName kWords[] = {
     {"check_recipient_mx_access", Word::check_recipient_mx_access, ArgKind::table},
     {"check_recipient_ns_access", Word::check_recipient_ns_access, ArgKind::table},
     {"check_recipient_a_access", Word::check_recipient_a_access, ArgKind::table},
+    {"reject_unknown_client_hostname", Word::reject_unknown_client_hostname, ArgKind::none},
+    {"reject_unknown_client", Word::reject_unknown_client_hostname, ArgKind::none},  // old name
+    {"reject_unknown_reverse_client_hostname", Word::reject_unknown_reverse_client_hostname, ArgKind::none},
+    {"reject_unknown_helo_hostname", Word::reject_unknown_helo_hostname, ArgKind::none},
+    {"reject_unknown_hostname", Word::reject_unknown_helo_hostname, ArgKind::none},  // old name
+    {"reject_unknown_sender_domain", Word::reject_unknown_sender_domain, ArgKind::none},
+    {"reject_unknown_recipient_domain", Word::reject_unknown_recipient_domain, ArgKind::none},
     {"reject_rbl_client", Word::reject_rbl_client, ArgKind::dns_list},
     {"reject_rhsbl_client", Word::reject_rhsbl_client, ArgKind::dns_list},
     {"reject_rhsbl_reverse_client", Word::reject_rhsbl_reverse_client, ArgKind::dns_list},
@@ -483,7 +491,7 @@ bool settle_reject(Decision& d, Evaluation& ev, bool warn) {
   return true;
 }
 
-bool needs_dns(Word w) { return is_dns_list_word(w) || is_server_access_word(w); }
+bool needs_dns(Word w) { return is_dns_list_word(w) || is_server_access_word(w) || is_unknown_word(w); }
 
 // check_*_{mx,ns,a}_access: each host name or address in turn until one decides. OK is not
 // allowed there (Postfix: a listed server must not whitelist a client); it counts as DUNNO.
@@ -589,6 +597,8 @@ Result<RestrictionList> compile(std::string_view param, const std::vector<std::s
     }
     if (needs_dns(found->word) && !ctx.dns_lookups)
       return Error{p + ": " + words[i] + " needs DNS lookups, but they are disabled (disable_dns_lookups = yes)"};
+    if (is_client_name_word(found->word) && !ctx.client_names)
+      return Error{p + ": " + words[i] + " needs the client's hostname, but it is not looked up (smtpd_peername_lookup = no)"};
     std::string value = found->arg == ArgKind::none ? "" : words[++i];
     if (found->arg == ArgKind::table) {
       auto m = maps::MapList::open({value}, ctx.maps);
@@ -631,7 +641,9 @@ asio::awaitable<Decision> evaluate(const RestrictionList& list, const Facts& f, 
     if (!sync) {
       std::vector<std::string> keys;
       std::string subj;
-      if (arg.list) {
+      if (is_unknown_word(w)) {
+        d = co_await unknown_word(w, f, ev);
+      } else if (arg.list) {
         d = co_await dns_list_word(w, *arg.list, f, ev, subject(f, f.stage));
       } else if (arg.table && is_server_access_word(w)) {
         d = co_await server_access(w, *arg.table, f, ev);

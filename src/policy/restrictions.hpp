@@ -59,9 +59,17 @@ enum class Word {
   check_helo_mx_access, check_helo_ns_access, check_helo_a_access,
   check_sender_mx_access, check_sender_ns_access, check_sender_a_access,
   check_recipient_mx_access, check_recipient_ns_access, check_recipient_a_access,
+  // Names that must resolve (unknown_words.hpp)
+  reject_unknown_client_hostname, reject_unknown_reverse_client_hostname, reject_unknown_helo_hostname,
+  reject_unknown_sender_domain, reject_unknown_recipient_domain,
   delegate,           // check_policy_service, check_greylist, … (a Delegate answers)
   restriction_class,  // a name from smtpd_restriction_classes
 };
+
+// What the session learnt of the client's name (Postfix's peer codes): a name that
+// resolves (ok), a lookup that failed for now (temporary), or none (permanent: no PTR, or
+// for the verified name also a PTR name whose addresses do not include the client's).
+enum class NameStatus { ok, temporary, permanent };
 
 // The SMTP stage a list is evaluated for; it chooses the reply's subject and the
 // protocol_state of a policy request.
@@ -105,6 +113,7 @@ struct CompileContext {
   const DelegateRegistry* delegates = nullptr;
   const std::vector<std::string>* class_names = nullptr;  // smtpd_restriction_classes
   bool dns_lookups = true;  // false with disable_dns_lookups: the DNS words are an error
+  bool client_names = true; // false with smtpd_peername_lookup = no: reject_unknown_*client* are an error
 };
 
 // Whether the list has an SPF word (the session then checks SPF before evaluating it).
@@ -134,6 +143,7 @@ struct Facts {
   bool improper_pipelining = false;   // commands sent ahead where not allowed
   std::string_view client_name = "unknown", client_addr;
   std::string_view reverse_client_name;  // "" = client_name
+  NameStatus client_name_status = NameStatus::ok, reverse_client_name_status = NameStatus::ok;
   std::string_view recipient_delimiter;
   std::string_view sasl_username;                         // "" when not authenticated
   std::string_view sasl_method;

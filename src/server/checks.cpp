@@ -65,6 +65,9 @@ policy::Facts Session::facts(std::string_view command, std::string_view sender, 
   f.server_address = server_addr_;
   f.server_port = server_port_;
   f.classes = &ctx_->classes;
+  f.reverse_client_name = reverse_client_name_;
+  f.client_name_status = client_name_status_;
+  f.reverse_client_name_status = reverse_client_name_status_;
   f.dns_resolver = ctx_->dns.get();
   f.dns_cache = &dns_cache_;
   f.rbl_reject_code = int(pp.maps_rbl_reject_code);

@@ -8,6 +8,7 @@
 #include "dns/unbound_resolver.hpp"
 #include "maps/lookup.hpp"
 #include "policy/dnsbl.hpp"
+#include "policy/unknown_words.hpp"
 #include "smtp/address.hpp"
 #include "tls/fingerprint.hpp"
 
@@ -76,7 +77,8 @@ Status prepare_inbound_auth(SmtpdContext& ctx, const config::Params& p, asio::io
 Status compile_restrictions(SmtpdContext& ctx, const config::Config& cfg, const config::Service& service,
                             const maps::OpenContext& mctx, const policy::DelegateRegistry* delegates) {
   const config::Params& p = service.params;
-  policy::CompileContext cc{mctx, delegates, &p.smtpd_restriction_classes, !p.disable_dns_lookups};
+  policy::CompileContext cc{mctx, delegates, &p.smtpd_restriction_classes, !p.disable_dns_lookups,
+                            p.smtpd_peername_lookup};
   for (const auto& name : p.smtpd_restriction_classes) {
     if (policy::is_delegate_word(name) || name.find_first_of(":{}") != std::string::npos)
       return Error{"smtpd_restriction_classes: \"" + name + "\" is not a valid class name"};
@@ -156,6 +158,26 @@ Status prepare_dns_lists(SmtpdContext& ctx, const config::Config& cfg, const con
   return ok_status();
 }
 
+// smtpd_peername_lookup: the resolver the sessions learn client names with. Without a
+// restriction that needs it, a resolver that cannot be made leaves names "unknown" (logged).
+Status prepare_client_names(SmtpdContext& ctx, const config::Params& p, asio::io_context* io) {
+  for (auto [name, value] : {std::pair{"reject_tempfail_action", &p.reject_tempfail_action},
+                             {"unknown_address_tempfail_action", &p.unknown_address_tempfail_action},
+                             {"unknown_helo_hostname_tempfail_action", &p.unknown_helo_hostname_tempfail_action}})
+    if (auto st = policy::check_tempfail_action(name, *value); !st) return st;
+  if (!p.smtpd_peername_lookup || p.disable_dns_lookups) return ok_status();
+  if (!ctx.dns) {
+    auto dns = dns::make_resolver(p, io);
+    if (!dns) {
+      log::Logger{"smtpd"}.warning("client hostnames are not looked up (smtpd_peername_lookup): {}", dns.error().message);
+      return ok_status();
+    }
+    ctx.dns = std::move(*dns);
+  }
+  ctx.peername_lookup = true;
+  return ok_status();
+}
+
 bool uses_spf(const SmtpdContext& c) {
   for (const auto* l : {&c.client_r, &c.helo_r, &c.sender_r, &c.relay_r, &c.recipient_r, &c.data_r, &c.end_of_data_r})
     if (policy::uses_spf(*l)) return true;
@@ -200,6 +222,7 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
       ctx->dns = std::move(*dns);
     }
   }
+  if (auto st = prepare_client_names(*ctx, p, io); !st) return st.error();
   if (auto st = prepare_inbound_auth(*ctx, p, io); !st) return st.error();
   auto nets = parse_networks(p.mynetworks);
   if (!nets) return nets.error();

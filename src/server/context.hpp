@@ -54,6 +54,9 @@ struct SmtpdContext {
   // The DNS list words (reject_rbl_client, …): the raw default_rbl_reply template (its
   // $rbl_* names are expanded per reply), checked at startup, and rbl_reply_maps.
   std::string default_rbl_reply;
+  // smtpd_peername_lookup = yes with the DNS allowed: a session learns the client's
+  // hostname (PTR, then forward confirmation) before its greeting.
+  bool peername_lookup = false;
   std::shared_ptr<const maps::MapList> rbl_reply_maps;
 
   // Inbound authentication at the end of DATA (authres.cpp): DKIM verification, DMARC and

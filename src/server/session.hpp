@@ -128,6 +128,7 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<std::optional<smtp::Reply>> check_end_of_data(size_t size);
   void apply_actions(Message& m) const;
   std::string received_header(const std::string& qid) const;
+  asio::awaitable<void> learn_client_name();  // PTR + forward confirmation (peername.hpp)
   asio::awaitable<void> check_spf();  // before the first RCPT of a transaction (spf.cpp)
   bool spf_due(std::string_view line) const;
   bool spf_wanted() const;  // SPF applies to this client and transaction
@@ -216,6 +217,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // The DNS words' answers for this session (one DNSBL lookup per client, not per RCPT);
   // mutable: facts() hands it to the evaluator, which fills it.
   mutable policy::DnsCache dns_cache_;
+  // The client's names (smtpd_peername_lookup = yes: learnt before the greeting).
+  std::string reverse_client_name_ = "unknown";
+  policy::NameStatus client_name_status_ = policy::NameStatus::permanent;
+  policy::NameStatus reverse_client_name_status_ = policy::NameStatus::permanent;
   policy::MessageActions session_actions_;
 
   int errors_ = 0;
