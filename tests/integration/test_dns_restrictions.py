@@ -9,6 +9,10 @@ the client socket, so each loopback address is a differently listed client.
   - rbl_reply_maps gives a list its own reply;
   - check_sender_mx_access / _ns_access / _a_access search a table for the sender domain's
     MX hosts (names and addresses), name servers (of the enclosing zone) and addresses;
+  - reject_unknown_client_hostname / _reverse_client_hostname with the client name smtpd
+    learns (PTR, forward confirmation), reject_unknown_helo_hostname, and
+    reject_unknown_sender_domain / _recipient_domain (no such domain, a null MX, a lookup
+    that fails for now);
   - with disable_dns_lookups = yes the words are a configuration error."""
 
 import smtplib
@@ -42,6 +46,14 @@ LISTS = {
         "nullmx": [("MX", "0 .")],
         "nomx": [("A", "127.0.0.68")],
     }, signed=False),
+    # Client names (smtpd_peername_lookup = yes): 127.0.0.20 verified, 127.0.0.21 a PTR
+    # whose name does not lead back, 127.0.0.22 no PTR.
+    "0.0.127.in-addr.arpa": dns_peers.Zone({
+        "20": [("PTR", "good.clients.test.")],
+        "21": [("PTR", "forged.clients.test.")],
+    }, signed=False),
+    "clients.test": dns_peers.Zone({"good": [("A", "127.0.0.20")], "forged": [("A", "127.0.0.99")]},
+                                   signed=False),
 }
 
 DEFAULT_REPLY = "554 5.7.1 Service unavailable; Client host [%s] blocked using dnsbl.test%s"
@@ -143,9 +155,60 @@ class DnsRestrictionsTest(harness.TernTestCase):
         tern.wait_for_log(r"NOQUEUE: hold: RCPT from unknown\[127\.0\.0\.3\]: <x@good\.senders\.test>: "
                           r"Sender address triggers HOLD action", since=tern.mark)
 
+    def test_client_hostname(self):
+        tern = self.start(smtpd_peername_lookup="yes",
+                          smtpd_client_restrictions="reject_unknown_client_hostname")
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.20")[0], 250)
+        tern.wait_for_log(r"connect from good\.clients\.test\[127\.0\.0\.20\]", since=tern.mark)
+        for client in ("127.0.0.21", "127.0.0.22"):
+            self.assertEqual(self.rcpt_reply(tern, client),
+                             (450, "4.7.25 Client host rejected: cannot find your hostname, [%s]" % client))
+        tern.wait_for_log(r"NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.21\]: 450 4\.7\.25 Client host "
+                          r"rejected: cannot find your hostname, \[127\.0\.0\.21\]; from=<x@example\.org> "
+                          r"to=<alice@example\.test> proto=ESMTP helo=<client\.test>", since=tern.mark)
+
+    def test_reverse_client_hostname(self):
+        tern = self.start(smtpd_peername_lookup="yes", unknown_client_reject_code="550",
+                          smtpd_client_restrictions="reject_unknown_reverse_client_hostname")
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.21")[0], 250)
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.22"),
+                         (550, "5.7.25 Client host rejected: cannot find your reverse hostname, [127.0.0.22]"))
+
+    def test_unknown_helo_and_domains(self):
+        tern = self.start(smtpd_helo_restrictions="reject_unknown_helo_hostname",
+                          smtpd_sender_restrictions="reject_unknown_sender_domain",
+                          smtpd_relay_restrictions="permit",
+                          smtpd_recipient_restrictions="reject_unknown_recipient_domain")
+        helo = "nomx.senders.test"
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.3", helo="nowhere.senders.test"),
+                         (450, "4.7.1 <nowhere.senders.test>: Helo command rejected: Host not found"))
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.3", helo=helo, sender="x@bad.senders.test")[0], 250)
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.3", helo=helo, sender="x@missing.senders.test"),
+                         (450, "4.1.8 <x@missing.senders.test>: Sender address rejected: Domain not found"))
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.3", helo=helo, sender="x@nullmx.senders.test"),
+                         (550, "5.7.27 <x@nullmx.senders.test>: Sender address rejected: Domain "
+                               "nullmx.senders.test does not accept mail (nullMX)"))
+        # Unbound refuses names outside its zones: a temporary failure, deferred.
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.3", helo=helo, sender="x@elsewhere.example"),
+                         (450, "4.1.8 <x@elsewhere.example>: Sender address rejected: Domain not found"))
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.3", helo=helo, sender="x@nomx.senders.test", rcpt="y@nullmx.senders.test"),
+                         (556, "5.1.10 <y@nullmx.senders.test>: Recipient address rejected: Domain "
+                               "nullmx.senders.test does not accept mail (nullMX)"))
+        # Our own domains are not looked up.
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.3", helo=helo, sender="x@example.test")[0], 250)
+
+    def test_client_name_words_need_the_name(self):
+        tern = self.new_tern(main_cf=dict(self.dns.tern_params(),
+                                          smtpd_client_restrictions="reject_unknown_client_hostname"))
+        r = tern.check_config()
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("reject_unknown_client_hostname needs the client's hostname, but it is not looked up "
+                      "(smtpd_peername_lookup = no)", r.stderr + r.stdout)
+
     def test_words_need_dns(self):
         for word in ("reject_rbl_client dnsbl.test", "reject_rhsbl_sender dbl.test", "permit_dnswl_client dnswl.test",
-                     "check_sender_mx_access inline:{x=REJECT}", "check_client_a_access inline:{x=REJECT}"):
+                     "check_sender_mx_access inline:{x=REJECT}", "check_client_a_access inline:{x=REJECT}",
+                     "reject_unknown_sender_domain", "reject_unknown_helo_hostname"):
             with self.subTest(word=word):
                 tern = self.new_tern(main_cf={"smtpd_client_restrictions": word, "disable_dns_lookups": "yes"})
                 r = tern.check_config()
