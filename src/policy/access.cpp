@@ -152,8 +152,7 @@ Result<AccessAnswer> parse_access_answer(std::string_view value) {
       break;
     case AccessKind::filter: {
       size_t colon = a.text.find(':');
-      if (colon == 0 || colon == std::string::npos || a.text.find_first_of(" \t") != std::string::npos)
-        return need("transport:destination");
+      if (colon == 0 || colon == std::string::npos) return need("transport:destination");
       break;
     }
     case AccessKind::prepend:

@@ -402,9 +402,10 @@ asio::awaitable<Decision> apply_answer(std::string_view value, const std::string
       ev.actions.redirect = a.text;
       ev.notes.push_back({"redirect", who(subj) + " triggers REDIRECT " + a.text});
       co_return Decision{};
-    case AccessKind::filter:
-      co_return config_error(subj, std::string(source) + ": FILTER " + a.text +
-                                       ": FILTER is not supported yet (the queue has no per-message content filter)");
+    case AccessKind::filter:  // the last one wins, as in Postfix
+      ev.actions.filter = a.text;
+      ev.notes.push_back({"filter", who(subj) + " triggers FILTER " + a.text});
+      co_return Decision{};
     case AccessKind::info: ev.notes.push_back({"info", who(subj) + " " + a.text}); co_return Decision{};
     case AccessKind::warn: ev.notes.push_back({"warn", who(subj) + " " + a.text}); co_return Decision{};
     case AccessKind::restrictions: co_return co_await run_words(a.text, subj, f, ev);
@@ -528,6 +529,7 @@ void MessageActions::merge(const MessageActions& o) {
   prepend.insert(prepend.end(), o.prepend.begin(), o.prepend.end());
   bcc.insert(bcc.end(), o.bcc.begin(), o.bcc.end());
   if (!o.redirect.empty()) redirect = o.redirect;
+  if (!o.filter.empty()) filter = o.filter;
 }
 
 bool uses_spf(const RestrictionList& list) {

@@ -197,11 +197,14 @@ struct MessageActions {
   std::vector<std::string> prepend;  // header lines, "Name: value"
   std::vector<std::string> bcc;
   std::string redirect;              // all recipients replaced by this one
+  std::string filter;                // transport:destination for every recipient (not after REDIRECT)
   void merge(const MessageActions& o);
-  bool empty() const { return !hold && !discard && prepend.empty() && bcc.empty() && redirect.empty(); }
+  bool empty() const {
+    return !hold && !discard && prepend.empty() && bcc.empty() && redirect.empty() && filter.empty();
+  }
 };
 
-// A line for the mail log: "warn", "info", "reject_warning", "hold", "discard", "redirect",
+// A line for the mail log: "warn", "info", "reject_warning", "hold", "discard", "redirect", "filter", "bcc",
 // logged by the session as "NOQUEUE: <what>: RCPT from c[a]: <text>; from=<s> to=<r> …".
 struct Note {
   std::string what, text;

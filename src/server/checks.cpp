@@ -175,7 +175,8 @@ asio::awaitable<std::optional<Reply>> Session::check_end_of_data(size_t size) {
 }
 
 // The actions access answers asked for, applied to the accepted message (Postfix's
-// cleanup does the same): PREPEND on top, BCC added, REDIRECT replacing the recipients.
+// cleanup does the same): PREPEND on top, BCC added, REDIRECT replacing the recipients,
+// FILTER as the route of every recipient (the queue manager applies Envelope::filter).
 void Session::apply_actions(Message& m) const {
   policy::MessageActions a = session_actions_;
   a.merge(actions_);
@@ -187,6 +188,8 @@ void Session::apply_actions(Message& m) const {
     Recipient r{a.redirect};
     r.original = m.envelope.recipients.empty() ? "" : m.envelope.recipients.front().original_or_address();
     m.envelope.recipients = {std::move(r)};
+  } else if (!a.filter.empty()) {
+    m.envelope.filter = a.filter;  // Postfix: REDIRECT overrides FILTER
   }
   for (const auto& b : a.bcc) {
     Recipient r{b};

@@ -216,7 +216,8 @@ class RestrictionsTest(TernTestCase):
                         "hold@example.org HOLD\n"
                         "discard@example.org DISCARD\n"
                         "redirect@example.org REDIRECT bob@example.test\n"
-                        "bcc@example.org BCC bob@example.test\n")
+                        "bcc@example.org BCC bob@example.test\n"
+                        "filter@example.org FILTER discard:filtered by the access table\n")
         tern.start()
         tern.wait_for_log(r"^disconnect from ")
         tern.mark = tern.log_mark()
@@ -283,6 +284,16 @@ class RestrictionsTest(TernTestCase):
             self.assertRegex(self.send_data(c, make_message(token))[0], QUEUED_RE)
         for msg in tern.wait_for_maildir("alice", 2):
             self.assertIn("\nX-Helo: tagged\nReceived: from tagged.test", msg.decode())
+
+    def test_filter(self):
+        tern = self._actions_tern()
+        qid, _ = self.deliver(tern, "filter@example.org", ["alice@example.test", "bob@example.test"])
+        tern.wait_for_log(r"^NOQUEUE: filter: RCPT from unknown\[127\.0\.0\.2\]: <filter@example\.org>: Sender "
+                          r"address triggers FILTER discard:filtered by the access table; ", since=tern.mark)
+        for rcpt in ("alice", "bob"):
+            tern.wait_for_log(r"^%s: to=<%s@example\.test>, relay=none, .*status=sent \(filtered by the access "
+                              r"table\)" % (qid, rcpt), since=tern.mark)
+        self.assertEqual(tern.maildir_files("alice"), [])
 
     def test_bcc(self):
         tern = self._actions_tern()

@@ -70,6 +70,7 @@ TEST(AccessAnswer, MessageActions) {
   EXPECT_EQ(ok("BCC archive@example.test").text, "archive@example.test");
   EXPECT_EQ(ok("REDIRECT abuse@example.test").kind, AccessKind::redirect);
   EXPECT_EQ(ok("FILTER smtp:[127.0.0.1]:10025").text, "smtp:[127.0.0.1]:10025");
+  EXPECT_EQ(ok("FILTER discard:filtered by policy").text, "discard:filtered by policy");
   EXPECT_EQ(ok("WARN odd client").kind, AccessKind::warn);
   EXPECT_EQ(ok("INFO seen").kind, AccessKind::info);
   EXPECT_EQ(ok("DEFER_IF_PERMIT 4.7.1 not now").status, "4.7.1");

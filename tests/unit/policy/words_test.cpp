@@ -66,10 +66,17 @@ TEST(AccessActions, MalformedAnswerIsAServerConfigurationError) {
   EXPECT_EQ(eval(answering("check_sender_access"), rcpt()).reply.code, 451);
 }
 
-TEST(AccessActions, FilterIsAClearError) {
-  Decision d = eval(answering("FILTER smtp:[127.0.0.1]:10025"), rcpt());
-  EXPECT_EQ(d.reply.code, 451);
-  EXPECT_NE(d.log_text.find("FILTER is not supported yet"), std::string::npos) << d.log_text;
+TEST(AccessActions, FilterRidesAlong) {
+  Evaluation ev;
+  EXPECT_EQ(eval(answering("FILTER smtp:[127.0.0.1]:10025"), rcpt(), ev).verdict, Verdict::dunno);
+  EXPECT_EQ(ev.actions.filter, "smtp:[127.0.0.1]:10025");
+  ASSERT_EQ(ev.notes.size(), 1u);
+  EXPECT_EQ(ev.notes[0].what, "filter");
+  EXPECT_EQ(ev.notes[0].text, "<bob@example.test>: Recipient address triggers FILTER smtp:[127.0.0.1]:10025");
+  MessageActions later;
+  later.filter = "lmtp:unix:private/scan";
+  ev.actions.merge(later);  // the last one wins
+  EXPECT_EQ(ev.actions.filter, "lmtp:unix:private/scan");
 }
 
 TEST(AccessActions, MessageActionsRideAlong) {
