@@ -40,6 +40,7 @@ constexpr Entry kSub[] = {
     {"newaliases", newaliases_main, "rebuild every alias_database (newaliases)"},
     {"reload", reload_main, "make the running ternd re-read its configuration"},
     {"route", route_main, "show how an address is rewritten and routed, step by step"},
+    {"verify", verify_main, "address verification: probe addresses through ternd and print the results"},
     {"dns", dns_main, "look a name up through Tern's resolver (outcome, DNSSEC status, records)"},
     {"check", check_main, "authentication checks by hand (check spf IP MAIL-FROM HELO, check dkim < message, check dmarc IP MAIL-FROM HELO < message, check tls DOMAIN)"},
     {"dkim", dkim_main, "make a DKIM key pair and its DNS record (dkim keygen)"},

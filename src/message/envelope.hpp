@@ -59,6 +59,11 @@ struct Envelope {
                               // (header/body checks FILTER), "" when none
   bool no_header_body_checks = false;  // receive_override_options of the service that received
                                        // it: cleanup skips header/body checks (not queued)
+  // An address verification probe (reject_unverified_*): routed with the
+  // address_verify_* overrides, delivered only as far as it takes to learn whether each
+  // recipient would be accepted, its results go to the verify cache, and it is removed
+  // after one attempt, never bounced or deferred. Only the queue role makes these.
+  bool verify_probe = false;
 };
 
 struct Message {

@@ -186,6 +186,23 @@ bool uses_spf(const SmtpdContext& c) {
   return false;
 }
 
+// smtpd_milters for this service. Milters for local submission and per-client milter
+// tables are not implemented: saying so beats silently not filtering that mail.
+Status prepare_milters(SmtpdContext& ctx, const config::Params& p) {
+  if (!p.non_smtpd_milters.empty())
+    return Error{"non_smtpd_milters is not supported: locally submitted mail (sendmail, pickup) does not pass "
+                 "through milters in Tern; leave non_smtpd_milters empty"};
+  if (!p.milter_header_checks.empty())
+    return Error{"milter_header_checks is not supported: headers added by milters are not checked"};
+  if (!p.smtpd_milter_maps.empty())
+    return Error{"smtpd_milter_maps is not supported: use smtpd_milters (per service with -o in master.cf)"};
+  if (p.smtpd_milters.empty()) return ok_status();
+  auto s = milter::load_settings(p, p.smtpd_milters);
+  if (!s) return s.error();
+  ctx.milters = std::move(*s);
+  return ok_status();
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const config::Config> cfg,
@@ -248,6 +265,7 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
     if (iequals(o, "no_header_body_checks")) ctx->no_header_body_checks = true;
   ctx->delay_reject = p.smtpd_delay_reject;
   ctx->banner = p.smtpd_banner;
+  if (auto st = prepare_milters(*ctx, p); !st) return st.error();
   auto tls = tls::ServerContext::make(p, service.entry.service);
   if (!tls) return tls.error();
   ctx->tls = std::move(*tls);

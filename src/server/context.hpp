@@ -13,6 +13,7 @@
 #include "dmarc/inbound.hpp"
 #include "dns/resolver.hpp"
 #include "maps/lookup.hpp"
+#include "milter/settings.hpp"
 #include "policy/restrictions.hpp"
 #include "route/recipients.hpp"
 #include "route/resolve.hpp"
@@ -64,6 +65,9 @@ struct SmtpdContext {
   // not off, and the DNS may be used (not with disable_dns_lookups = yes); SPF then runs
   // for every transaction (spf is set too), not only when a restriction word names it.
   std::optional<dmarc::InboundOptions> inbound_auth;
+
+  // smtpd_milters (milter_hooks.cpp): set when the service has any.
+  std::optional<milter::Settings> milters;
 
   bool in_mynetworks(const IpAddress& a) const;
   bool verp_allowed(const IpAddress& a) const;

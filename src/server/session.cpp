@@ -155,6 +155,7 @@ asio::awaitable<bool> Session::start_tls() {
   if (p().smtpd_tls_loglevel >= 1) log_.info("{}", tls::summary_line(info, client_.log_name()));
   note_tls(info);
   if (p().smtpd_tls_received_header) tls_received_ = tls::received_comment(info, false);
+  if (milters_) milter_tls(info);
   co_return true;
 }
 
@@ -252,6 +253,8 @@ asio::awaitable<smtp::Reply> Session::submit_message(std::string content, bool t
   m.content += content;
   content.clear();
   apply_actions(m);
+  if (milters_)
+    if (auto refused = co_await milter_message(m)) co_return *refused;
   queue::SubmitReply result;
   if (discard) {  // accepted, as Postfix says, and dropped
     result = {0, true, queue_id_, ""};
@@ -368,9 +371,12 @@ asio::awaitable<void> Session::run() {
     co_return;
   }
   if (ctx_->sasl) co_await ctx_->sasl->prepare();  // Dovecot: connected, mechanisms known
-  if (auto refused = co_await on_connect()) out_ += refused->wire();  // smtpd_delay_reject = no
-  else out_ += smtp::Reply{220, smtp::Status::none, ctx_->banner}.wire();
   bool quit = false;
+  if (ctx_->milters) quit = !co_await milter_connect();  // a milter's 421 replaces the greeting
+  if (!quit) {
+    if (auto refused = co_await on_connect()) out_ += refused->wire();  // smtpd_delay_reject = no
+    else out_ += smtp::Reply{220, smtp::Status::none, ctx_->banner}.wire();
+  }
   while (!quit && !closed_) {
     if (data_) {
       size_t used = data_->feed(std::string_view(in_).substr(in_pos_));
@@ -424,6 +430,7 @@ asio::awaitable<void> Session::run() {
     int errors_before = errors_;
     if (spf_due(line)) co_await check_spf();
     Outcome o = co_await dispatch(line);
+    if (milters_) co_await milter_command(line, o);
     if (keep_transcript_) note("In ", line);
     // Postfix sleeps before every reply once the soft error limit has been reached.
     if (errors_before >= p().smtpd_soft_error_limit && !o.bdat) co_await error_pause();
@@ -462,6 +469,7 @@ asio::awaitable<void> Session::run() {
     }
   }
   co_await flush();
+  if (milters_) co_await milters_->quit();
   closed_ = true;
   timer_.cancel();
   asio::error_code ec;

@@ -19,6 +19,7 @@
 #include "base/log.hpp"
 #include "message/envelope.hpp"
 #include "message/maillog.hpp"
+#include "milter/driver.hpp"
 #include "policy/dns_words.hpp"
 #include "server/context.hpp"
 #include "sasl/command.hpp"
@@ -140,6 +141,14 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string headers;                // Authentication-Results (+ the quarantine header)
   };
   asio::awaitable<Authenticated> authenticate(std::string& content);
+  // Milters (milter_hooks.cpp): the connect step (false: a milter ended the session), each
+  // command after its handler (may replace the reply), the message before it is queued
+  // (a reply: refused or discarded; else queue `m`, on hold if a milter said so).
+  asio::awaitable<bool> milter_connect();
+  asio::awaitable<void> milter_command(std::string_view line, Outcome& o);
+  asio::awaitable<std::optional<smtp::Reply>> milter_message(Message& m);
+  void milter_tls(const tls::HandshakeInfo& info);
+  void milter_refuse(Outcome& o, const milter::Verdict& v, std::string_view command, std::string_view rcpt);
   void note(std::string_view dir, std::string_view text);
   asio::awaitable<void> send_notice();
   const config::Params& p() const { return *ctx_->params; }
@@ -222,6 +231,11 @@ class Session : public std::enable_shared_from_this<Session> {
   policy::NameStatus client_name_status_ = policy::NameStatus::permanent;
   policy::NameStatus reverse_client_name_status_ = policy::NameStatus::permanent;
   policy::MessageActions session_actions_;
+  milter::MacroValues milter_macros_;          // (declared first: milters_ reads it)
+  std::unique_ptr<milter::Session> milters_;  // set when the service has smtpd_milters
+  std::optional<smtp::Reply> milter_refusal_;  // a milter refused the connection: MAIL etc. get this
+  bool milter_discard_ = false;                // a milter said DISCARD during this transaction
+  bool milter_data_sent_ = false;              // the DATA step was done (BDAT does it at the end)
 
   int errors_ = 0;
   std::string last_command_ = "CONNECT";
