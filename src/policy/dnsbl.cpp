@@ -6,7 +6,7 @@
 
 #include "base/strings.hpp"
 #include "config/expand.hpp"
-#include "dns/rdata.hpp"
+#include "policy/reputation_names.hpp"
 #include "smtp/address.hpp"
 
 namespace tern::policy {
@@ -147,9 +147,7 @@ Result<ListDomain> parse_list_domain(std::string_view text) {
 }
 
 std::string address_query(const IpAddress& a, std::string_view list) {
-  std::string r = dns::reverse_name(a.unmapped());
-  r.resize(r.size() - (r.ends_with(".in-addr.arpa") ? 12 : 8));  // keep the dot
-  return r + std::string(list);
+  return reputation::reversed(a.unmapped()) + "." + std::string(list);
 }
 
 std::optional<std::string> domain_query(std::string_view name, std::string_view list) {
