@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "base/dir_sync.hpp"
 #include "base/file.hpp"
 
 namespace tern::delivery {
@@ -62,7 +63,8 @@ Result<std::string> deliver_maildir(const std::string& maildir, const std::strin
     ::unlink(tmp.c_str());
     return Error{"rename " + tmp + " to new/: " + errno_text(err)};
   }
-  if (auto s = fsync_dir(base + "/new"); !s) return s.error();
+  // Deliveries into this Maildir finishing at the same time share one fsync of new/.
+  if (auto s = DirectorySyncer::shared().sync(base + "/new"); !s) return s.error();
   return final_path;
 }
 
