@@ -18,25 +18,58 @@ int fsync_directory(const std::string& dir) {
 }
 }  // namespace
 
-DirectorySyncer::DirectorySyncer() : sync_(fsync_directory) {}
+DirectorySyncer::DirectorySyncer() : sync_(fsync_directory), gather_(kGather) {}
 
 DirectorySyncer& DirectorySyncer::shared() {
   static DirectorySyncer syncer;
   return syncer;
 }
 
+DirectorySyncer::Writer DirectorySyncer::begin(const std::string& dir) {
+  std::lock_guard lock(mu_);
+  ++dirs_[dir].writing;
+  return Writer(this, dir);
+}
+
+DirectorySyncer::Writer::~Writer() {
+  if (!s_) return;
+  std::lock_guard lock(s_->mu_);
+  s_->leave(dir_);
+  s_->forget_if_idle(dir_);
+}
+
+Status DirectorySyncer::Writer::sync() {
+  DirectorySyncer* s = s_;
+  s_ = nullptr;
+  return s->sync(dir_);
+}
+
+void DirectorySyncer::leave(const std::string& dir) {
+  Dir& d = dirs_[dir];
+  if (d.writing > 0) --d.writing;
+  changed_.notify_all();  // a gathering leader may stop waiting
+}
+
+void DirectorySyncer::forget_if_idle(const std::string& dir) {
+  auto it = dirs_.find(dir);
+  if (it != dirs_.end() && it->second.writing == 0 && !it->second.led && !it->second.next) dirs_.erase(it);
+}
+
 Status DirectorySyncer::sync(const std::string& dir) {
   std::unique_lock lock(mu_);
+  leave(dir);
   Dir& d = dirs_[dir];
   if (!d.next) d.next = std::make_shared<Round>();
   std::shared_ptr<Round> mine = d.next;
-  // Wait for our round; lead it if no fsync of `dir` is in flight when it is our turn.
   for (;;) {
     if (mine->done) break;
-    Dir& cur = dirs_[dir];
-    if (!cur.running) {  // `mine` is cur.next: a round leaves `next` only when it starts
+    if (!dirs_[dir].led) {  // `mine` is next and nobody leads it: lead it
+      dirs_[dir].led = true;
+      auto deadline = std::chrono::steady_clock::now() + gather_;
+      changed_.wait_until(lock, deadline, [&] { return dirs_[dir].writing == 0; });
+      Dir& cur = dirs_[dir];
       cur.running = true;
-      cur.next.reset();
+      cur.next.reset();  // later callers form the round after this one
       lock.unlock();
       int err = sync_(dir);
       lock.lock();
@@ -44,11 +77,12 @@ Status DirectorySyncer::sync(const std::string& dir) {
       mine->done = true;
       Dir& after = dirs_[dir];
       after.running = false;
-      if (!after.next) dirs_.erase(dir);
-      finished_.notify_all();
+      after.led = false;
+      forget_if_idle(dir);
+      changed_.notify_all();
       break;
     }
-    finished_.wait(lock);
+    changed_.wait(lock);
   }
   if (mine->err) return Error{dir + ": fsync: " + errno_text(mine->err)};
   return ok_status();
