@@ -819,3 +819,57 @@ TEST_F(ManagerChecks, InternalMailAndOverriddenInputAreNotInspected) {
 
 }  // namespace
 }  // namespace tern::queue
+
+namespace tern::queue {
+namespace {
+
+// A MemoryStore that counts commits and can run a hook inside one (a message arriving
+// while a batch is being made durable).
+class HookedStore : public Store {
+ public:
+  std::unique_ptr<Store> inner = make_memory_store();
+  std::function<void()> during_first_commit;
+  int commits = 0;
+  std::vector<Status> commit(std::span<const Message* const> ms) override {
+    if (++commits == 1 && during_first_commit) during_first_commit();
+    return inner->commit(ms);
+  }
+  Status append(const std::string& id, QueueName q, const std::string& r) override { return inner->append(id, q, r); }
+  Status move(const std::string& id, QueueName f, QueueName t, double n) override { return inner->move(id, f, t, n); }
+  Status remove(const std::string& id, QueueName q) override { return inner->remove(id, q); }
+  ParsedFile load(const std::string& id, QueueName q) override { return inner->load(id, q); }
+  std::vector<StoredRef> list(QueueName q) override { return inner->list(q); }
+};
+
+// The commit executor takes the next batch as soon as one is on disk: it does not wait for
+// the main executor to run the previous batch's completion (replies, activation).
+TEST_F(Manager, NextCommitDoesNotWaitForMain) {
+  start();
+  HookedStore hooked;
+  std::deque<Task> main_tasks;
+  auto inline_run = [](Task t) { t(); };
+  QueueManager q(hooked, Executors{[&](Task t) { main_tasks.push_back(std::move(t)); }, inline_run, inline_run},
+                 settings);
+  std::vector<std::string> replies;
+  auto first = message("s@example.org", {Recipient{"alice@example.test"}}, "first");
+  auto second = message("s@example.org", {Recipient{"bob@example.test"}}, "second");
+  hooked.during_first_commit = [&] {
+    q.submit(second, [&](const Submitted& s) { replies.push_back(s.status ? "second ok" : "second failed"); });
+  };
+  q.submit(first, [&](const Submitted& s) { replies.push_back(s.status ? "first ok" : "first failed"); });
+  EXPECT_EQ(hooked.commits, 2);       // both batches on disk
+  EXPECT_TRUE(replies.empty());       // nobody answered before main ran
+  EXPECT_FALSE(q.idle());             // completions still waiting for main
+  EXPECT_EQ(main_tasks.size(), 2u);
+  while (!main_tasks.empty()) {
+    Task t = std::move(main_tasks.front());
+    main_tasks.pop_front();
+    t();
+  }
+  EXPECT_EQ(replies, (std::vector<std::string>{"first ok", "second ok"}));
+  EXPECT_TRUE(q.idle());              // both delivered (inline workers) and removed
+  EXPECT_TRUE(hooked.list(QueueName::active).empty());
+}
+
+}  // namespace
+}  // namespace tern::queue
