@@ -279,8 +279,12 @@ void QueueManager::submit(std::shared_ptr<Message> m, Done done, bool inspect) {
       cleanup_.info("{}: not DKIM-signed: {}", m->envelope.queue_id, signed_->skipped);
   }
   in_memory_.insert(m->envelope.queue_id);
+  std::unique_lock lock(commit_mu_);
   pending_.push_back({std::move(m), std::move(done)});
-  if (!committing_) start_commit();
+  if (committing_) return;  // the commit loop takes it with the next batch
+  committing_ = true;
+  lock.unlock();
+  start_commit();
 }
 
 // header_checks(5) at cleanup. The content edits are in `m` already; here the tables'
@@ -336,36 +340,58 @@ void QueueManager::bounce_refused(const Message& m, const std::string& reply) {
 }
 
 // Group commit: what arrived while the previous batch was being made durable goes to disk
-// together in one batch, and each sender hears back only when its batch is on disk.
+// together in one batch, and each sender hears back only when its batch is on disk. The
+// commit executor takes the next batch itself as soon as one is on disk: waiting for the
+// main executor to hear of it first left the disk idle while main was busy (measured: a
+// mean 24 ms between batches at 100 sessions, against 4 ms of fsyncs per batch).
 void QueueManager::start_commit() {
-  committing_ = true;
-  auto batch = std::make_shared<std::vector<Pending>>(std::move(pending_));
-  pending_.clear();
-  ex_.commit([this, batch] {
-    std::vector<const Message*> msgs;
-    for (const auto& p : *batch) msgs.push_back(p.msg.get());
-    auto statuses = std::make_shared<std::vector<Status>>(store_.commit(msgs));
-    ex_.main([this, batch, statuses] {
-      for (size_t i = 0; i < batch->size(); ++i) {
-        auto& p = (*batch)[i];
-        const Status& st = (*statuses)[i];
-        if (!st) {
-          qmgr_.error("{}: {}", p.msg->envelope.queue_id, st.error().message);
-          in_memory_.erase(p.msg->envelope.queue_id);
+  ex_.commit([this] {
+    for (;;) {
+      auto batch = std::make_shared<std::vector<Pending>>();
+      {
+        std::lock_guard lock(commit_mu_);
+        if (pending_.empty()) {
+          committing_ = false;
+          return;
         }
-        if (p.done) p.done({st});
-        if (st && p.msg->envelope.hold) {
-          in_memory_.erase(p.msg->envelope.queue_id);
-          qmgr_.info("{}: from=<{}>, size={}, nrcpt={} (queue hold)", p.msg->envelope.queue_id,
-                     printable(p.msg->envelope.sender), p.msg->content.size(), p.msg->envelope.recipients.size());
-        } else if (st) {
-          activate(p.msg, QueueName::active);
-        }
+        batch->swap(pending_);
+        ++committed_unseen_;
       }
-      committing_ = false;
-      if (!pending_.empty()) start_commit();
-    });
+      std::vector<const Message*> msgs;
+      for (const auto& p : *batch) msgs.push_back(p.msg.get());
+      auto statuses = std::make_shared<std::vector<Status>>(store_.commit(msgs));
+      ex_.main([this, batch, statuses] { committed(*batch, *statuses); });
+    }
   });
+}
+
+void QueueManager::committed(std::vector<Pending>& batch, const std::vector<Status>& statuses) {
+  {
+    std::lock_guard lock(commit_mu_);
+    --committed_unseen_;
+  }
+  // Every sender of the batch hears its reply before any of the batch is routed and
+  // scheduled: the 250s leave in one go, not each after the activations before it.
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto& p = batch[i];
+    const Status& st = statuses[i];
+    if (!st) {
+      qmgr_.error("{}: {}", p.msg->envelope.queue_id, st.error().message);
+      in_memory_.erase(p.msg->envelope.queue_id);
+    }
+    if (p.done) p.done({st});
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto& p = batch[i];
+    if (!statuses[i]) continue;
+    if (p.msg->envelope.hold) {
+      in_memory_.erase(p.msg->envelope.queue_id);
+      qmgr_.info("{}: from=<{}>, size={}, nrcpt={} (queue hold)", p.msg->envelope.queue_id,
+                 printable(p.msg->envelope.sender), p.msg->content.size(), p.msg->envelope.recipients.size());
+    } else {
+      activate(p.msg, QueueName::active);
+    }
+  }
 }
 
 void QueueManager::activate(std::shared_ptr<Message> m, QueueName where) {

@@ -108,7 +108,10 @@ class QueueManager {
   void rescan();                          // after postsuper changed the directories
   void reload(std::shared_ptr<const ManagerSettings> s) { settings_ = std::move(s); }
   size_t active() const { return active_.size(); }
-  bool idle() const { return active_.empty() && !committing_ && pending_.empty(); }
+  bool idle() const {
+    std::lock_guard lock(commit_mu_);
+    return active_.empty() && !committing_ && pending_.empty() && committed_unseen_ == 0;
+  }
 
   // The privileged delivery helper's client, handed to agents in each Request; set once
   // before the first delivery (nullptr: none, ternd is not root).
@@ -168,8 +171,12 @@ class QueueManager {
     std::shared_ptr<Message> msg;
     Done done;
   };
+  // Submitted, waiting for the commit loop (main adds, the commit executor takes).
+  mutable std::mutex commit_mu_;
   std::vector<Pending> pending_;
-  bool committing_ = false;
+  bool committing_ = false;  // the commit loop is running
+  size_t committed_unseen_ = 0;  // batches on disk whose completion main has not run yet
+  void committed(std::vector<Pending>& batch, const std::vector<Status>& statuses);  // on main
   std::map<uint64_t, Active> active_;
   std::set<std::string> in_memory_;     // queue IDs in active_ (or being committed)
   std::deque<std::pair<std::string, QueueName>> backlog_;  // over qmgr_message_active_limit
