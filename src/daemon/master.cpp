@@ -27,6 +27,7 @@
 #include "daemon/role.hpp"
 #include "maps/passwd.hpp"
 #include "message/content_checks.hpp"
+#include "milter/settings.hpp"
 #include "smtp/address.hpp"
 #include "server/context.hpp"
 #include "server/delegates.hpp"
@@ -482,6 +483,13 @@ int run_master(const MasterOptions& opt) {
   if (auto c = ContentChecks::make(p, {(*cfg)->directory, p.local_passwd_file}); !c) {
     std::fprintf(stderr, "ternd: fatal: %s\n", c.error().message.c_str());
     return 1;
+  }
+  // And non_smtpd_milters (the queue role runs them for pickup): a bad endpoint is fatal now.
+  if (!p.non_smtpd_milters.empty()) {
+    if (auto m = milter::load_settings(p, p.non_smtpd_milters); !m) {
+      std::fprintf(stderr, "ternd: fatal: non_smtpd_milters: %s\n", m.error().message.c_str());
+      return 1;
+    }
   }
   if (opt.check_only) return 0;
   if (auto s = log::open_sink(p.syslog_name, p.maillog_file, true); !s) {

@@ -26,6 +26,7 @@
 #include "base/log.hpp"
 #include "base/queue_id.hpp"
 #include "delivery/privileged.hpp"
+#include "milter/local_submission.hpp"
 #include "queue/control.hpp"
 #include "queue/link.hpp"
 #include "queue/manager.hpp"
@@ -167,6 +168,21 @@ stream::acceptor listen_at(asio::io_context& io, const std::string& path, int mo
   return acc;
 }
 
+// non_smtpd_milters over one local submission, on the role's io_context (the manager's
+// main executor, so `done` runs where the manager expects it).
+asio::awaitable<void> run_milters(asio::any_io_executor ex, std::shared_ptr<const milter::Settings> ms,
+                                  std::string myhostname, std::shared_ptr<Message> m,
+                                  std::function<void(queue::MilterOutcome)> done, const log::Logger& log) {
+  auto v = co_await milter::filter_local_submission(ex, *ms, log, milter::LocalSubmission{myhostname}, *m);
+  queue::MilterOutcome o{"", v.discard, v.hold, v.hold_reason, v.milter};
+  if (v.reply) {
+    o.reply = v.reply->wire();
+    o.reply = o.reply.substr(0, o.reply.find("\r\n"));  // the first line of a multi-line reply
+    if (o.reply.size() > 3) o.reply[3] = ' ';
+  }
+  done(std::move(o));
+}
+
 }  // namespace
 
 int run_queue(std::shared_ptr<const config::Config> cfg, int privileged_fd) {
@@ -203,6 +219,13 @@ int run_queue(std::shared_ptr<const config::Config> cfg, int privileged_fd) {
         false);
   });
   q.set_verifier(verifier.get());
+  log::Logger milter_log("cleanup");  // Postfix's cleanup logs its milters' trouble
+  q.set_milter_run([&io, &milter_log](std::shared_ptr<const milter::Settings> ms, const std::string& myhostname,
+                         std::shared_ptr<Message> m, std::function<void(queue::MilterOutcome)> done) {
+    asio::co_spawn(io, run_milters(io.get_executor(), std::move(ms), myhostname, std::move(m), std::move(done),
+                                   milter_log),
+                   asio::detached);
+  });
 
   auto link = listen_at(io, qdir + "/" + kQueueSocket, 0660, log);
   auto control = listen_at(io, qdir + "/" + queue::kControlSocket, 0666, log);

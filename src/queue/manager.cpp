@@ -206,6 +206,12 @@ Result<std::shared_ptr<const ManagerSettings>> make_settings(std::shared_ptr<con
   s->content_checks = std::move(*checks);
   for (const auto& o : p.receive_override_options)
     if (iequals(o, "no_header_body_checks")) s->pickup_no_header_body_checks = true;
+    else if (iequals(o, "no_milters")) s->pickup_no_milters = true;
+  if (!p.non_smtpd_milters.empty()) {
+    auto ms = milter::load_settings(p, p.non_smtpd_milters);
+    if (!ms) return Error{"non_smtpd_milters: " + ms.error().message};
+    s->non_smtpd_milters = std::make_shared<const milter::Settings>(std::move(*ms));
+  }
   s->agents = std::move(*agents);
   s->backoff = {double(p.minimal_backoff_time.count()), double(p.maximal_backoff_time.count())};
   s->limits.default_concurrency = size_t(std::max<long long>(1, p.default_destination_concurrency_limit));
@@ -248,7 +254,7 @@ QueueManager::QueueManager(Store& store, Executors ex, std::shared_ptr<const Man
 
 // ---- arrival -------------------------------------------------------------------------
 
-void QueueManager::submit(std::shared_ptr<Message> m, Done done, bool inspect) {
+void QueueManager::submit(std::shared_ptr<Message> m, Done done, bool inspect, bool non_smtpd_milters) {
   const auto& s = *settings_;
   const auto& p = s.cfg->params;
   if (auto st = rewrite_envelope(s.rewriter, m->envelope); !st) {
@@ -266,6 +272,69 @@ void QueueManager::submit(std::shared_ptr<Message> m, Done done, bool inspect) {
   CleanupOptions opt{p.always_add_missing_headers || is_local_client(m->envelope.client), s.myhostname};
   auto cr = cleanup(*m, opt);
   maillog::message_id(cleanup_, m->envelope.queue_id, cr.message_id);
+  // non_smtpd_milters see the message as cleanup made it (Postfix's order), before signing.
+  if (non_smtpd_milters && s.non_smtpd_milters && !s.pickup_no_milters) {
+    if (!milter_run_) {
+      cleanup_.warning("{}: non_smtpd_milters: no milter runner in this process -- message not accepted, "
+                       "try again later", m->envelope.queue_id);
+      if (done) done({Status(Error{"non_smtpd_milters cannot run here"})});
+      return;
+    }
+    std::vector<std::string> before;  // recipients a milter adds are rewritten like the others
+    for (const auto& r : m->envelope.recipients) before.push_back(r.address);
+    milter_run_(s.non_smtpd_milters, s.myhostname, m, [this, m, before, done = std::move(done)](MilterOutcome o) {
+      milters_done(m, before, done, o);
+    });
+    return;
+  }
+  sign_and_commit(std::move(m), std::move(done));
+}
+
+void QueueManager::milters_done(std::shared_ptr<Message> m, const std::vector<std::string>& before, const Done& done,
+                                const MilterOutcome& o) {
+  Envelope& e = m->envelope;
+  const std::string to = e.recipients.empty() ? "" : e.recipients.front().address;
+  if (!o.reply.empty()) {
+    std::string_view text = std::string_view(o.reply).substr(std::min<size_t>(4, o.reply.size()));
+    maillog::event(cleanup_, e.queue_id, "milter-reject", "END-OF-MESSAGE", e.client, text, e.sender, to);
+    if (o.reply[0] == '4') {  // the maildrop file stays for the next pickup
+      if (done) done({Status(Error{"milter: " + std::string(text)})});
+      return;
+    }
+    bounce_refused(*m, o.reply);  // sendmail has gone: the sender hears it as a bounce
+    if (done) done({ok_status(), o.reply});
+    return;
+  }
+  if (o.discard || e.recipients.empty()) {
+    maillog::event(cleanup_, e.queue_id, "milter-discard", "END-OF-MESSAGE", e.client,
+                   o.discard ? "milter triggers DISCARD action" : "milter deleted all recipients", e.sender, to);
+    if (done) done({});
+    return;
+  }
+  if (o.hold) {
+    e.hold = true;
+    maillog::event(cleanup_, e.queue_id, "milter-hold", "END-OF-MESSAGE", e.client, o.hold_reason, e.sender, to);
+  }
+  std::vector<std::string> added;
+  std::erase_if(e.recipients, [&](const Recipient& r) {
+    bool is_new = std::find(before.begin(), before.end(), r.address) == before.end();
+    if (is_new) added.push_back(r.address);
+    return is_new;
+  });
+  for (const auto& a : added) {
+    size_t from = e.recipients.size();
+    if (auto st = add_bcc(settings_->rewriter, e, a); !st) {
+      cleanup_.warning("{}: milter recipient {}: {}", e.queue_id, printable(a), st.error().message);
+      if (done) done({st});
+      return;
+    }
+    for (size_t i = from; i < e.recipients.size(); ++i) e.recipients[i].notify = 0;  // ordinary, not a BCC
+  }
+  sign_and_commit(std::move(m), done);
+}
+
+void QueueManager::sign_and_commit(std::shared_ptr<Message> m, Done done) {
+  const auto& s = *settings_;
   if (s.dkim_signing->enabled() && s.dkim_signers.applies(m->envelope.client)) {
     auto signed_ = dkim_sign(*m, *s.dkim_signing);
     if (!signed_) {
@@ -897,7 +966,7 @@ void QueueManager::pickup() {
     submit(m, [this, path, name](const Submitted& s) {  // a refusal was bounced to the sender
       in_memory_.erase("maildrop/" + name);
       if (s.status) ::unlink(path.c_str());
-    });
+    }, true, true);
   }
 }
 

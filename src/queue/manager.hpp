@@ -30,6 +30,7 @@
 #include "dkim/signing_policy.hpp"
 #include "message/content_checks.hpp"
 #include "message/envelope.hpp"
+#include "milter/settings.hpp"
 #include "queue/dsn.hpp"
 #include "queue/scheduler.hpp"
 #include "queue/store.hpp"
@@ -59,6 +60,9 @@ struct ManagerSettings {
   std::shared_ptr<const dkim::SigningPolicy> dkim_signing;
   ContentChecks content_checks;              // header_checks, body_checks, ...
   bool pickup_no_header_body_checks = false; // receive_override_options in main.cf (pickup)
+  bool pickup_no_milters = false;            // receive_override_options=no_milters
+  // non_smtpd_milters (null: none): locally submitted mail passes them after cleanup.
+  std::shared_ptr<const milter::Settings> non_smtpd_milters;
   delivery::Agents agents;
   Backoff backoff;
   SchedulerLimits limits;
@@ -88,6 +92,22 @@ struct Submitted {
                                 // give ("550 5.7.1 text"); nothing was queued
 };
 
+// What non_smtpd_milters made of a local submission.
+struct MilterOutcome {
+  std::string reply;  // refused: "550 5.7.1 text" (a 4xx: the submission is tried again later)
+  bool discard = false;
+  bool hold = false;
+  std::string hold_reason;
+  std::string milter;  // which milter decided (for the log)
+};
+
+// Runs the milters over a message (edits applied to it) and calls back on the main
+// executor. The queue role provides it (milter/local_submission.hpp on its io_context);
+// this library stays free of coroutines.
+// `myhostname`: the j macro.
+using MilterRun = std::function<void(std::shared_ptr<const milter::Settings>, const std::string& myhostname,
+                                     std::shared_ptr<Message>, std::function<void(MilterOutcome)>)>;
+
 class QueueManager {
  public:
   using Done = std::function<void(const Submitted&)>;
@@ -97,8 +117,9 @@ class QueueManager {
   // A new message (its queue ID set, recipients pending). `done` runs once it is durable
   // (or failed, or refused); only then may the client hear 250. `inspect`: header and body
   // checks apply (mail from outside; not our notices or forwarded copies, as Postfix's
-  // internal_mail_filter_classes is empty by default).
-  void submit(std::shared_ptr<Message> m, Done done, bool inspect = true);
+  // internal_mail_filter_classes is empty by default). `non_smtpd_milters`: a local
+  // submission (pickup) that passes non_smtpd_milters after cleanup.
+  void submit(std::shared_ptr<Message> m, Done done, bool inspect = true, bool non_smtpd_milters = false);
   void recover();                         // at start: incoming/, active/, maildrop/, due deferred
   void queue_run();                       // deferred mail whose time has come
   void flush_all();                       // postqueue -f
@@ -119,6 +140,9 @@ class QueueManager {
   // The address verification service that probes report to; nullptr: none (probe
   // results are then only logged).
   void set_verifier(Verifier* v) { verifier_ = v; }
+  // Who runs non_smtpd_milters; set once before the first pickup. Without it, a
+  // configuration with non_smtpd_milters defers local submissions (logged).
+  void set_milter_run(MilterRun run) { milter_run_ = std::move(run); }
 
  private:
   struct Active {
@@ -141,6 +165,11 @@ class QueueManager {
   // Header/body checks; false when the message goes no further (`done` has run).
   bool run_checks(Message& m, const Done& done);
   void bounce_refused(const Message& m, const std::string& reply);
+  // After cleanup: DKIM signing, then the group commit.
+  void sign_and_commit(std::shared_ptr<Message> m, Done done);
+  // non_smtpd_milters' verdict on a local submission.
+  void milters_done(std::shared_ptr<Message> m, const std::vector<std::string>& before, const Done& done,
+                    const MilterOutcome& o);
   void start_commit();
   void activate(std::shared_ptr<Message> m, QueueName where);
   void pump();
@@ -165,6 +194,7 @@ class QueueManager {
   Executors ex_;
   const delivery::PrivilegedDelivery* privileged_ = nullptr;
   Verifier* verifier_ = nullptr;
+  MilterRun milter_run_;
   std::shared_ptr<const ManagerSettings> settings_;
   Scheduler scheduler_;
   struct Pending {

@@ -186,12 +186,9 @@ bool uses_spf(const SmtpdContext& c) {
   return false;
 }
 
-// smtpd_milters for this service. Milters for local submission and per-client milter
-// tables are not implemented: saying so beats silently not filtering that mail.
+// smtpd_milters for this service (non_smtpd_milters are the queue role's: pickup). Per-client
+// milter tables are not implemented: saying so beats silently not filtering that mail.
 Status prepare_milters(SmtpdContext& ctx, const config::Params& p) {
-  if (!p.non_smtpd_milters.empty())
-    return Error{"non_smtpd_milters is not supported: locally submitted mail (sendmail, pickup) does not pass "
-                 "through milters in Tern; leave non_smtpd_milters empty"};
   // milter_header_checks is refused by cleanup's checks (message/content_checks.cpp).
   if (!p.smtpd_milter_maps.empty())
     return Error{"smtpd_milter_maps is not supported: use smtpd_milters (per service with -o in master.cf)"};
