@@ -168,19 +168,28 @@ stream::acceptor listen_at(asio::io_context& io, const std::string& path, int mo
   return acc;
 }
 
-// non_smtpd_milters over one local submission, on the role's io_context (the manager's
-// main executor, so `done` runs where the manager expects it).
-asio::awaitable<void> run_milters(asio::any_io_executor ex, std::shared_ptr<const milter::Settings> ms,
-                                  std::string myhostname, std::shared_ptr<Message> m,
-                                  std::function<void(queue::MilterOutcome)> done, const log::Logger& log) {
-  auto v = co_await milter::filter_local_submission(ex, *ms, log, milter::LocalSubmission{myhostname}, *m);
-  queue::MilterOutcome o{"", v.discard, v.hold, v.hold_reason, v.milter};
+// A milter verdict as the queue manager takes it.
+queue::MilterOutcome outcome(const milter::Verdict& v) {
+  queue::MilterOutcome o;
+  o.discard = v.discard;
+  o.hold = v.hold;
+  o.hold_reason = v.hold_reason;
+  o.milter = v.milter;
   if (v.reply) {
     o.reply = v.reply->wire();
     o.reply = o.reply.substr(0, o.reply.find("\r\n"));  // the first line of a multi-line reply
     if (o.reply.size() > 3) o.reply[3] = ' ';
   }
-  done(std::move(o));
+  return o;
+}
+
+// non_smtpd_milters over one local submission, on the role's io_context (the manager's
+// main executor, so `done` runs where the manager expects it).
+asio::awaitable<void> run_milters(asio::any_io_executor ex, std::shared_ptr<const milter::Settings> ms,
+                                  std::string myhostname, std::shared_ptr<Message> m,
+                                  std::function<void(queue::MilterOutcome)> done, const log::Logger& log) {
+  auto v = co_await milter::filter_local_submission(ex, *ms, log, std::move(myhostname), *m);
+  done(outcome(v));
 }
 
 }  // namespace

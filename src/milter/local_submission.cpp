@@ -3,18 +3,38 @@
 
 namespace tern::milter {
 
+namespace {
+
+// (Not built inside the coroutine: braced lists there trip GCC 12's coroutines.)
+MacroValues local_macros(const Settings& s, const std::string& myhostname, const Envelope& e) {
+  MacroValues m;
+  m["j"] = myhostname;
+  m["{daemon_name}"] = s.daemon_name;
+  m["v"] = s.v;
+  m["i"] = e.queue_id;
+  m["{client_addr}"] = "127.0.0.1";
+  m["{client_name}"] = "localhost";
+  m["{client_ptr}"] = "localhost";
+  m["_"] = "localhost [127.0.0.1]";
+  m["{mail_addr}"] = e.sender;
+  return m;
+}
+
+// Postfix's cleanup emulates the SMTP client with these values.
+ConnectInfo local_client() {
+  ConnectInfo c;
+  c.hostname = "localhost";
+  c.address = "127.0.0.1";
+  c.port = 25;
+  return c;
+}
+
+}  // namespace
+
 asio::awaitable<Verdict> filter_local_submission(asio::any_io_executor ex, const Settings& s, const log::Logger& log,
-                                                 const LocalSubmission& local, Message& m) {
+                                                 std::string myhostname, Message& m) {
   const Envelope& e = m.envelope;
-  MacroValues macros{{"j", local.myhostname},
-                     {"{daemon_name}", s.daemon_name},
-                     {"v", s.v},
-                     {"i", e.queue_id},
-                     {"{client_addr}", "127.0.0.1"},
-                     {"{client_name}", "localhost"},
-                     {"{client_ptr}", "localhost"},
-                     {"_", "localhost [127.0.0.1]"},
-                     {"{mail_addr}", e.sender}};
+  MacroValues macros = local_macros(s, myhostname, e);
   Session session(ex, s, log, macros);
   Verdict v;
   // A quarantine (milter_default_action) at one stage stays for the message.
@@ -28,8 +48,8 @@ asio::awaitable<Verdict> filter_local_submission(asio::any_io_executor ex, const
     }
     return v.proceed();
   };
-  // Postfix's cleanup emulates the SMTP client with these values.
-  bool go = take(co_await session.connect(ConnectInfo{"localhost", "127.0.0.1", 25, false}));
+  const ConnectInfo client = local_client();
+  bool go = take(co_await session.connect(client));
   if (go) go = take(co_await session.helo("localhost"));
   if (go) go = take(co_await session.mail(std::vector<std::string>(1, "<" + e.sender + ">")));
   for (size_t i = 0; go && i < e.recipients.size(); ++i) {

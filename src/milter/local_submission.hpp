@@ -17,16 +17,12 @@
 
 namespace tern::milter {
 
-// The local macros: j (myhostname), {daemon_name}, v, i (the queue ID), {client_addr},
-// {client_name}, {mail_addr}, {rcpt_addr} as each stage is reached.
-struct LocalSubmission {
-  std::string myhostname;
-};
-
-// Runs `m` through the milters of `s`. The first refusal (a recipient's too: a local
+// Runs `m` through the milters of `s`, with the local macros: j (`myhostname`),
+// {daemon_name}, v, i (the queue ID), {client_addr} 127.0.0.1, {client_name} localhost,
+// {mail_addr}, and {rcpt_addr} as each RCPT is sent. The first refusal (a recipient's too: a local
 // submission cannot drop single recipients) decides; a verdict that proceeds may carry
 // `hold`. Modifications are applied to `m`.
 asio::awaitable<Verdict> filter_local_submission(asio::any_io_executor ex, const Settings& s, const log::Logger& log,
-                                                 const LocalSubmission& local, Message& m);
+                                                 std::string myhostname, Message& m);
 
 }  // namespace tern::milter
