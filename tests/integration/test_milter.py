@@ -327,9 +327,77 @@ class ScriptedMilterTest(TernTestCase):
             r = t.check_config()
             self.assertNotEqual(r.returncode, 0, bad)
             self.assertIn(why, r.stdout + r.stderr)
-        t = self.new_tern(main_cf={"non_smtpd_milters": "inet:127.0.0.1:1"})
+        t = self.new_tern(main_cf={"non_smtpd_milters": "inet:127.0.0.1:99999"})
         r = t.check_config()
-        self.assertIn("non_smtpd_milters is not supported", r.stdout + r.stderr)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("non_smtpd_milters: ", r.stdout + r.stderr)
+        self.assertIn("bad port", r.stdout + r.stderr)
+
+
+class NonSmtpdMilterTest(TernTestCase):
+    """non_smtpd_milters: `sendmail` mail (maildrop, pickup) through the milters, as
+    Postfix's cleanup does; SMTP mail only through smtpd_milters."""
+    milter = ScriptedMilterTest.milter
+    send = ScriptedMilterTest.send
+
+    def sendmail(self, tern, token, sender="bob@example.test", to="alice@example.test"):
+        env = dict(os.environ, MAIL_CONFIG=tern.dir)
+        r = subprocess.run([os.path.join(harness.COMPAT, "sendmail"), "-f", sender, to],
+                           input=harness.make_message(token, sender=sender, to=to), text=True, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def delivered(self, tern, user, token):
+        ok = harness.wait_until(lambda: [m for m in tern.maildir_messages(user) if token.encode() in m], 15)
+        self.assertTrue(ok, "%s never reached %s" % (token, user))
+        return [m.decode() for m in tern.maildir_messages(user) if token.encode() in m]
+
+    def test_sendmail_mail_gets_the_milters_header_and_smtp_mail_does_not(self):
+        smtpd_m = self.milter(script={"E": [mp.add_header("X-Smtpd-Milter", "yes"), mp.cont()]})
+        local_m = self.milter(script={"E": [mp.add_header("X-Local-Milter", "yes"), mp.cont()]})
+        tern = self.start_tern(main_cf=milter_params(smtpd_m, non_smtpd_milters=local_m.spec,
+                                                     milter_macro_daemon_name="tern-local"))
+        probes = len(smtpd_m.connections)  # the harness's readiness probe is an SMTP client
+        self.sendmail(tern, "via-sendmail")
+        got = self.delivered(tern, "alice", "via-sendmail")[0]
+        self.assertIn("\nX-Local-Milter: yes\n", got)
+        self.assertNotIn("X-Smtpd-Milter", got)
+        seen = local_m.last()
+        self.assertRegex(seen.letters(), r"^CHMRTL+NBE")
+        self.assertEqual(seen.macros["C"]["_"], "localhost [127.0.0.1]")
+        self.assertEqual(seen.macros["C"]["{daemon_name}"], "tern-local")
+        self.assertEqual(seen.macros["M"]["{mail_addr}"], "bob@example.test")
+        self.assertRegex(seen.macros["M"]["i"], "^%s$" % harness.QUEUE_ID)
+        self.assertEqual(seen.macros["R"]["{rcpt_addr}"], "alice@example.test")
+        self.assertEqual(len(smtpd_m.connections), probes)
+
+        # SMTP mail: smtpd_milters only; the non_smtpd milter never hears of it.
+        self.send(tern, token="via-smtp")
+        got = self.delivered(tern, "alice", "via-smtp")[0]
+        self.assertIn("X-Smtpd-Milter: yes", got)
+        self.assertNotIn("X-Local-Milter", got)
+        self.assertEqual(len(local_m.connections), 1)
+
+    def test_rejecting_milter_bounces_sendmail_mail_to_the_sender(self):
+        m = self.milter(script={"E": [mp.replycode("554 5.7.1 no local spam")]})
+        tern = self.start_tern(main_cf={"non_smtpd_milters": m.spec})
+        self.sendmail(tern, "local-reject")
+        tern.wait_for_log(r"^%s: milter-reject: END-OF-MESSAGE from localhost\[127\.0\.0\.1\]: "
+                          r"5\.7\.1 no local spam; from=<bob@example\.test> to=<alice@example\.test>"
+                          % harness.QUEUE_ID, since=tern.mark)
+        bounce = self.delivered(tern, "bob", "local-reject")[0]
+        self.assertIn("5.7.1 no local spam", bounce)
+        self.assertFalse([x for x in tern.maildir_messages("alice") if b"local-reject" in x])
+        self.assertEqual(tern.queue_files("maildrop"), [])
+
+    def test_unreachable_milter_tempfail_keeps_the_maildrop_file(self):
+        tern = self.start_tern(main_cf={"non_smtpd_milters": "inet:127.0.0.1:%d" % harness.free_port(),
+                                        "milter_default_action": "tempfail"})
+        self.sendmail(tern, "local-tempfail")
+        tern.wait_for_log(r": milter-reject: END-OF-MESSAGE from localhost\[127\.0\.0\.1\]: 4\.3\.5 ",
+                          since=tern.mark)
+        self.assertEqual(len(tern.queue_files("maildrop")), 1)
+        self.assertFalse([x for x in tern.maildir_messages("alice") if b"local-tempfail" in x])
 
 
 def isolated(command, dir):
