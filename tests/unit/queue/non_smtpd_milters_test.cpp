@@ -58,7 +58,9 @@ asio::awaitable<void> run_milters(asio::any_io_executor ex, std::shared_ptr<cons
 
 class NonSmtpdMilters : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { start(""); }
+  // Loads main.cf (with `extra` lines) and makes the manager over it.
+  void start(const std::string& extra) {
     dir.write("passwd", "alice:x:1000:1000:Alice:" + dir.file("home/alice") + ":/bin/sh\n");
     // No local delivery service: committed mail stays deferred, the store shows what was queued.
     dir.write("master.cf", "smtp inet n - n - - smtpd\nqmgr unix n - n 300 1 qmgr\n");
@@ -67,7 +69,7 @@ class NonSmtpdMilters : public ::testing::Test {
                          "local_passwd_file = " + dir.file("passwd") + "\nalias_maps =\n"
                          "queue_directory = " + dir.file("spool") + "\nmail_owner = nobody\n"
                          "milter_command_timeout = 2s\nmilter_content_timeout = 2s\n"
-                         "non_smtpd_milters = unix:" + dir.file("milter") + "\n");
+                         "non_smtpd_milters = unix:" + dir.file("milter") + "\n" + extra);
     auto cfg = config::load(config::LoadOptions{dir.path()});
     ASSERT_TRUE(cfg.ok()) << cfg.error().message;
     auto s = make_settings(*cfg);
@@ -176,6 +178,13 @@ TEST_F(NonSmtpdMilters, AddedRecipientIsRewrittenAndSmtpMailIsNotFiltered) {
   EXPECT_TRUE(submit(local_message("ESMTP"), false).status.ok());
   EXPECT_EQ(milter_runs, 1);
   EXPECT_EQ(store.committed.size(), 2u);
+}
+
+TEST_F(NonSmtpdMilters, NoMiltersOverrideSkipsThem) {
+  start("receive_override_options = no_milters\n");
+  EXPECT_TRUE(submit(local_message()).status.ok());  // no milter listens: it would be a tempfail
+  EXPECT_EQ(milter_runs, 0);
+  EXPECT_EQ(store.committed.size(), 1u);
 }
 
 }  // namespace
