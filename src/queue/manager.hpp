@@ -1,6 +1,7 @@
 // The queue manager: what happens to a message from "durable" to "gone".
 //
-//   submit ─► cleanup ─► group commit (one fsync batch) ─► reply ─► activate
+//   submit ─► cleanup ─► non_smtpd_milters (pickup) ─► DKIM signing ─► group commit
+//     (one fsync batch) ─► reply ─► activate
 //   activate ─► route each pending recipient ─► Scheduler jobs ─► workers deliver
 //   all jobs done ─► finalize: outcomes recorded; bounces, delay and success notices
 //   (RFC 3464) queued as new messages; postmaster copies by notify_classes; expiry;
