@@ -59,8 +59,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
           log_.fatal("submit record with a bad queue ID or no recipients");
         auto msg = std::make_shared<Message>(std::move(r->message));
         uint64_t seq = r->seq;
-        q_.submit(msg, [self = shared_from_this(), seq, id = msg->envelope.queue_id](const Status& s) {
-          self->send({seq, bool(s), id, s ? "" : s.error().message});
+        q_.submit(msg, [self = shared_from_this(), seq, id = msg->envelope.queue_id](const queue::Submitted& s) {
+          self->send({seq, bool(s.status), id, s.status ? "" : s.status.error().message, s.refusal});
         });
       }
       if (parser.error()) log_.fatal("malformed frame from smtpd");

@@ -55,6 +55,10 @@ struct Envelope {
   bool forced_expire = false; // postsuper -f: return to sender at the next attempt
   bool hold = false;          // an access table said HOLD: queue it on hold, not active
   bool requiretls = false;    // RFC 8689 REQUIRETLS: leaves only over verified TLS
+  std::string filter;         // "transport:nexthop" every recipient goes to instead of its route
+                              // (header/body checks FILTER), "" when none
+  bool no_header_body_checks = false;  // receive_override_options of the service that received
+                                       // it: cleanup skips header/body checks (not queued)
 };
 
 struct Message {

@@ -44,6 +44,7 @@ std::string encode(const SubmitRequest& r) {
   w.str(e.verp);
   w.u8(e.hold ? 1 : 0);
   w.u8(e.requiretls ? 1 : 0);
+  w.u8(e.no_header_body_checks ? 1 : 0);
   w.u32(uint32_t(e.recipients.size()));
   for (const auto& rc : e.recipients) {
     w.str(rc.address);
@@ -60,6 +61,7 @@ std::string encode(const SubmitReply& r) {
   w.u8(r.ok ? 1 : 0);
   w.str(r.queue_id);
   w.str(r.error);
+  w.str(r.refusal);
   return w.frame(uint16_t(LinkType::submit_reply), kLinkVersion);
 }
 
@@ -80,6 +82,7 @@ Result<SubmitRequest> decode_submit(const wire::Frame& f) {
   e.verp = r.str();
   e.hold = r.u8() != 0;
   e.requiretls = r.u8() != 0;
+  e.no_header_body_checks = r.u8() != 0;
   uint32_t n = r.u32();
   if (n > 100000) return Error{"submit record: too many recipients"};
   for (uint32_t i = 0; i < n && r.ok(); ++i) {
@@ -102,6 +105,7 @@ Result<SubmitReply> decode_submit_reply(const wire::Frame& f) {
   out.ok = r.u8() != 0;
   out.queue_id = r.str();
   out.error = r.str();
+  out.refusal = r.str();
   if (!r.finish()) return Error{"submit reply record: malformed"};
   return out;
 }

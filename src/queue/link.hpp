@@ -13,7 +13,7 @@
 namespace tern::queue {
 
 enum class LinkType : uint16_t { submit = 1, submit_reply = 2 };
-constexpr uint16_t kLinkVersion = 1;
+constexpr uint16_t kLinkVersion = 2;
 
 struct SubmitRequest {
   uint64_t seq = 0;
@@ -25,6 +25,8 @@ struct SubmitReply {
   bool ok = false;
   std::string queue_id;
   std::string error;  // for the log; the client gets a generic 451
+  std::string refusal;  // cleanup refused the message (header/body checks REJECT): the
+                        // reply to give ("550 5.7.1 text"); nothing was queued
 };
 
 std::string encode(const SubmitRequest& r);

@@ -15,6 +15,7 @@
 #include "base/strings.hpp"
 #include "base/time.hpp"
 #include "message/cleanup.hpp"
+#include "message/content_checks.hpp"
 #include "message/dkim_sign.hpp"
 #include "message/header_rewrite.hpp"
 #include "message/maillog.hpp"
@@ -74,6 +75,49 @@ Status rewrite_envelope(const route::Rewriter& w, Envelope& e) {
   }
   e.recipients = std::move(out);
   return ok_status();
+}
+
+// REDIRECT from header/body checks: every pending recipient becomes the one address, which
+// is delivered once; the first original is remembered (orig_to=), as Postfix's qmgr does.
+void redirect_recipients(Envelope& e, const std::string& to) {
+  std::vector<Recipient> out;
+  bool redirected = false;
+  for (auto& r : e.recipients) {
+    if (r.state == RcptState::pending && redirected) continue;
+    if (r.state == RcptState::pending) {
+      if (r.original.empty()) r.original = r.address;
+      r.address = to;
+      redirected = true;
+    }
+    out.push_back(std::move(r));
+  }
+  e.recipients = std::move(out);
+}
+
+// BCC from header/body checks: one more recipient (NOTIFY=NEVER), through virtual aliases
+// like any other; an address the message already goes to is not added twice.
+Status add_bcc(const route::Rewriter& w, Envelope& e, const std::string& bcc) {
+  auto finals = w.recipient(bcc);
+  if (!finals) return finals.error();
+  for (auto& f : *finals) {
+    bool dup = false;
+    for (const auto& o : e.recipients) dup |= o.state == RcptState::pending && iequals(o.address, f);
+    if (dup) continue;
+    Recipient n{f, "", notify_never};
+    if (f != bcc) n.original = bcc;
+    e.recipients.push_back(std::move(n));
+  }
+  return ok_status();
+}
+
+// FILTER from header/body checks: the message's route is the filter's transport, and its
+// nexthop unless the filter gives none (Postfix 2.7's "transport:").
+route::Route filtered(route::Route r, const std::string& filter) {
+  auto f = route::TransportSpec::parse(filter);
+  if (f.transport != r.transport) r.cls = route::AddressClass::default_;
+  r.transport = f.transport;
+  if (!f.nexthop.empty()) r.nexthop = f.nexthop;
+  return r;
 }
 
 }  // namespace
@@ -137,6 +181,11 @@ Result<std::shared_ptr<const ManagerSettings>> make_settings(std::shared_ptr<con
   auto dkim = dkim::SigningPolicy::make(p, {cfg->directory, p.local_passwd_file});
   if (!dkim) return dkim.error();
   s->dkim_signing = std::move(*dkim);
+  auto checks = ContentChecks::make(p, {cfg->directory, p.local_passwd_file});
+  if (!checks) return checks.error();
+  s->content_checks = std::move(*checks);
+  for (const auto& o : p.receive_override_options)
+    if (iequals(o, "no_header_body_checks")) s->pickup_no_header_body_checks = true;
   s->agents = std::move(*agents);
   s->backoff = {double(p.minimal_backoff_time.count()), double(p.maximal_backoff_time.count())};
   s->limits.default_concurrency = size_t(std::max<long long>(1, p.default_destination_concurrency_limit));
@@ -179,17 +228,19 @@ QueueManager::QueueManager(Store& store, Executors ex, std::shared_ptr<const Man
 
 // ---- arrival -------------------------------------------------------------------------
 
-void QueueManager::submit(std::shared_ptr<Message> m, Done done) {
+void QueueManager::submit(std::shared_ptr<Message> m, Done done, bool inspect) {
   const auto& s = *settings_;
   const auto& p = s.cfg->params;
   if (auto st = rewrite_envelope(s.rewriter, m->envelope); !st) {
     cleanup_.warning("{}: {}", m->envelope.queue_id, st.error().message);
-    if (done) done(st);
+    if (done) done({st});
     return;
   }
+  if (inspect && !m->envelope.no_header_body_checks && !s.content_checks.empty() && !run_checks(*m, done))
+    return;
   if (auto st = rewrite_address_headers(*m, s.rewriter, s.header_rewrite.applies(m->envelope.client)); !st) {
     cleanup_.warning("{}: header rewriting: {}", m->envelope.queue_id, st.error().message);
-    if (done) done(st);
+    if (done) done({st});
     return;
   }
   CleanupOptions opt{p.always_add_missing_headers || is_local_client(m->envelope.client), s.myhostname};
@@ -199,7 +250,7 @@ void QueueManager::submit(std::shared_ptr<Message> m, Done done) {
     auto signed_ = dkim_sign(*m, *s.dkim_signing);
     if (!signed_) {
       cleanup_.warning("{}: DKIM signing: {}", m->envelope.queue_id, signed_.error().message);
-      if (done) done(Status(Error{"DKIM signing: " + signed_.error().message}));
+      if (done) done({Status(Error{"DKIM signing: " + signed_.error().message})});
       return;
     }
     for (const auto& sig : signed_->signatures)
@@ -210,6 +261,58 @@ void QueueManager::submit(std::shared_ptr<Message> m, Done done) {
   in_memory_.insert(m->envelope.queue_id);
   pending_.push_back({std::move(m), std::move(done)});
   if (!committing_) start_commit();
+}
+
+// header_checks(5) at cleanup. The content edits are in `m` already; here the tables'
+// verdict happens: refuse, discard, hold, redirect, filter, add BCC recipients.
+bool QueueManager::run_checks(Message& m, const Done& done) {
+  const auto& s = *settings_;
+  Envelope& e = m.envelope;
+  auto out = run_content_checks(m, s.content_checks);
+  if (!out) {
+    cleanup_.warning("{}: {} -- message not accepted, try again later", e.queue_id, out.error().message);
+    if (done) done({Status(out.error())});
+    return false;
+  }
+  for (const auto& w : out->warnings) cleanup_.warning("{}", w);
+  for (const auto& l : out->log) cleanup_.info("{}", l);
+  if (!out->reject.empty()) {
+    if (e.client.protocol == "LOCAL") bounce_refused(m, out->reject);  // sendmail has gone
+    if (done) done({ok_status(), out->reject});
+    return false;
+  }
+  if (out->discard) {  // the client hears 250: Postfix's "claim successful delivery"
+    if (done) done({});
+    return false;
+  }
+  e.hold |= out->hold;
+  if (!out->redirect.empty()) redirect_recipients(e, out->redirect);
+  else if (!out->filter.empty()) e.filter = out->filter;
+  for (const auto& bcc : out->bcc) {
+    if (auto st = add_bcc(s.rewriter, e, bcc); !st) {
+      cleanup_.warning("{}: BCC {}: {}", e.queue_id, printable(bcc), st.error().message);
+      if (done) done({st});
+      return false;
+    }
+  }
+  return true;
+}
+
+// A local submission that header/body checks refused: sendmail is gone, so the sender
+// hears it as a bounce (Postfix's cleanup bounces it too).
+void QueueManager::bounce_refused(const Message& m, const std::string& reply) {
+  const auto& s = *settings_;
+  const Envelope& e = m.envelope;
+  if (e.sender.empty() || e.sender == s.double_bounce_sender) return;
+  std::string_view text = std::string_view(reply).substr(std::min<size_t>(4, reply.size()));
+  std::string status(text.substr(0, text.find(' ')));
+  std::vector<DsnRecipient> dr;
+  for (const auto& r : e.recipients)
+    if (!(r.notify & notify_never))
+      dr.push_back({r.address, r.orcpt, status, "X-Tern; " + std::string(text), "", std::string(text)});
+  if (dr.empty()) return;
+  DsnOptions opt{s.myhostname, s.cfg->params.mail_name, make_queue_id(), e.sender, e.ret == "HDRS", now_seconds()};
+  queue_notice(make_dsn(DsnKind::failure, m, dr, opt), e.queue_id, "sender non-delivery notification");
 }
 
 // Group commit: what arrived while the previous batch was being made durable goes to disk
@@ -230,7 +333,7 @@ void QueueManager::start_commit() {
           qmgr_.error("{}: {}", p.msg->envelope.queue_id, st.error().message);
           in_memory_.erase(p.msg->envelope.queue_id);
         }
-        if (p.done) p.done(st);
+        if (p.done) p.done({st});
         if (st && p.msg->envelope.hold) {
           in_memory_.erase(p.msg->envelope.queue_id);
           qmgr_.info("{}: from=<{}>, size={}, nrcpt={} (queue hold)", p.msg->envelope.queue_id,
@@ -274,6 +377,7 @@ void QueueManager::activate(std::shared_ptr<Message> m, QueueName where) {
       unroutable.emplace_back(i, "address resolver failure: " + route.error().message);
       continue;
     }
+    if (!e.filter.empty()) *route = filtered(std::move(*route), e.filter);
     auto& slot = by_dest[destination_of(*route)];
     slot.route = std::move(*route);
     slot.rcpts.push_back(i);
@@ -573,7 +677,7 @@ void QueueManager::notify_postmaster(const Message& m, DsnKind kind, const std::
 void QueueManager::queue_notice(Message m, const std::string& about_id, const std::string& what) {
   std::string id = m.envelope.queue_id;
   bounce_.info("{}: {}: {}", about_id, what, id);
-  submit(std::make_shared<Message>(std::move(m)), nullptr);
+  submit(std::make_shared<Message>(std::move(m)), nullptr, false);
 }
 
 // Runs on a worker thread, which may block: the submission itself runs on the main
@@ -586,7 +690,9 @@ Result<std::string> QueueManager::resubmit(Message m) {
   m.envelope.queue_id = make_queue_id();
   std::string id = m.envelope.queue_id;
   auto msg = std::make_shared<Message>(std::move(m));
-  ex_.main([this, msg, promise] { submit(msg, [promise](const Status& st) { promise->set_value(st); }); });
+  ex_.main([this, msg, promise] {
+    submit(msg, [promise](const Submitted& r) { promise->set_value(r.status); }, false);
+  });
   if (done.wait_for(std::chrono::seconds(60)) != std::future_status::ready)
     return Error{"the queue did not confirm the forwarded copy within 60 seconds"};
   Status st = done.get();
@@ -705,9 +811,10 @@ void QueueManager::pickup() {
     for (auto& r : e.recipients) r.state = RcptState::pending;
     pickup_.info("{}: uid={} from=<{}>", e.queue_id, (long)st.st_uid, printable(e.sender));
     in_memory_.insert("maildrop/" + name);
-    submit(m, [this, path, name](const Status& s) {
+    e.no_header_body_checks = settings_->pickup_no_header_body_checks;
+    submit(m, [this, path, name](const Submitted& s) {  // a refusal was bounced to the sender
       in_memory_.erase("maildrop/" + name);
-      if (s) ::unlink(path.c_str());
+      if (s.status) ::unlink(path.c_str());
     });
   }
 }

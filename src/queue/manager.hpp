@@ -26,6 +26,7 @@
 #include "config/config.hpp"
 #include "delivery/agent.hpp"
 #include "dkim/signing_policy.hpp"
+#include "message/content_checks.hpp"
 #include "message/envelope.hpp"
 #include "queue/dsn.hpp"
 #include "queue/scheduler.hpp"
@@ -50,6 +51,8 @@ struct ManagerSettings {
   HeaderRewriteClients header_rewrite;
   HeaderRewriteClients dkim_signers;  // local submission, mynetworks, SASL-authenticated
   std::shared_ptr<const dkim::SigningPolicy> dkim_signing;
+  ContentChecks content_checks;              // header_checks, body_checks, ...
+  bool pickup_no_header_body_checks = false; // receive_override_options in main.cf (pickup)
   delivery::Agents agents;
   Backoff backoff;
   SchedulerLimits limits;
@@ -72,15 +75,24 @@ struct Executors {
   std::function<void(Task)> main, commit, worker;
 };
 
+// What became of a submitted message.
+struct Submitted {
+  Status status = ok_status();  // an error: it is not durable (the client retries)
+  std::string refusal;          // cleanup refused it (header/body checks REJECT): the reply to
+                                // give ("550 5.7.1 text"); nothing was queued
+};
+
 class QueueManager {
  public:
-  using Done = std::function<void(const Status&)>;
+  using Done = std::function<void(const Submitted&)>;
 
   QueueManager(Store& store, Executors ex, std::shared_ptr<const ManagerSettings> s);
 
   // A new message (its queue ID set, recipients pending). `done` runs once it is durable
-  // (or failed); only then may the client hear 250.
-  void submit(std::shared_ptr<Message> m, Done done);
+  // (or failed, or refused); only then may the client hear 250. `inspect`: header and body
+  // checks apply (mail from outside; not our notices or forwarded copies, as Postfix's
+  // internal_mail_filter_classes is empty by default).
+  void submit(std::shared_ptr<Message> m, Done done, bool inspect = true);
   void recover();                         // at start: incoming/, active/, maildrop/, due deferred
   void queue_run();                       // deferred mail whose time has come
   void flush_all();                       // postqueue -f
@@ -114,6 +126,9 @@ class QueueManager {
     bool destination_failed = false;
   };
 
+  // Header/body checks; false when the message goes no further (`done` has run).
+  bool run_checks(Message& m, const Done& done);
+  void bounce_refused(const Message& m, const std::string& reply);
   void start_commit();
   void activate(std::shared_ptr<Message> m, QueueName where);
   void pump();

@@ -128,6 +128,8 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
     return Error{"smtpd_forbid_bare_newline: \"" + fbn + "\": expected no, normalize or reject"};
   ctx->reject_bare_newline = fbn == "reject" || fbn == "yes";
   ctx->smtputf8 = p.smtputf8_enable;
+  for (const auto& o : p.receive_override_options)
+    if (iequals(o, "no_header_body_checks")) ctx->no_header_body_checks = true;
   if (!p.smtpd_delay_reject)
     return Error{"smtpd_delay_reject = no is not supported yet: restrictions are evaluated at RCPT "
                  "(Postfix's default, smtpd_delay_reject = yes)"};

@@ -60,6 +60,7 @@ struct SmtpdContext {
   std::vector<Cidr> bare_newline_exclusions;
   bool reject_bare_newline = false;      // smtpd_forbid_bare_newline = reject
   bool smtputf8 = false;
+  bool no_header_body_checks = false;    // receive_override_options: cleanup skips them
   static bool in(const std::vector<Cidr>& nets, const IpAddress& a);
 };
 

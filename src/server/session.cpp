@@ -22,6 +22,12 @@ using asio::use_awaitable;
 namespace {
 constexpr size_t kReadChunk = 16384;
 constexpr size_t kMaxCommandLine = 4096;  // RFC 5321 allows 512; Postfix tolerates more
+
+// cleanup's refusal ("550 5.7.1 text", from header/body checks) as the end-of-DATA reply.
+smtp::Reply refusal_reply(std::string_view refusal) {
+  int code = refusal.size() > 4 && refusal[0] == '4' ? 451 : 550;
+  return {code, smtp::Status::none, std::string(refusal.substr(std::min<size_t>(4, refusal.size())))};
+}
 }  // namespace
 
 std::string peer_address(const asio::ip::tcp::socket& sock) {
@@ -190,6 +196,7 @@ asio::awaitable<smtp::Reply> Session::submit_message(std::string content, bool t
   m.envelope.verp = verp_;
   m.envelope.smtputf8 = smtputf8_;
   m.envelope.requiretls = requiretls_;
+  m.envelope.no_header_body_checks = ctx_->no_header_body_checks;
   m.envelope.hold = action_ == policy::MessageAction::hold || auth.hold;
   if (auth.hold) log_.info("{}: hold: DMARC quarantine policy; from=<{}>", queue_id_, printable(sender_));
   // Authentication-Results on top (RFC 8601), Received-SPF above our Received (RFC 7208 §9.1).
@@ -202,6 +209,10 @@ asio::awaitable<smtp::Reply> Session::submit_message(std::string content, bool t
     log_.info("{}: discarded at end of DATA (an access table said DISCARD)", queue_id_);
   } else {
     result = co_await queue_.submit(std::move(m));
+  }
+  if (result.ok && !result.refusal.empty()) {  // logged by cleanup
+    policy_error_ = true;
+    co_return refusal_reply(result.refusal);
   }
   if (result.ok) co_return smtp::Reply{250, smtp::Status::ok, "Ok: queued as " + queue_id_};
   log_.warning("{}: queue file write error: {}", queue_id_, result.error);
@@ -432,6 +443,7 @@ asio::awaitable<void> Session::send_notice() {
   e.recipients.push_back(Recipient{ctx_->error_notice_recipient});
   e.arrival = now_seconds();
   e.client = ClientInfo{"localhost", "127.0.0.1", 0, "", "LOCAL"};
+  e.no_header_body_checks = true;  // our own notice (internal_mail_filter_classes is empty)
   std::string classes;
   if (policy_error_) classes += " policy";
   if (protocol_error_) classes += " protocol";

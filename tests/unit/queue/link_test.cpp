@@ -28,6 +28,7 @@ SubmitRequest request() {
   e.body_type = "7BIT";
   e.smtputf8 = true;
   e.verp = "+=";
+  e.no_header_body_checks = true;
   e.recipients = {Recipient{"x@y", "rfc822;x@y", notify_delay}, Recipient{"z@y", "", 0}};
   r.message.content = std::string("content\0with nul\n", 17);
   return r;
@@ -55,6 +56,7 @@ TEST(Link, SubmitRoundTrip) {
   EXPECT_EQ(a.body_type, b.body_type);
   EXPECT_EQ(a.smtputf8, b.smtputf8);
   EXPECT_EQ(a.verp, "+=");
+  EXPECT_TRUE(a.no_header_body_checks);
   ASSERT_EQ(a.recipients.size(), 2u);
   EXPECT_EQ(a.recipients[0].address, "x@y");
   EXPECT_EQ(a.recipients[0].orcpt, "rfc822;x@y");
@@ -75,6 +77,10 @@ TEST(Link, SubmitReplyRoundTrip) {
   ASSERT_TRUE(out2.ok());
   EXPECT_FALSE(out2->ok);
   EXPECT_EQ(out2->error, "disk full");
+  SubmitReply refused{8, true, "0000000000zC", "", "550 5.7.1 no thanks"};
+  auto out3 = decode_submit_reply(frame_of(encode(refused)));
+  ASSERT_TRUE(out3.ok());
+  EXPECT_EQ(out3->refusal, "550 5.7.1 no thanks");
 }
 
 TEST(Link, WrongTypeIsRejected) {

@@ -119,9 +119,9 @@ class Manager : public ::testing::Test {
   void submit(std::shared_ptr<Message> m) {
     int calls = 0;
     Status got = ok_status();
-    qm->submit(std::move(m), [&](const Status& s) {
+    qm->submit(std::move(m), [&](const Submitted& s) {
       ++calls;
-      got = s;
+      got = s.status;
     });
     EXPECT_EQ(calls, 1);
     EXPECT_TRUE(got.ok()) << got.error().message;

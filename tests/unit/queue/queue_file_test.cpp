@@ -20,6 +20,7 @@ Message full_message() {
   e.ret = "HDRS";
   e.body_type = "8BITMIME";
   e.smtputf8 = true;
+  e.filter = "scan:[127.0.0.1]:10025";
   e.recipients = {Recipient{"bob@example.test", "rfc822;bob@example.test",
                             uint8_t(notify_success | notify_failure)},
                   Recipient{"carol@example.test", "", 0},
@@ -45,6 +46,7 @@ void expect_same_envelope(const Envelope& a, const Envelope& b) {
   EXPECT_EQ(a.ret, b.ret);
   EXPECT_EQ(a.body_type, b.body_type);
   EXPECT_EQ(a.smtputf8, b.smtputf8);
+  EXPECT_EQ(a.filter, b.filter);
   ASSERT_EQ(a.recipients.size(), b.recipients.size());
   for (size_t i = 0; i < a.recipients.size(); ++i) {
     EXPECT_EQ(a.recipients[i].address, b.recipients[i].address) << i;
@@ -69,6 +71,7 @@ TEST(QueueFile, IsReadableText) {
   EXPECT_NE(text.find("\nsender odd%20sender%2540x@example.org\n"), std::string::npos);
   EXPECT_NE(text.find("\nrcpt bob@example.test rfc822;bob@example.test 6\n"), std::string::npos);
   EXPECT_NE(text.find("\nrcpt carol@example.test - 0\n"), std::string::npos);
+  EXPECT_NE(text.find("\nfilter scan:[127.0.0.1]:10025\n"), std::string::npos);
   EXPECT_EQ(text.substr(text.size() - 8), "\nsealed\n");
 }
 
