@@ -13,7 +13,7 @@
 namespace tern::queue {
 
 enum class LinkType : uint16_t { submit = 1, submit_reply = 2 };
-constexpr uint16_t kLinkVersion = 2;
+constexpr uint16_t kLinkVersion = 3;
 
 struct SubmitRequest {
   uint64_t seq = 0;

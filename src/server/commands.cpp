@@ -53,9 +53,11 @@ Session::Outcome Session::on_helo(std::string_view arg, bool extended) {
   if (tls_) client_.protocol = "ESMTPS";
   bool starttls = ctx_->tls && ctx_->tls->enabled() && !tls_;
   bool verp = client_ip_ && ctx_->verp_allowed(*client_ip_);  // Postfix offers XVERP only to allowed clients
+  bool xforward = xforward_allowed();
   std::vector<std::string> mechs;
   if (ctx_->sasl && (tls_ || !p().smtpd_tls_auth_only)) mechs = offered_mechanisms();
-  if (!starttls && !verp && mechs.empty() && !tls_) return {smtp::ehlo_reply(p().myhostname, ctx_->ehlo_keywords)};
+  if (!starttls && !verp && !xforward && mechs.empty() && !tls_)
+    return {smtp::ehlo_reply(p().myhostname, ctx_->ehlo_keywords)};
   auto keywords = ctx_->ehlo_keywords;
   if (starttls) keywords.push_back("STARTTLS");
   if (tls_) keywords.push_back("REQUIRETLS");  // RFC 8689: offered only under TLS
@@ -66,6 +68,7 @@ Session::Outcome Session::on_helo(std::string_view arg, bool extended) {
     if (p().broken_sasl_auth_clients) keywords.push_back("AUTH=" + list);
   }
   if (verp) keywords.push_back("XVERP");
+  if (xforward) keywords.emplace_back(smtp::kXforwardKeyword);
   return {smtp::ehlo_reply(p().myhostname, keywords)};
 }
 
@@ -186,9 +189,9 @@ std::optional<smtp::Reply> Session::check_recipient(const std::string& addr, boo
                 printable(client_.helo));
     }
   }
-  if (pp.smtpd_reject_unlisted_sender && !sender_.empty())
+  if (pp.smtpd_reject_unlisted_sender && !sender_.empty() && !ctx_->overrides.no_unknown_recipient_checks)
     if (auto r = unlisted(sender_, "Sender")) return r;
-  if (pp.smtpd_reject_unlisted_recipient)
+  if (pp.smtpd_reject_unlisted_recipient && !ctx_->overrides.no_unknown_recipient_checks)
     if (auto r = unlisted(addr, "Recipient")) return r;
   return std::nullopt;
 }
@@ -256,7 +259,7 @@ Session::Outcome Session::on_rcpt(std::string_view arg) {
   if (queue_id_.empty()) {  // Postfix opens the queue file at the first valid recipient
     queue_id_ = make_queue_id();
     arrival_ = now_seconds();
-    maillog::client(log_, queue_id_, client_);
+    log_client();
   }
   rcpts_.push_back(std::move(rcpt));
   enter_state(State::rcpt);
@@ -361,6 +364,7 @@ Session::Outcome Session::dispatch(std::string_view line) {
       {Verb::noop, &Session::on_noop}, {Verb::quit, &Session::on_quit},
       {Verb::vrfy, &Session::on_vrfy}, {Verb::bdat, &Session::on_bdat},
       {Verb::starttls, &Session::on_starttls}, {Verb::auth, &Session::on_auth},
+      {Verb::xforward, &Session::on_xforward},
   };
   if (line.empty()) {
     Outcome o{Reply{500, Status::bad_command, "Error: bad syntax"}};

@@ -45,6 +45,7 @@ namespace {
 
 // SmtpdContext::inbound_auth from the dkim_verify_*, dmarc_* and authres_* parameters.
 Status prepare_inbound_auth(SmtpdContext& ctx, const config::Params& p, asio::io_context* io) {
+  if (ctx.overrides.no_milters) return ok_status();  // the milters' work (receive_overrides.hpp)
   auto o = dmarc::inbound_options(p);
   if (!o) return o.error();
   if (!o->dkim_verify && o->dmarc.mode == dmarc::Mode::off) return ok_status();
@@ -108,6 +109,16 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
     if (!dns) return Error{"SPF restrictions need the DNS: " + dns.error().message};
     ctx->dns = std::move(*dns);
   }
+  auto overrides = ReceiveOverrides::parse(p.receive_override_options);
+  if (!overrides) return overrides.error();
+  ctx->overrides = *overrides;
+  ctx->content_filter = std::string(trim(p.content_filter));
+  if (!ctx->content_filter.empty() &&
+      (ctx->content_filter.find(':') == std::string::npos || ctx->content_filter.front() == ':'))
+    return Error{"content_filter: \"" + ctx->content_filter + "\": expected transport:destination"};
+  auto xforward = parse_networks(p.smtpd_authorized_xforward_hosts);
+  if (!xforward) return Error{"smtpd_authorized_xforward_hosts: " + xforward.error().message};
+  ctx->xforward_hosts = std::move(*xforward);
   if (auto st = prepare_inbound_auth(*ctx, p, io); !st) return st.error();
   auto nets = parse_networks(p.mynetworks);
   if (!nets) return nets.error();
@@ -128,8 +139,6 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
     return Error{"smtpd_forbid_bare_newline: \"" + fbn + "\": expected no, normalize or reject"};
   ctx->reject_bare_newline = fbn == "reject" || fbn == "yes";
   ctx->smtputf8 = p.smtputf8_enable;
-  for (const auto& o : p.receive_override_options)
-    if (iequals(o, "no_header_body_checks")) ctx->no_header_body_checks = true;
   if (!p.smtpd_delay_reject)
     return Error{"smtpd_delay_reject = no is not supported yet: restrictions are evaluated at RCPT "
                  "(Postfix's default, smtpd_delay_reject = yes)"};

@@ -24,6 +24,7 @@
 #include "smtp/command.hpp"
 #include "smtp/data_reader.hpp"
 #include "smtp/reply.hpp"
+#include "smtp/xforward.hpp"
 #include "spf/check.hpp"
 
 namespace tern::server {
@@ -67,6 +68,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Outcome on_bdat(std::string_view arg);
   Outcome on_starttls(std::string_view arg);
   Outcome on_auth(std::string_view arg);
+  Outcome on_xforward(std::string_view arg);  // xforward.cpp
   Outcome on_unknown(std::string_view arg);
   Outcome dispatch(std::string_view line);
 
@@ -91,6 +93,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<smtp::Reply> unlisted(const std::string& addr, const char* role);
   std::optional<smtp::Reply> check_recipient(const std::string& addr, bool for_vrfy);
   std::string received_header(const std::string& qid) const;
+  // XFORWARD (xforward.cpp): whether this client may use it, the client the message is
+  // queued with, and the "client=" log line.
+  bool xforward_allowed() const;
+  ClientInfo message_client() const;
+  void log_client() const;
   asio::awaitable<void> check_spf();  // before the first RCPT of a transaction (spf.cpp)
   bool spf_due(std::string_view line) const;
   // End of DATA with SmtpdContext::inbound_auth (authres.cpp): removes forged
@@ -143,6 +150,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string spf_header_;           // its Received-SPF header, when one is added
   bool smtputf8_ = false;
   bool requiretls_ = false;
+  smtp::ForwardedClient xforward_;  // what XFORWARD said for this transaction
   // BDAT: the content so far (CRLF already turned into LF), a CR held back at a chunk end.
   bool bdat_used_ = false;
   std::string chunks_;
