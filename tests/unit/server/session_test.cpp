@@ -266,7 +266,7 @@ namespace {
 
 TEST_F(SessionTest, XforwardIsOfferedOnlyToAuthorizedHosts) {
   auto reinject = session(2, "127.0.0.1");
-  EXPECT_NE(say(*reinject, "EHLO filter.example").find("250-XFORWARD NAME ADDR PORT PROTO HELO IDENT SOURCE\r\n"),
+  EXPECT_NE(say(*reinject, "EHLO filter.example").find("250 XFORWARD NAME ADDR PORT PROTO HELO IDENT SOURCE\r\n"),
             std::string::npos);
   auto other = session(2, "192.0.2.1");
   EXPECT_EQ(say(*other, "EHLO client.example").find("XFORWARD"), std::string::npos);
