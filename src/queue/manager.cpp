@@ -506,6 +506,7 @@ QueueManager::JobResult QueueManager::run_job(const ManagerSettings& s, const Me
     maillog::delivery(*logger, e.queue_id, d);
     auto [it, fresh] = by_rcpt.try_emplace(res.index, RcptResult{res.index, RcptState::done, "", "2.0.0", r.address});
     RcptResult& rr = it->second;
+    if (res.kind == res.sent) rr.dsn_passed_on = res.dsn_passed_on && (fresh || rr.dsn_passed_on);
     if (res.kind == res.deferred) rr = {res.index, RcptState::deferred, res.text, res.dsn, res.recipient};
     else if (res.kind == res.bounced && rr.state != RcptState::deferred)
       rr = {res.index, RcptState::bounced, res.text, res.dsn, res.recipient};
@@ -549,7 +550,7 @@ void QueueManager::job_done(const Job& job, JobResult r) {
     rc.reason = rr.reason;
     rc.dsn = rr.dsn;
     if (rr.state == RcptState::bounced) a.bounced_now.push_back(rr.index);
-    if (rr.state == RcptState::done) a.delivered_now.push_back(rr.index);
+    if (rr.state == RcptState::done && !rr.dsn_passed_on) a.delivered_now.push_back(rr.index);
   }
   if (--a.jobs_left == 0) finalize(job.message);
 }

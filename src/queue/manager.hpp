@@ -127,6 +127,7 @@ class QueueManager {
     size_t index;
     RcptState state;
     std::string reason, dsn, final_rcpt;
+    bool dsn_passed_on = false;  // the next hop sends the success notice (DeliveryResult)
   };
   struct JobResult {
     std::vector<RcptResult> rcpts;

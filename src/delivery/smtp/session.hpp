@@ -54,6 +54,7 @@ struct SessionError {
 struct RcptOutcome {
   DeliveryResult::Kind kind = DeliveryResult::deferred;
   std::string dsn, text;
+  bool dsn_passed_on = false;  // accepted by an SMTP server that offered DSN
 };
 
 enum class State { idle, greeted, ready, mail, rcpt, data, sent, broken, closed };

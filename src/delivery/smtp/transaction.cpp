@@ -61,6 +61,7 @@ void Transaction::decide(size_t i, DeliveryResult::Kind kind, std::string dsn, s
 void Transaction::decide(size_t i, const ServerReply& r, std::string_view command) {
   if (r.positive()) {
     decide(i, DeliveryResult::sent, r.status(), printable(r.text(), 1000));
+    out_[i].dsn_passed_on = s_.features().dsn && !s_.s_.lmtp;
     return;
   }
   SessionError e = s_.reply_error(r, command);

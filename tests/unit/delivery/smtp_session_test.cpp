@@ -327,3 +327,27 @@ TEST(SmtpEhlo, XforwardAttributesAreParsed) {
 
 }  // namespace
 }  // namespace tern::delivery::smtp
+
+namespace tern::delivery::smtp {
+namespace {
+
+// RFC 3461 section 4.1: a server that offers DSN takes NOTIFY along; a success notice is
+// then its business (a content filter's acceptance is not the delivery).
+TEST_F(SmtpSession, DsnPassedOnOnlyToAServerThatOffersDsn) {
+  start();  // kEhlo offers DSN
+  peer.script("DATA", {"354 go ahead"});
+  peer.script(".", {"250 2.0.0 Ok: queued as F"});
+  EXPECT_TRUE(send(message({"b@example.net"}))[0].dsn_passed_on);
+}
+
+TEST_F(SmtpSession, NoDsnPassedOnWithoutTheExtension) {
+  start("250-peer.example\r\n250 8BITMIME");
+  peer.script("DATA", {"354 go ahead"});
+  peer.script(".", {"250 2.0.0 Ok: queued as F"});
+  auto out = send(message({"b@example.net"}));
+  EXPECT_EQ(out[0].kind, DeliveryResult::sent);
+  EXPECT_FALSE(out[0].dsn_passed_on);
+}
+
+}  // namespace
+}  // namespace tern::delivery::smtp
