@@ -22,13 +22,15 @@ SubmitRequest request() {
   e.queue_id = "0000000000zB";
   e.sender = "a b@example.org";
   e.arrival = 1763775245.25;
-  e.client = ClientInfo{"mail.example.org", "192.0.2.7", 40122, "helo", "ESMTPA", "LOGIN", "u"};
+  e.client = ClientInfo{"mail.example.org", "192.0.2.7", 40122, "helo", "ESMTPA", "LOGIN", "u", true};
   e.envid = "E";
   e.ret = "FULL";
   e.body_type = "7BIT";
   e.smtputf8 = true;
   e.verp = "+=";
   e.no_header_body_checks = true;
+  e.no_milters = true;
+  e.filter = "smtp-amavis:[127.0.0.1]:10024";
   e.recipients = {Recipient{"x@y", "rfc822;x@y", notify_delay}, Recipient{"z@y", "", 0}};
   r.message.content = std::string("content\0with nul\n", 17);
   return r;
@@ -57,6 +59,10 @@ TEST(Link, SubmitRoundTrip) {
   EXPECT_EQ(a.smtputf8, b.smtputf8);
   EXPECT_EQ(a.verp, "+=");
   EXPECT_TRUE(a.no_header_body_checks);
+  EXPECT_FALSE(a.no_address_mappings);
+  EXPECT_TRUE(a.no_milters);
+  EXPECT_EQ(a.filter, "smtp-amavis:[127.0.0.1]:10024");
+  EXPECT_TRUE(a.client.local_source);
   ASSERT_EQ(a.recipients.size(), 2u);
   EXPECT_EQ(a.recipients[0].address, "x@y");
   EXPECT_EQ(a.recipients[0].orcpt, "rfc822;x@y");
