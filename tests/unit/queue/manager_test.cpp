@@ -847,3 +847,31 @@ TEST_F(Manager, NoAddressMappingsSkipsVirtualAliases) {
 
 }  // namespace
 }  // namespace tern::queue
+
+namespace tern::queue {
+namespace {
+
+// no_milters: the built-in DKIM signing (OpenDKIM's work in a Postfix setup) is off for
+// the message, as a re-injected copy must not be signed a second time.
+TEST_F(Manager, NoMiltersSkipsDkimSigning) {
+  const std::string data = std::string(TERN_SOURCE_DIR) + "/tests/data/dkimpy-data/";
+  start({{"dkim_signing_table", "inline:{ example.test=ed }"},
+         {"dkim_key_table", "inline:{ ed=%:ed:" + data + "ed25519test.key }"}});
+  submit(message("alice@example.test", {Recipient{"bob@example.test"}}, "signed"));
+  auto m = message("alice@example.test", {Recipient{"bob@example.test"}}, "unsigned");
+  m->envelope.no_milters = true;
+  submit(m);
+  auto box = mailbox("bob");
+  ASSERT_EQ(box.size(), 2u);
+  int signed_ = 0, unsigned_ = 0;
+  for (const auto& msg : box) {
+    bool has = contains(msg, "\nDKIM-Signature: ");
+    if (contains(msg, "Subject: signed")) signed_ += has;
+    if (contains(msg, "Subject: unsigned")) unsigned_ += has;
+  }
+  EXPECT_EQ(signed_, 1);
+  EXPECT_EQ(unsigned_, 0);
+}
+
+}  // namespace
+}  // namespace tern::queue

@@ -300,6 +300,25 @@ TEST_F(SessionTest, NoUnknownRecipientChecksAcceptsUnlistedUsers) {
   EXPECT_EQ(say(*main, "RCPT TO:<nobody-here@example.test>").substr(0, 4), "550 ");
 }
 
+// no_milters: the built-in milter work (DKIM verification, DMARC, Authentication-Results)
+// is off on that service, so a re-injected message is not judged again from the filter's
+// address; the content filter and overrides go with every message of the service.
+TEST_F(SessionTest, ReceiveOverridesAndContentFilterInTheContext) {
+  dir.write("master.cf",
+            "127.0.0.1:2525 inet n - n - - smtpd -o content_filter=smtp-amavis:[127.0.0.1]:10024\n"
+            "127.0.0.1:10025 inet n - n - - smtpd -o content_filter= -o receive_override_options=no_milters\n");
+  auto cfg = config::load(config::LoadOptions{dir.path()});
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  auto front = make_context(*cfg, (*cfg)->services.at(0));
+  auto reinject = make_context(*cfg, (*cfg)->services.at(1));
+  ASSERT_TRUE(front.ok() && reinject.ok());
+  EXPECT_TRUE((*front)->inbound_auth.has_value());  // dkim_verify_enable = yes by default
+  EXPECT_EQ((*front)->content_filter, "smtp-amavis:[127.0.0.1]:10024");
+  EXPECT_FALSE((*reinject)->inbound_auth.has_value());
+  EXPECT_TRUE((*reinject)->overrides.no_milters);
+  EXPECT_EQ((*reinject)->content_filter, "");
+}
+
 TEST_F(SessionTest, UnknownReceiveOverrideOptionIsAConfigError) {
   dir.write("master.cf", "127.0.0.1:2525 inet n - n - - smtpd -o receive_override_options=no_header_reply\n");
   auto cfg = config::load(config::LoadOptions{dir.path()});
