@@ -25,8 +25,10 @@ re-injection was accepted, as amavisd-new does. What the tests show:
 
 import asyncio
 import json
+import os
 import re
 import smtplib
+import subprocess
 import threading
 import unittest
 
@@ -285,6 +287,26 @@ class ContentFilterTest(harness.TernTestCase):
         self.assertEqual(got[0].count(b"X-Filtered: yes"), 1)
         self.assertEqual(len(self.transactions_for(qid)), 1)
         self.assertNotIn(qid, self.tern.queue_files("deferred"))
+
+    def test_local_submission_goes_through_the_filter_as_local_mail(self):
+        env = dict(os.environ, MAIL_CONFIG=self.tern.dir)
+        msg = "From: <bob@example.test>\nTo: <alice@example.test>\nSubject: from sendmail\n\nHello.\n"
+        r = subprocess.run([os.path.join(harness.COMPAT, "sendmail"), "-f", "bob@example.test", "alice@example.test"],
+                           input=msg, text=True, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = self.delivered("alice", "from sendmail")
+        self.assertEqual(len(got), 1)
+        self.assertEqual(got[0].count(b"X-Filtered: yes"), 1)
+        qid = self.tern.wait_for_log(r"^(\S+): uid=\d+ from=<bob@example\.test>$", since=self.mark).group(1)
+        txs = self.transactions_for(qid)
+        self.assertEqual(len(txs), 1, self.filter.transactions)
+        sent = " ".join(txs[0]["xforward"])
+        # No client to speak of: the re-injecting smtpd takes it as a local submission.
+        for attr in ("NAME=[UNAVAILABLE]", "ADDR=[UNAVAILABLE]", "PROTO=LOCAL", "SOURCE=LOCAL", "IDENT=" + qid):
+            self.assertIn(attr, sent)
+        reinjected = re.search(r"queued as (\S+)", txs[0]["reinjected"]).group(1)
+        self.tern.wait_for_log(r"^%s: client=unknown\[127\.0\.0\.1\], orig_queue_id=%s$" % (reinjected, qid),
+                               since=self.mark)
 
     def test_header_checks_filter_overrides_content_filter(self):
         qid = self.send("filter-me")
