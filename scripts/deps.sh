@@ -19,10 +19,16 @@ PKGS=(
   # independent SPF/DKIM implementations the authentication tests compare against
   knot knot-dnsutils unbound python3-dnspython python3-spf python3-dkim python3-nacl
   python3-yaml opendkim opendkim-tools miltertest publicsuffix
+  # a real milter host for the milter client tests (its proxy worker in milter mode);
+  # about 7 MB to fetch, 38 MB installed, ~10 s to install here
+  rspamd
   # an independent RFC 8601 parser that reads our Authentication-Results back
   python3-authres
-  # policy servers the check_policy_service client is tested against
+  # policy servers the check_policy_service client (and the greylist) are tested against;
+  # check_reputation's answers are compared with policyd-weight's
   postgrey policyd-weight
+  # an independent LMDB writer for the spam trap blocklist tests
+  python3-lmdb
 )
 
 missing=()

@@ -40,6 +40,7 @@ constexpr Entry kSub[] = {
     {"newaliases", newaliases_main, "rebuild every alias_database (newaliases)"},
     {"reload", reload_main, "make the running ternd re-read its configuration"},
     {"route", route_main, "show how an address is rewritten and routed, step by step"},
+    {"verify", verify_main, "address verification: probe addresses through ternd and print the results"},
     {"dns", dns_main, "look a name up through Tern's resolver (outcome, DNSSEC status, records)"},
     {"check", check_main, "authentication checks by hand (check spf IP MAIL-FROM HELO, check dkim < message, check dmarc IP MAIL-FROM HELO < message, check tls DOMAIN)"},
     {"dkim", dkim_main, "make a DKIM key pair and its DNS record (dkim keygen)"},
@@ -47,6 +48,7 @@ constexpr Entry kSub[] = {
     {"dmarc", dmarc_main, "write DMARC aggregate reports (RFC 9990) from stored results"},
     {"policy", policy_main, "ask a policy server as check_policy_service would (policy query SPEC [name=value ...])"},
     {"tls-report", tls_report_main, "write the daily TLS-RPT (RFC 8460) reports from tlsrpt_database"},
+    {"greylist", greylist_main, "the greylist: list, purge, whitelist-check IP NAME RCPT, ask NAME=VALUE..."},
 };
 
 int usage() {

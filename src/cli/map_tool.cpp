@@ -11,6 +11,7 @@
 #include "cli/tool_env.hpp"
 #include "maps/index.hpp"
 #include "maps/lookup.hpp"
+#include "maps/spamtrap_blocklist.hpp"
 
 namespace tern::cli {
 
@@ -164,6 +165,16 @@ int MapTool::query_lines(const std::vector<std::string>& specs, const std::strin
 int MapTool::remove(const std::vector<std::string>& specs, const std::vector<std::string>& keys) const {
   bool any = false;
   for (const auto& s : specs) {
+    if (auto tg = target(s, default_type); tg.type == "spamtrap") {  // unblocks clients
+      auto b = maps::Blocklist::open(tg.name, config_dir);
+      if (!b) return fatal(*this, b.error().message);
+      for (const auto& k : keys) {
+        auto gone = (*b)->erase(k);
+        if (!gone) return fatal(*this, gone.error().message);
+        any |= *gone;
+      }
+      continue;
+    }
     auto path = index_of(*this, s, "-d");
     if (!path) return fatal(*this, path.error().message);
     auto table = maps::read_index(*path);
@@ -181,6 +192,14 @@ int MapTool::remove(const std::vector<std::string>& specs, const std::vector<std
 
 int MapTool::dump(const std::vector<std::string>& specs) const {
   for (const auto& s : specs) {
+    if (auto tg = target(s, default_type); tg.type == "spamtrap") {  // the stored records
+      auto b = maps::Blocklist::open(tg.name, config_dir);
+      if (!b) return fatal(*this, b.error().message);
+      auto all = (*b)->entries();
+      if (!all) return fatal(*this, all.error().message);
+      for (const auto& [k, v] : *all) print_entry(*this, k, v);
+      continue;
+    }
     auto path = index_of(*this, s, "-s");
     if (!path) return fatal(*this, path.error().message);
     auto table = maps::read_index(*path);

@@ -26,6 +26,7 @@
 #include "daemon/queue_role.hpp"
 #include "daemon/role.hpp"
 #include "maps/passwd.hpp"
+#include "message/content_checks.hpp"
 #include "smtp/address.hpp"
 #include "server/context.hpp"
 #include "tls/policy.hpp"
@@ -407,6 +408,16 @@ Status prepare_queue_directory(const config::Params& p, const Identity& id) {
       if (::chown(d.c_str(), id.uid, id.gid) != 0) return Error{d + ": chown to " + id.user + ": " + errno_text(errno)};
       return ok_status();
     };
+    // The address verification cache (queue role), where a restriction list uses it.
+    bool verifies = false;
+    for (const auto* list : {&p.smtpd_client_restrictions, &p.smtpd_helo_restrictions, &p.smtpd_sender_restrictions,
+                             &p.smtpd_relay_restrictions, &p.smtpd_recipient_restrictions})
+      for (const auto& w : *list) verifies |= istarts_with(w, "reject_unverified_");
+    std::string verify_dir;
+    if (auto colon = p.address_verify_map.find(':'); colon != std::string::npos)
+      if (auto slash = p.address_verify_map.rfind('/'); slash != std::string::npos && slash > colon)
+        verify_dir = p.address_verify_map.substr(colon + 1, slash - colon - 1);
+    if (auto s = owned_dir(verifies, verify_dir); !s) return s;
     for (auto [wanted, dir] : {std::pair{p.mta_sts_enable, &p.mta_sts_cache_directory},
                                std::pair{p.dmarc_report_enable && lower(trim(p.dmarc_mode)) != "off",
                                          &p.dmarc_report_database},
@@ -462,6 +473,11 @@ int run_master(const MasterOptions& opt) {
   // Delivery services too: a bad pipe entry names its master.cf line before anything runs.
   if (auto a = delivery::Agents::make(**cfg); !a) {
     std::fprintf(stderr, "ternd: fatal: %s\n", a.error().message.c_str());
+    return 1;
+  }
+  // And cleanup's header/body checks tables (a missing file, a bad pattern).
+  if (auto c = ContentChecks::make(p, {(*cfg)->directory, p.local_passwd_file}); !c) {
+    std::fprintf(stderr, "ternd: fatal: %s\n", c.error().message.c_str());
     return 1;
   }
   if (opt.check_only) return 0;

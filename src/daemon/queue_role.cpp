@@ -30,6 +30,7 @@
 #include "queue/link.hpp"
 #include "queue/manager.hpp"
 #include "queue/store.hpp"
+#include "queue/verifier.hpp"
 
 namespace tern::daemon {
 
@@ -38,10 +39,18 @@ namespace {
 using asio::use_awaitable;
 using stream = asio::local::stream_protocol;
 
-// One smtpd connection: reads Submit records, writes SubmitReply records.
+// The address verification service's answer as a reply record.
+queue::VerifyReply verify_reply(queue::Verifier& v, uint64_t seq, const std::string& address) {
+  auto a = v.query(address);
+  if (!a) return {seq, uint8_t(policy::VerifyStatus::deferred), a.error().message};
+  return {seq, uint8_t(a->status), a->text};
+}
+
+// One smtpd connection: reads Submit and VerifyQuery records, writes SubmitReply and
+// VerifyReply records.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(stream::socket s, queue::QueueManager& q) : sock_(std::move(s)), q_(q) {}
+  Connection(stream::socket s, queue::QueueManager& q, queue::Verifier& v) : sock_(std::move(s)), q_(q), v_(v) {}
 
   asio::awaitable<void> read_loop() {
     wire::FrameParser parser;
@@ -52,6 +61,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (ec) co_return;
       parser.feed(std::string_view(buf.data(), n));
       while (auto f = parser.next()) {
+        if (f->type == uint16_t(queue::LinkType::verify_query)) {
+          auto vq = queue::decode_verify_query(*f);
+          if (!vq) log_.fatal("malformed record from smtpd: {}", vq.error().message);
+          send(verify_reply(v_, vq->seq, vq->address));
+          continue;
+        }
         auto r = queue::decode_submit(*f);
         if (!r) log_.fatal("malformed record from smtpd: {}", r.error().message);
         const auto& e = r->message.envelope;
@@ -60,7 +75,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         auto msg = std::make_shared<Message>(std::move(r->message));
         uint64_t seq = r->seq;
         q_.submit(msg, [self = shared_from_this(), seq, id = msg->envelope.queue_id](const queue::Submitted& s) {
-          self->send({seq, bool(s.status), id, s.status ? "" : s.status.error().message, s.refusal});
+          self->send(queue::SubmitReply{seq, bool(s.status), id, s.status ? "" : s.status.error().message, s.refusal});
         });
       }
       if (parser.error()) log_.fatal("malformed frame from smtpd");
@@ -68,7 +83,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
  private:
-  void send(const queue::SubmitReply& r) {
+  template <class Record>
+  void send(const Record& r) {
     out_ += queue::encode(r);
     if (!writing_)
       asio::co_spawn(sock_.get_executor(), [self = shared_from_this()]() { return self->write_loop(); },
@@ -89,13 +105,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   stream::socket sock_;
   queue::QueueManager& q_;
+  queue::Verifier& v_;
   std::string out_;
   bool writing_ = false;
   log::Logger log_{"qmgr"};
 };
 
 // One control request per connection (postqueue -f, sendmail's pickup, postsuper's rescan).
-asio::awaitable<void> serve_control(stream::socket s, queue::QueueManager& q) {
+asio::awaitable<void> serve_control(stream::socket s, queue::QueueManager& q, queue::Verifier& v) {
   asio::streambuf buf(4096);
   asio::error_code ec;
   co_await asio::async_read_until(s, buf, '\n', asio::redirect_error(use_awaitable, ec));
@@ -117,6 +134,11 @@ asio::awaitable<void> serve_control(stream::socket s, queue::QueueManager& q) {
           break;
         case queue::ControlVerb::pickup: q.pickup(); break;
         case queue::ControlVerb::rescan: q.rescan(); break;
+        case queue::ControlVerb::verify: {
+          auto r = verify_reply(v, 0, req->arg);
+          reply = std::string("ok ") + policy::status_name(policy::VerifyStatus(r.status)) + " " + r.text + "\n";
+          break;
+        }
       }
     }
   }
@@ -167,15 +189,24 @@ int run_queue(std::shared_ptr<const config::Config> cfg, int privileged_fd) {
   queue::QueueManager q(**store, ex, *settings);
   std::optional<delivery::PrivilegedDelivery> privileged;
   if (privileged_fd >= 0) q.set_privileged(&privileged.emplace(privileged_fd));
+  // Probes are queued like any message; one that cannot be queued is a deferral.
+  std::unique_ptr<queue::Verifier> verifier;
+  verifier = std::make_unique<queue::Verifier>(cfg->params, [&](std::shared_ptr<Message> probe) {
+    std::string address = probe->envelope.recipients.front().address;
+    q.submit(probe, [&, address](const Status& st) {
+      if (!st) verifier->record(address, policy::VerifyStatus::deferred, "probe not queued: " + st.error().message);
+    });
+  });
+  q.set_verifier(verifier.get());
 
   auto link = listen_at(io, qdir + "/" + kQueueSocket, 0660, log);
   auto control = listen_at(io, qdir + "/" + queue::kControlSocket, 0666, log);
   asio::co_spawn(io, accept_loop(link, [&](stream::socket s) {
-    auto c = std::make_shared<Connection>(std::move(s), q);
+    auto c = std::make_shared<Connection>(std::move(s), q, *verifier);
     asio::co_spawn(io, [c]() { return c->read_loop(); }, asio::detached);
   }), asio::detached);
   asio::co_spawn(io, accept_loop(control, [&](stream::socket s) {
-    asio::co_spawn(io, serve_control(std::move(s), q), asio::detached);
+    asio::co_spawn(io, serve_control(std::move(s), q, *verifier), asio::detached);
   }), asio::detached);
 
   // Queue runs: deferred mail whose time has come, and maildrop files nobody announced.
@@ -190,6 +221,19 @@ int run_queue(std::shared_ptr<const config::Config> cfg, int privileged_fd) {
     });
   };
   arm();
+  // address_verify_cache_cleanup_interval: expired verify results leave the cache.
+  asio::steady_timer cleanup(io);
+  std::function<void()> arm_cleanup = [&] {
+    long long every = cfg->params.address_verify_cache_cleanup_interval.count();
+    if (every <= 0) return;
+    cleanup.expires_after(std::chrono::seconds(every));
+    cleanup.async_wait([&](const asio::error_code& ec) {
+      if (ec) return;
+      if (size_t n = verifier->purge()) log.info("verify cache cleanup: {} expired entries removed", n);
+      arm_cleanup();
+    });
+  };
+  arm_cleanup();
   asio::post(io, [&] { q.recover(); });
 
   asio::signal_set signals(io, SIGTERM, SIGHUP);
@@ -202,8 +246,11 @@ int run_queue(std::shared_ptr<const config::Config> cfg, int privileged_fd) {
       if (!s) {
         log.error("reload: {}; keeping the running configuration", s.error().message);
       } else {
+        if ((*next)->params.address_verify_map != cfg->params.address_verify_map)
+          log.warning("reload: address_verify_map changed; the verify cache changes at the next start");
         cfg = *next;
         q.reload(*s);
+        verifier->reconfigure(queue::ProbeSettings::from(cfg->params));
         log.info("reload: configuration {} loaded", cfg->directory);
       }
       signals.async_wait(on_signal);

@@ -63,7 +63,14 @@ std::optional<std::string> LocalDelivery::privilege_problem(const Hop& h, bool m
   return helper_reason(h, "not delivering as root");
 }
 
+// An address verification probe reaches each final target (after aliases, .forward,
+// :include:) and stops there: the target is deliverable, nothing is written, run or
+// forwarded (Postfix's local(8) under a trace-only request).
 void LocalDelivery::to_mbox_or_maildir(Job& j, const Hop& h, const std::string& path, bool mailbox) const {
+  if (j.m.envelope.verify_probe)
+    return result(j, h, DeliveryResult::ok(!mailbox               ? "delivers to file: " + path
+                                           : path.ends_with("/") ? "delivers to maildir"
+                                                                 : "delivers to mailbox", "local", ""));
   auto as = run_as(j, h);
   if (auto p = as ? std::optional<std::string>() : privilege_problem(h, mailbox))
     return result(j, h, DeliveryResult::defer("4.2.0", *p, "local", ""));
@@ -106,6 +113,8 @@ void LocalDelivery::to_mbox_or_maildir(Job& j, const Hop& h, const std::string& 
 void LocalDelivery::to_command(Job& j, const Hop& h, const std::string& command, bool mailbox) const {
   if (trim(command).empty())
     return result(j, h, DeliveryResult::bounce("5.3.5", mailbox ? "mailbox_command expands to nothing" : "empty command", "local", ""));
+  if (j.m.envelope.verify_probe)
+    return result(j, h, DeliveryResult::ok("delivers to command: " + printable(command, 80), "local", ""));
   auto as = run_as(j, h);
   if (auto p = as ? std::optional<std::string>() : privilege_problem(h, false))
     return result(j, h, DeliveryResult::defer("4.3.0", *p, "local", ""));
@@ -160,6 +169,8 @@ void LocalDelivery::to_command(Job& j, const Hop& h, const std::string& command,
 // A remote target: a new message through the queue with the original sender (or the
 // list owner) and a Delivered-To: header, as Postfix's local(8) resubmits via cleanup.
 void LocalDelivery::to_forward(Job& j, const Hop& h, const std::string& address) const {
+  if (j.m.envelope.verify_probe)
+    return result(j, h, DeliveryResult::ok("aliased to " + printable(address, 80), "local", ""));
   if (!j.req.resubmit)
     return result(j, h, DeliveryResult::defer("4.3.0", "forwarding to " + printable(address, 80) +
                                               ": this delivery has no queue to resubmit to", "local", ""));

@@ -84,6 +84,8 @@ Outcome PipeAgent::deliver(const Request& r) const {
                    "' requires " + rt_.service + "_destination_recipient_limit = 1");
   if (spec_.size_limit > 0 && static_cast<long long>(r.message.content.size()) > spec_.size_limit)
     return all(r, DeliveryResult::bounced, "5.2.3", "message too large");
+  // An address verification probe: the command would take the mail; it is not run.
+  if (e.verify_probe) return all(r, DeliveryResult::sent, "2.0.0", "delivers to command: " + printable(spec_.command, 100));
   if (f.delivered_to) {
     const std::string& rcpt = e.recipients[r.rcpts.front()].address;
     if (has_delivered_to(r.message.content, rcpt))

@@ -139,6 +139,9 @@ DeliveryResult VirtualDelivery::deliver(const Message& m, size_t index, const Pr
   if (!*mailbox) return DeliveryResult::bounce("5.1.1", "unknown user: \"" + lower(addr) + "\"", kRelay, addr);
   if (has_delivered_to(m.content, addr))
     return DeliveryResult::bounce("5.4.6", "mail forwarding loop for " + addr, kRelay, addr);
+  // A probe learns only that the mailbox exists; nothing is written.
+  if (m.envelope.verify_probe)
+    return DeliveryResult::ok((**mailbox).ends_with('/') ? "delivers to maildir" : "delivers to mailbox", kRelay, addr);
   uid_t uid = 0;
   gid_t gid = 0;
   if (auto bad = owner_of(addr, uid, gid)) return *bad;

@@ -1,6 +1,8 @@
-// Small owners for LMDB handles, shared by the index writer and reader (internal to
-// maps/). Every environment here is one file (MDB_NOSUBDIR) without a lock file
-// (MDB_NOLOCK); see index.hpp for why that is safe.
+// Small owners for LMDB handles, shared by the index writer and reader (maps/) and the
+// databases processes update in place (the spam trap blocklist, the greylist). Every
+// environment is one file (MDB_NOSUBDIR). Indexes have no lock file (MDB_NOLOCK; see
+// index.hpp for why that is safe); databases written by several processes at once keep
+// LMDB's lock file ("FILE-lock").
 #pragma once
 #include <lmdb.h>
 
@@ -27,11 +29,17 @@ class Env {
   MDB_env* get() const { return env_; }
 
   // Opens `path` with MDB_NOSUBDIR | MDB_NOLOCK | `flags`; `map_size` 0 keeps LMDB's.
-  static Result<Env> open(const std::string& path, unsigned flags, size_t map_size, int mode) {
+  // `locked`: without MDB_NOLOCK, for a database written in place (the spam trap
+  // blocklist, the greylist), whose readers and writers coordinate through its "-lock"
+  // file. `max_dbs`: room for that many named databases (0: the unnamed one only).
+  static Result<Env> open(const std::string& path, unsigned flags, size_t map_size, int mode, bool locked = false,
+                          unsigned max_dbs = 0) {
     Env e;
     int rc = mdb_env_create(&e.env_);
     if (rc == 0 && map_size) rc = mdb_env_set_mapsize(e.env_, map_size);
-    if (rc == 0) rc = mdb_env_open(e.env_, path.c_str(), MDB_NOSUBDIR | MDB_NOLOCK | flags, mdb_mode_t(mode));
+    if (rc == 0 && max_dbs) rc = mdb_env_set_maxdbs(e.env_, max_dbs);
+    unsigned lock = locked ? 0u : unsigned(MDB_NOLOCK);
+    if (rc == 0) rc = mdb_env_open(e.env_, path.c_str(), MDB_NOSUBDIR | lock | flags, mdb_mode_t(mode));
     if (rc != 0) return error("open database " + path, rc);
     return e;
   }

@@ -5,6 +5,7 @@
 #include "base/strings.hpp"
 #include "maps/index.hpp"
 #include "maps/pattern_tables.hpp"
+#include "maps/spamtrap_blocklist.hpp"
 #include "maps/tables.hpp"
 
 namespace tern::maps {
@@ -57,6 +58,7 @@ Result<std::unique_ptr<Lookup>> open_map(std::string_view spec, const OpenContex
   if (type == "unionmap") return open_unionmap(s, name, ctx);
   if (type == "pipemap") return open_pipemap(s, name, ctx);
   if (type == "sqlite") return open_sqlite(s, name, ctx);
+  if (type == "spamtrap") return open_spamtrap(s, name, ctx);
   if (type == "unix") {
     if (name != "passwd.byname")
       return Error{"table \"" + s + "\": only unix:passwd.byname is supported"};
@@ -64,7 +66,7 @@ Result<std::unique_ptr<Lookup>> open_map(std::string_view spec, const OpenContex
   }
   return Error{"table \"" + printable(spec, 80) + "\": lookup table type \"" + type +
                "\" is not supported yet (available: hash, btree, lmdb, inline, static, texthash, regexp, pcre, "
-               "cidr, unionmap, pipemap, sqlite, unix, fail)"};
+               "cidr, unionmap, pipemap, sqlite, unix, spamtrap, fail)"};
 }
 
 Result<MapList> MapList::open(const std::vector<std::string>& specs, const OpenContext& ctx) {

@@ -3,8 +3,8 @@
 // Types today: hash:/path, btree:/path, lmdb:/path (indexes postmap builds, see
 // maps/index.hpp), inline:{…}, static:…, texthash:/path, regexp:/path, pcre:/path,
 // cidr:/path (or their inline "{ {rule}, … }" forms), unionmap:{…}, pipemap:{…},
-// sqlite:/path.cf, unix:passwd.byname, fail:…. Other types are a clear configuration
-// error, never a silent empty table.
+// sqlite:/path.cf, unix:passwd.byname, spamtrap:/path (spamtrap_blocklist.hpp), fail:….
+// Other types are a clear configuration error, never a silent empty table.
 #pragma once
 #include <memory>
 #include <optional>

@@ -14,6 +14,12 @@ Result<std::unique_ptr<Lookup>> parse_pcre_table(std::string spec, std::string_v
 Result<std::unique_ptr<Lookup>> parse_cidr_table(std::string spec, std::string_view text,
                                                  const std::string& file);
 
+// One expression compiled as a pcre: table compiles a pattern with `flags` ("" keeps
+// Postfix's defaults: caseless, dotall), for PCRE users outside tables (the greylist's
+// postgrey-format whitelists). The Matcher is declared in pattern_rules.hpp.
+class Matcher;
+Result<std::unique_ptr<Matcher>> compile_pcre(std::string_view expression, std::string_view flags);
+
 // `name` is the part after "regexp:" etc.: a file, or "{ {rule}, … }" inline.
 Result<std::unique_ptr<Lookup>> open_regexp(std::string_view spec, std::string_view name,
                                             const OpenContext& ctx);

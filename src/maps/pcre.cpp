@@ -108,6 +108,10 @@ Result<std::unique_ptr<Lookup>> parse_pcre_table(std::string spec, std::string_v
   return std::unique_ptr<Lookup>(new RuleTable(std::move(spec), std::move(*rules)));
 }
 
+Result<std::unique_ptr<Matcher>> compile_pcre(std::string_view expression, std::string_view flags) {
+  return PcreSyntax{}.compile(PatternText{expression, flags}, false);
+}
+
 Result<std::unique_ptr<Lookup>> open_pcre(std::string_view spec, std::string_view name,
                                           const OpenContext& ctx) {
   auto src = read_rule_source(spec, name, ctx);

@@ -54,7 +54,7 @@ bool is_address(std::string_view a) {
          a.find_first_of(" \t") == std::string_view::npos;
 }
 
-// An answer's action and the table class it came from, with the matched input.
+// The header or body line being inspected: what the log calls it, its text, its bytes.
 struct Inspection {
   const char* where;  // "header" or "body"
   std::string_view input;
@@ -200,7 +200,8 @@ std::string apply_edits(std::string_view c, const std::vector<Edit>& edits) {
 Result<CheckAction> parse_check_action(std::string_view value, bool header) {
   size_t blank = value.find_first_of(" \t");
   std::string_view word = value.substr(0, blank);
-  std::string_view text = blank == std::string_view::npos ? std::string_view() : trim_wsp(value.substr(blank));
+  std::string_view text = blank == std::string_view::npos ? std::string_view() : value.substr(blank);
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);  // as Postfix
   const VerbName* v = nullptr;
   for (const auto& k : kVerbs)
     if (iequals(word, k.name)) v = &k;

@@ -66,6 +66,11 @@ struct Envelope {
   bool no_header_body_checks = false;  // no header/body checks
   bool no_address_mappings = false;    // no canonical maps, virtual aliases, masquerading
   bool no_milters = false;             // none of the built-in milter work (DKIM signing)
+  // An address verification probe (reject_unverified_*): routed with the
+  // address_verify_* overrides, delivered only as far as it takes to learn whether each
+  // recipient would be accepted, its results go to the verify cache, and it is removed
+  // after one attempt, never bounced or deferred. Only the queue role makes these.
+  bool verify_probe = false;
 };
 
 struct Message {

@@ -33,10 +33,15 @@ void removed(const log::Logger& l, std::string_view qid) { l.info("{}: removed",
 void reject(const log::Logger& l, std::string_view qid, std::string_view command,
             const ClientInfo& c, std::string_view reply, std::string_view sender,
             std::string_view rcpt) {
-  std::string r(reply);
+  event(l, qid, "reject", command, c, reply, sender, rcpt);
+}
+
+void event(const log::Logger& l, std::string_view qid, std::string_view what, std::string_view command,
+           const ClientInfo& c, std::string_view text, std::string_view sender, std::string_view rcpt) {
+  std::string r(text);
   while (!r.empty() && (r.back() == '\n' || r.back() == '\r')) r.pop_back();
   std::string to = rcpt.empty() ? "" : fmt::format(" to=<{}>", printable(rcpt));
-  l.info("{}: reject: {} from {}: {}; from=<{}>{} proto={} helo=<{}>", qid.empty() ? "NOQUEUE" : qid,
+  l.info("{}: {}: {} from {}: {}; from=<{}>{} proto={} helo=<{}>", qid.empty() ? "NOQUEUE" : qid, what,
          command, c.log_name(), printable(r, 512), printable(sender), to, c.protocol,
          printable(c.helo));
 }

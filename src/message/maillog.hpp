@@ -24,6 +24,9 @@ void removed(const log::Logger& l, std::string_view qid);
 void reject(const log::Logger& l, std::string_view qid, std::string_view command,
             const ClientInfo& c, std::string_view reply, std::string_view sender,
             std::string_view rcpt);
+// The same line for another action: "milter-reject", "milter-discard", "milter-hold".
+void event(const log::Logger& l, std::string_view qid, std::string_view what, std::string_view command,
+           const ClientInfo& c, std::string_view text, std::string_view sender, std::string_view rcpt);
 
 struct Delivery {
   std::string to, orig_to, relay, dsn, status, text;

@@ -16,7 +16,7 @@ struct ReceiveOverrides {
   bool no_unknown_recipient_checks = false;  // smtpd: no unlisted-recipient rejects
   bool no_address_mappings = false;          // cleanup: no canonical, virtual alias, masquerading
   bool no_header_body_checks = false;        // cleanup: no header_checks, body_checks, ...
-  // No milters. Tern's built-in DKIM signing, DKIM verification, DMARC and
+  // No smtpd_milters. Tern's built-in DKIM signing, DKIM verification, DMARC and
   // Authentication-Results do the work Postfix leaves to milters (OpenDKIM, OpenDMARC),
   // so they are off too: a re-injected message is not verified or signed a second time.
   bool no_milters = false;

@@ -25,7 +25,8 @@ constexpr VerbName kVerbs[] = {{"flush", ControlVerb::flush, false},
                                {"flush-site", ControlVerb::flush_site, true},
                                {"flush-id", ControlVerb::flush_id, true},
                                {"pickup", ControlVerb::pickup, false},
-                               {"rescan", ControlVerb::rescan, false}};
+                               {"rescan", ControlVerb::rescan, false},
+                               {"verify", ControlVerb::verify, true}};
 }  // namespace
 
 std::string encode_control(const ControlRequest& r) {
@@ -46,6 +47,8 @@ Result<ControlRequest> parse_control(std::string_view line) {
     if (r.verb == ControlVerb::flush_id && !is_valid_queue_id(r.arg)) return Error{"bad queue ID"};
     if (r.verb == ControlVerb::flush_site && (r.arg.size() > 255 || r.arg.find('/') != std::string::npos))
       return Error{"bad site name"};
+    if (r.verb == ControlVerb::verify && (r.arg.size() > 511 || printable(r.arg) != r.arg))
+      return Error{"bad address"};
     return r;
   }
   return Error{"unknown control request"};

@@ -6,7 +6,10 @@
 //            "TERN-CONTROL 1 flush-id QUEUEID"   retry that message now
 //            "TERN-CONTROL 1 pickup"             take new files from maildrop/
 //            "TERN-CONTROL 1 rescan"             re-read the queue directories (after postsuper)
-//   reply    "ok[ text]" or "error text"
+//            "TERN-CONTROL 1 verify ADDRESS"     address verification: the cached status,
+//                                                probing when unknown or due (tern verify)
+//   reply    "ok[ text]" or "error text"; verify answers "ok STATUS TEXT" (STATUS: ok,
+//            deferred, undeliverable, pending)
 // Tools that find no daemon fall back to acting on the files (and say so).
 #pragma once
 #include <optional>
@@ -20,11 +23,11 @@ namespace tern::queue {
 inline constexpr const char* kControlSocket = "public/control";
 inline constexpr const char* kMaildrop = "maildrop";
 
-enum class ControlVerb { flush, flush_site, flush_id, pickup, rescan };
+enum class ControlVerb { flush, flush_site, flush_id, pickup, rescan, verify };
 
 struct ControlRequest {
   ControlVerb verb = ControlVerb::flush;
-  std::string arg;  // domain or queue ID
+  std::string arg;  // domain, queue ID or address
 };
 
 std::string encode_control(const ControlRequest& r);

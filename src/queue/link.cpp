@@ -105,6 +105,42 @@ Result<SubmitRequest> decode_submit(const wire::Frame& f) {
   return out;
 }
 
+std::string encode(const VerifyQuery& q) {
+  wire::Writer w;
+  w.u64(q.seq);
+  w.str(q.address);
+  return w.frame(uint16_t(LinkType::verify_query), kLinkVersion);
+}
+
+std::string encode(const VerifyReply& r) {
+  wire::Writer w;
+  w.u64(r.seq);
+  w.u8(r.status);
+  w.str(r.text);
+  return w.frame(uint16_t(LinkType::verify_reply), kLinkVersion);
+}
+
+Result<VerifyQuery> decode_verify_query(const wire::Frame& f) {
+  if (auto s = check_header(f, LinkType::verify_query); !s) return s.error();
+  wire::Reader r(f.payload);
+  VerifyQuery out;
+  out.seq = r.u64();
+  out.address = r.str();
+  if (!r.finish() || out.address.empty() || out.address.size() > 511) return Error{"verify query record: malformed"};
+  return out;
+}
+
+Result<VerifyReply> decode_verify_reply(const wire::Frame& f) {
+  if (auto s = check_header(f, LinkType::verify_reply); !s) return s.error();
+  wire::Reader r(f.payload);
+  VerifyReply out;
+  out.seq = r.u64();
+  out.status = r.u8();
+  out.text = r.str();
+  if (!r.finish() || out.status > 3) return Error{"verify reply record: malformed"};
+  return out;
+}
+
 Result<SubmitReply> decode_submit_reply(const wire::Frame& f) {
   if (auto s = check_header(f, LinkType::submit_reply); !s) return s.error();
   wire::Reader r(f.payload);

@@ -134,6 +134,20 @@ Status check_filter(const std::string& name, const std::string& value) {
   return ok_status();
 }
 
+// The parameters probes are routed with: the address_verify_* overrides in place.
+config::Params probe_routing(const config::Params& p) {
+  config::Params v = p;
+  v.local_transport = p.address_verify_local_transport;
+  v.virtual_transport = p.address_verify_virtual_transport;
+  v.relay_transport = p.address_verify_relay_transport;
+  v.default_transport = p.address_verify_default_transport;
+  v.relayhost = p.address_verify_relayhost;
+  v.transport_maps = p.address_verify_transport_maps;
+  v.sender_dependent_relayhost_maps = p.address_verify_sender_dependent_relayhost_maps;
+  v.sender_dependent_default_transport_maps = p.address_verify_sender_dependent_default_transport_maps;
+  return v;
+}
+
 }  // namespace
 
 Result<HeaderRewriteClients> HeaderRewriteClients::make(const config::Params& p) {
@@ -186,6 +200,12 @@ Result<std::shared_ptr<const ManagerSettings>> make_settings(std::shared_ptr<con
   auto agents = delivery::Agents::make(*cfg);
   if (!agents) return agents.error();
   s->rewriter = std::move(*rewriter);
+  if (p.address_verify_sender_ttl.count() > 0)
+    return Error{"address_verify_sender_ttl = " + std::to_string(p.address_verify_sender_ttl.count()) +
+                 "s: rotating the probe sender is not supported; set it to 0"};
+  auto probe_resolver = route::AddressResolver::make(probe_routing(p), {cfg->directory, p.local_passwd_file});
+  if (!probe_resolver) return Error{"address verification routing: " + probe_resolver.error().message};
+  s->probe_resolver = std::move(*probe_resolver);
   auto hrc = HeaderRewriteClients::make(p);
   if (!hrc) return hrc.error();
   s->header_rewrite = std::move(*hrc);
@@ -400,8 +420,11 @@ void QueueManager::activate(std::shared_ptr<Message> m, QueueName where) {
   for (size_t i = 0; i < e.recipients.size(); ++i) {
     const Recipient& r = e.recipients[i];
     if (r.state == RcptState::done || r.state == RcptState::bounced) continue;
-    auto route = e.filter.empty() ? s.rewriter.resolver().resolve(r.address, e.sender)
-                                  : Result<route::Route>(filter_route(e.filter, s.default_filter_nexthop, r.address));
+    // A probe never goes to a content filter: it asks the real route.
+    const auto& resolver = e.verify_probe ? s.probe_resolver : s.rewriter.resolver();
+    auto route = e.filter.empty() || e.verify_probe
+                     ? resolver.resolve(r.address, e.sender)
+                     : Result<route::Route>(filter_route(e.filter, s.default_filter_nexthop, r.address));
     if (!route) {  // a table that cannot answer now: try again later
       unroutable.emplace_back(i, "address resolver failure: " + route.error().message);
       continue;
@@ -494,7 +517,10 @@ QueueManager::JobResult QueueManager::run_job(const ManagerSettings& s, const Me
     d.relay = res.relay;
     d.dsn = res.dsn;
     d.text = res.text;
-    d.status = res.kind == res.sent ? "sent" : res.kind == res.deferred ? "deferred" : "bounced";
+    if (e.verify_probe)  // as Postfix logs probes: any failure is "undeliverable" (dsn= tells which)
+      d.status = res.kind == res.sent ? "deliverable" : "undeliverable";
+    else
+      d.status = res.kind == res.sent ? "sent" : res.kind == res.deferred ? "deferred" : "bounced";
     d.delays[0] = std::max(0.0, activated - e.arrival);
     d.delays[1] = std::max(0.0, start - activated);
     d.delays[3] = end - start;
@@ -504,7 +530,9 @@ QueueManager::JobResult QueueManager::run_job(const ManagerSettings& s, const Me
     }
     d.delay = end - e.arrival;
     maillog::delivery(*logger, e.queue_id, d);
-    auto [it, fresh] = by_rcpt.try_emplace(res.index, RcptResult{res.index, RcptState::done, "", "2.0.0", r.address});
+    // A probe keeps what the accepting agent said, for the verify cache.
+    std::string said = e.verify_probe && res.kind == res.sent ? res.text : "";
+    auto [it, fresh] = by_rcpt.try_emplace(res.index, RcptResult{res.index, RcptState::done, said, "2.0.0", r.address});
     RcptResult& rr = it->second;
     if (res.kind == res.sent) rr.dsn_passed_on = res.dsn_passed_on && (fresh || rr.dsn_passed_on);
     if (res.kind == res.deferred) rr = {res.index, RcptState::deferred, res.text, res.dsn, res.recipient};
@@ -567,7 +595,8 @@ void QueueManager::defer_job(const Job& job, const std::string& reason, const st
     rc.state = RcptState::deferred;
     rc.reason = reason;
     rc.dsn = dsn;
-    maillog::Delivery d{rc.address, rc.original_or_address(), "none", dsn, "deferred", reason};
+    maillog::Delivery d{rc.address, rc.original_or_address(), "none", dsn,
+                        e.verify_probe ? "undeliverable" : "deferred", reason};
     d.delay = now - e.arrival;
     d.delays[0] = std::max(0.0, a.activated - e.arrival);
     d.delays[1] = std::max(0.0, now - a.activated);
@@ -585,6 +614,7 @@ void QueueManager::finalize(uint64_t handle) {
   Message& m = *a.msg;
   Envelope& e = m.envelope;
   const auto& s = *settings_;
+  if (e.verify_probe) return finish_probe(a);
   double now = now_seconds();
   std::vector<size_t> deferred;
   for (size_t i = 0; i < e.recipients.size(); ++i)
@@ -633,6 +663,34 @@ void QueueManager::finalize(uint64_t handle) {
       qmgr_.warning("{}: {}", e.queue_id, st.error().message);
   }
   in_memory_.erase(e.queue_id);
+  while (!backlog_.empty() && active_.size() < s.active_limit) {
+    auto [id, q] = backlog_.front();
+    backlog_.pop_front();
+    load_and_activate(id, q);
+  }
+}
+
+// A probe after its one attempt: each address it was sent for gets the outcome that counts
+// (undeliverable if any part bounced, else deferred if any part deferred, else ok: an
+// alias is deliverable only if all of it is), the verify cache hears it, the file goes.
+void QueueManager::finish_probe(Active& a) {
+  Envelope& e = a.msg->envelope;
+  std::map<std::string, std::pair<policy::VerifyStatus, std::string>> by_address;
+  auto rank = [](policy::VerifyStatus s) { return s == policy::VerifyStatus::undeliverable ? 2 : s == policy::VerifyStatus::deferred; };
+  for (const auto& r : e.recipients) {
+    auto status = r.state == RcptState::done      ? policy::VerifyStatus::ok
+                  : r.state == RcptState::bounced ? policy::VerifyStatus::undeliverable
+                                                  : policy::VerifyStatus::deferred;
+    std::string text = r.state == RcptState::done && r.reason.empty() ? "deliverable" : r.reason;
+    auto [it, fresh] = by_address.try_emplace(lower(r.original_or_address()), status, text);
+    if (!fresh && rank(status) > rank(it->second.first)) it->second = {status, std::move(text)};
+  }
+  for (auto& [address, result] : by_address)
+    if (verifier_) verifier_->record(address, result.first, std::move(result.second));
+  if (auto st = store_.remove(e.queue_id, a.where); !st) qmgr_.warning("{}: {}", e.queue_id, st.error().message);
+  maillog::removed(qmgr_, e.queue_id);
+  in_memory_.erase(e.queue_id);
+  const auto& s = *settings_;
   while (!backlog_.empty() && active_.size() < s.active_limit) {
     auto [id, q] = backlog_.front();
     backlog_.pop_front();

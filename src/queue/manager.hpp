@@ -6,6 +6,8 @@
 //   all jobs done ─► finalize: outcomes recorded; bounces, delay and success notices
 //   (RFC 3464) queued as new messages; postmaster copies by notify_classes; expiry;
 //   then the file is removed, deferred (with its next attempt) or held.
+//   An address verification probe ends differently: its recipients' outcomes go to the
+//   Verifier (the verify cache), and the file is removed after its one attempt.
 //
 // Threads: every method runs on the "main" executor; blocking work goes to the "commit"
 // executor (one at a time: that is what makes commits group) and the "worker" executor
@@ -33,6 +35,7 @@
 #include "queue/dsn.hpp"
 #include "queue/scheduler.hpp"
 #include "queue/store.hpp"
+#include "queue/verifier.hpp"
 #include "route/rewrite.hpp"
 
 namespace tern::queue {
@@ -50,6 +53,9 @@ struct HeaderRewriteClients {
 struct ManagerSettings {
   std::shared_ptr<const config::Config> cfg;
   route::Rewriter rewriter;  // cleanup's envelope rewriting; rewriter.resolver() routes
+  // Routes address verification probes: the address_verify_* transports, relayhost and
+  // maps in place of the ordinary ones (as Postfix's trivial-rewrite verify class).
+  route::AddressResolver probe_resolver;
   HeaderRewriteClients header_rewrite;
   HeaderRewriteClients dkim_signers;  // local submission, mynetworks, SASL-authenticated
   std::shared_ptr<const dkim::SigningPolicy> dkim_signing;
@@ -114,6 +120,9 @@ class QueueManager {
   // The privileged delivery helper's client, handed to agents in each Request; set once
   // before the first delivery (nullptr: none, ternd is not root).
   void set_privileged(const delivery::PrivilegedDelivery* p) { privileged_ = p; }
+  // The address verification service that probes report to; nullptr: none (probe
+  // results are then only logged).
+  void set_verifier(Verifier* v) { verifier_ = v; }
 
  private:
   struct Active {
@@ -146,6 +155,7 @@ class QueueManager {
   const log::Logger& agent_logger(const std::string& transport);
   void defer_job(const Job& job, const std::string& reason, const std::string& dsn = "4.4.1");
   void finalize(uint64_t handle);
+  void finish_probe(Active& a);
   void notify_sender(Active& a, DsnKind kind, const std::vector<size_t>& rcpts);
   void notify_postmaster(const Message& m, DsnKind kind, const std::vector<size_t>& rcpts,
                          const std::string& to, const char* what);
@@ -159,6 +169,7 @@ class QueueManager {
   Store& store_;
   Executors ex_;
   const delivery::PrivilegedDelivery* privileged_ = nullptr;
+  Verifier* verifier_ = nullptr;
   std::shared_ptr<const ManagerSettings> settings_;
   Scheduler scheduler_;
   struct Pending {

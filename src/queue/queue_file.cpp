@@ -110,6 +110,7 @@ std::string encode_queue_file(const Message& m) {
   if (!e.verp.empty()) out += "verp " + escape_field(e.verp) + "\n";
   if (e.requiretls) out += "requiretls\n";
   if (!e.filter.empty()) out += "filter " + escape_field(e.filter) + "\n";
+  if (e.verify_probe) out += "probe\n";
   for (const auto& r : e.recipients) {
     out += fmt::format("rcpt {} {} {}", escape_field(r.address), escape_field(r.orcpt), int(r.notify));
     if (!r.original.empty()) out += " " + escape_field(r.original);
@@ -189,6 +190,7 @@ ParsedFile parse_queue_file(std::string_view text) {
     else if (key == "verp" && want(1)) e.verp = v[0];
     else if (key == "requiretls" && want(0)) e.requiretls = true;
     else if (key == "filter" && want(1)) e.filter = v[0];
+    else if (key == "probe" && want(0)) e.verify_probe = true;
     else if (key == "rcpt" && (want(3) || want(4)) && parse_int(v[2]) && *parse_int(v[2]) >= 0 &&
              *parse_int(v[2]) < 256) {
       e.recipients.push_back({v[0], v[1], uint8_t(*parse_int(v[2]))});

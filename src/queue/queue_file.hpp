@@ -9,6 +9,7 @@
 //   filter smtp-amavis:[127.0.0.1]:10024   (content_filter or FILTER: where it goes instead)
 //   rcpt bob@example.test - 0    (address, ORCPT or "-", NOTIFY bits[, the address before
 //                                 cleanup rewrote it, when it did])
+//   probe                        an address verification probe (absent otherwise)
 //   content 1234                 then exactly 1234 bytes of message, then "\n"
 //   sealed                       written with the rest in one write(2)
 //   outcome 0 done 1763775246.5 - 2.0.0 appended later: recipient, state, time, reason, DSN status

@@ -82,6 +82,7 @@ Session::Outcome Session::on_mail(std::string_view arg) {
     if (istarts_with(arg, "FROM:")) return {Reply{501, Status::bad_sender_syntax, "Bad sender address syntax"}};
     return {syntax("Syntax: MAIL FROM:<address>")};
   }
+  if (auto r = rates_.refuse(RateEvent::message, client_, ctx_->service, log_, now_seconds())) return {r->reply};
   std::string body, envid, ret, verp;
   bool utf8 = false, requiretls = false;
   for (const auto& [k, v] : path->params) {
@@ -191,7 +192,9 @@ std::optional<smtp::Reply> Session::check_recipient(const std::string& addr, boo
   }
   if (pp.smtpd_reject_unlisted_sender && !sender_.empty() && !ctx_->overrides.no_unknown_recipient_checks)
     if (auto r = unlisted(sender_, "Sender")) return r;
-  if (pp.smtpd_reject_unlisted_recipient && !ctx_->overrides.no_unknown_recipient_checks)
+  // A message being discarded takes any recipient, as Postfix's DISCARD does (spam traps).
+  if (pp.smtpd_reject_unlisted_recipient && !ctx_->overrides.no_unknown_recipient_checks &&
+      (for_vrfy || action_ != policy::MessageAction::discard))
     if (auto r = unlisted(addr, "Recipient")) return r;
   return std::nullopt;
 }
@@ -224,6 +227,7 @@ Session::Outcome Session::on_rcpt(std::string_view arg) {
     return {syntax("Syntax: RCPT TO:<address>")};
   }
   if (path->address.empty()) return {Reply{501, Status::bad_rcpt_syntax, "Bad recipient address syntax"}};
+  if (auto r = rates_.refuse(RateEvent::recipient, client_, ctx_->service, log_, now_seconds())) return {r->reply};
   if (!smtputf8_ && !is_ascii(path->address))
     return {Reply{553, Status::utf8_required, "Must declare SMTPUTF8 to send unicode address"}};
   Recipient rcpt{std::move(path->address)};
@@ -303,6 +307,7 @@ Session::Outcome Session::on_starttls(std::string_view arg) {
   if (!arg.empty()) return {syntax("Syntax: STARTTLS")};
   if (tls_) return {Reply{554, Status::bad_sequence, "Error: TLS already active"}};
   if (!ctx_->tls || !ctx_->tls->enabled()) return {Reply{502, Status::bad_sequence, "Error: command not implemented"}};
+  if (auto r = rates_.refuse_starttls(client_, ctx_->service, log_, now_seconds())) return {r->reply};
   // RFC 3207 does not forbid STARTTLS in a transaction; like Postfix, start over.
   reset_transaction();
   state_ = State::connected;
@@ -321,6 +326,7 @@ Session::Outcome Session::on_auth(std::string_view arg) {
   sasl::AuthGate gate{ctx_->sasl != nullptr, state_ == State::mail || state_ == State::rcpt,
                       p().smtpd_tls_auth_only, tls_ != nullptr, !client_.sasl_username.empty()};
   if (auto refused = sasl::check_auth_allowed(gate)) return {as_reply(*refused)};
+  if (auto r = rates_.refuse(RateEvent::auth, client_, ctx_->service, log_, now_seconds())) return {r->reply};
   auto parsed = sasl::parse_auth_command(arg, offered_mechanisms());
   if (auto* r = std::get_if<sasl::Reply>(&parsed)) return {as_reply(*r)};
   Outcome o{Reply{334, Status::none, ""}};

@@ -68,6 +68,25 @@ Status prepare_inbound_auth(SmtpdContext& ctx, const config::Params& p, asio::io
   return ok_status();
 }
 
+// smtpd_milters for this service. Milters for local submission and per-client milter
+// tables are not implemented: saying so beats silently not filtering that mail.
+Status prepare_milters(SmtpdContext& ctx, const config::Params& p) {
+  if (!p.non_smtpd_milters.empty())
+    return Error{"non_smtpd_milters is not supported: locally submitted mail (sendmail, pickup) does not pass "
+                 "through milters in Tern; leave non_smtpd_milters empty"};
+  if (!p.milter_header_checks.empty())
+    return Error{"milter_header_checks is not supported: headers added by milters are not checked"};
+  if (!p.smtpd_milter_maps.empty())
+    return Error{"smtpd_milter_maps is not supported: use smtpd_milters (per service with -o in master.cf)"};
+  // receive_override_options = no_milters: this service runs none (the re-injection
+  // service behind a content filter: the mail met the milters on its first pass).
+  if (p.smtpd_milters.empty() || ctx.overrides.no_milters) return ok_status();
+  auto s = milter::load_settings(p, p.smtpd_milters);
+  if (!s) return s.error();
+  ctx.milters = std::move(*s);
+  return ok_status();
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const config::Config> cfg,
@@ -129,6 +148,7 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
   auto exc = parse_networks(p.smtpd_client_event_limit_exceptions);
   if (!exc) return Error{"smtpd_client_event_limit_exceptions: " + exc.error().message};
   ctx->limit_exceptions = std::move(*exc);
+  ctx->rate_limits = RateLimits::from(p);
   auto bare = parse_networks(p.smtpd_forbid_bare_newline_exclusions);
   if (!bare) return Error{"smtpd_forbid_bare_newline_exclusions: " + bare.error().message};
   ctx->bare_newline_exclusions = std::move(*bare);
@@ -143,6 +163,7 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
     return Error{"smtpd_delay_reject = no is not supported yet: restrictions are evaluated at RCPT "
                  "(Postfix's default, smtpd_delay_reject = yes)"};
   ctx->banner = p.smtpd_banner;
+  if (auto st = prepare_milters(*ctx, p); !st) return st.error();
   auto tls = tls::ServerContext::make(p, service.entry.service);
   if (!tls) return tls.error();
   ctx->tls = std::move(*tls);

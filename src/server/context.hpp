@@ -14,9 +14,11 @@
 #include "dns/resolver.hpp"
 #include "maps/lookup.hpp"
 #include "message/receive_overrides.hpp"
+#include "milter/settings.hpp"
 #include "policy/restrictions.hpp"
 #include "route/recipients.hpp"
 #include "route/resolve.hpp"
+#include "server/anvil.hpp"
 #include "sasl/backend.hpp"
 #include "sasl/throttle.hpp"
 #include "spf/settings.hpp"
@@ -55,9 +57,13 @@ struct SmtpdContext {
   // for every transaction (spf is set too), not only when a restriction word names it.
   std::optional<dmarc::InboundOptions> inbound_auth;
 
+  // smtpd_milters (milter_hooks.cpp): set when the service has any.
+  std::optional<milter::Settings> milters;
+
   bool in_mynetworks(const IpAddress& a) const;
   bool verp_allowed(const IpAddress& a) const;
   std::vector<Cidr> limit_exceptions;    // smtpd_client_event_limit_exceptions
+  RateLimits rate_limits;                // smtpd_client_*_limit (anvil.hpp)
   std::vector<Cidr> bare_newline_exclusions;
   bool reject_bare_newline = false;      // smtpd_forbid_bare_newline = reject
   bool smtputf8 = false;

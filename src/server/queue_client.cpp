@@ -18,6 +18,8 @@ using stream = asio::local::stream_protocol;
 struct QueueClient::Waiter {
   asio::steady_timer timer;
   std::optional<queue::SubmitReply> reply;
+  std::optional<queue::VerifyReply> verify;
+  std::string failure;  // why the link failed under it
 };
 
 QueueClient::QueueClient(asio::io_context& io, std::string socket_path, int connect_attempts)
@@ -56,6 +58,7 @@ asio::awaitable<bool> QueueClient::ensure_connected() {
 void QueueClient::fail_all(const std::string& why) {
   for (auto& [seq, w] : waiting_) {
     w->reply = queue::SubmitReply{seq, false, "", why};
+    w->failure = why;
     w->timer.cancel();
   }
   waiting_.clear();
@@ -76,6 +79,16 @@ asio::awaitable<void> QueueClient::read_loop(uint64_t generation) {
     }
     parser.feed(std::string_view(buf, n));
     while (auto f = parser.next()) {
+      if (f->type == uint16_t(queue::LinkType::verify_reply)) {
+        auto v = queue::decode_verify_reply(*f);
+        if (!v) log_.fatal("malformed record from the queue service: {}", v.error().message);
+        auto it = waiting_.find(v->seq);
+        if (it == waiting_.end()) continue;
+        it->second->verify = std::move(*v);
+        it->second->timer.cancel();
+        waiting_.erase(it);
+        continue;
+      }
       auto r = queue::decode_submit_reply(*f);
       if (!r) log_.fatal("malformed record from the queue service: {}", r.error().message);
       auto it = waiting_.find(r->seq);
@@ -106,20 +119,39 @@ asio::awaitable<void> QueueClient::write_loop() {
   writing_ = false;
 }
 
-asio::awaitable<queue::SubmitReply> QueueClient::submit(Message m) {
-  if (!co_await ensure_connected())
-    co_return queue::SubmitReply{0, false, "", "queue service unavailable"};
-  uint64_t seq = next_seq_++;
-  Waiter w{asio::steady_timer(io_), std::nullopt};
-  w.timer.expires_after(std::chrono::seconds(300));
+asio::awaitable<void> QueueClient::exchange(uint64_t seq, Waiter& w, std::string record, std::chrono::seconds limit) {
+  w.timer.expires_after(limit);
   waiting_[seq] = &w;
-  outq_ += queue::encode(queue::SubmitRequest{seq, std::move(m)});
+  outq_ += record;
   if (!writing_) asio::co_spawn(io_, write_loop(), asio::detached);
   asio::error_code ec;
   co_await w.timer.async_wait(asio::redirect_error(use_awaitable, ec));
   waiting_.erase(seq);
+}
+
+asio::awaitable<queue::SubmitReply> QueueClient::submit(Message m) {
+  if (!co_await ensure_connected())
+    co_return queue::SubmitReply{0, false, "", "queue service unavailable"};
+  uint64_t seq = next_seq_++;
+  Waiter w{asio::steady_timer(io_), std::nullopt, std::nullopt, ""};
+  // The record is made before the co_await: GCC 12 destroys a temporary with a destructor
+  // in a co_await's full-expression wrongly after the resumption (a double free).
+  std::string record = queue::encode(queue::SubmitRequest{seq, std::move(m)});
+  co_await exchange(seq, w, std::move(record), std::chrono::seconds(300));
   if (!w.reply) co_return queue::SubmitReply{seq, false, "", "queue service timed out"};
   co_return std::move(*w.reply);
+}
+
+asio::awaitable<Result<policy::VerifyResult>> QueueClient::verify(std::string address) {
+  // The queue role treats a longer query as a broken sibling (the cache's key limit).
+  if (address.size() > 511) co_return Error{"address longer than 511 bytes"};
+  if (!co_await ensure_connected()) co_return Error{"queue service unavailable"};
+  uint64_t seq = next_seq_++;
+  Waiter w{asio::steady_timer(io_), std::nullopt, std::nullopt, ""};
+  std::string record = queue::encode(queue::VerifyQuery{seq, std::move(address)});  // see submit()
+  co_await exchange(seq, w, std::move(record), std::chrono::seconds(30));
+  if (!w.verify) co_return Error{w.failure.empty() ? "queue service timed out" : w.failure};
+  co_return policy::VerifyResult{policy::VerifyStatus(w.verify->status), std::move(w.verify->text)};
 }
 
 }  // namespace tern::server

@@ -1,7 +1,8 @@
 // smtpd's side of the queue link: one Unix-socket connection to the queue role shared by
 // all sessions of this process, many submissions in flight, replies matched by sequence
 // number. Reconnects when the queue role restarts; sessions waiting when the link breaks
-// get a failure (they answer 451, the client retries).
+// get a failure (they answer 451, the client retries). The same link carries address
+// verification queries (reject_unverified_*) to the queue role's verification service.
 #pragma once
 #include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
@@ -13,6 +14,7 @@
 #include <unordered_map>
 
 #include "base/log.hpp"
+#include "policy/unverified.hpp"
 #include "queue/link.hpp"
 
 namespace tern::server {
@@ -22,6 +24,9 @@ class QueueClient {
   // `connect_attempts`: how often to try (100 ms apart) before a submission fails.
   QueueClient(asio::io_context& io, std::string socket_path, int connect_attempts = 50);
   asio::awaitable<queue::SubmitReply> submit(Message m);
+  // The address's verification status (a probe is sent when it is unknown); an error when
+  // the queue role cannot be reached.
+  asio::awaitable<Result<policy::VerifyResult>> verify(std::string address);
 
  private:
   struct Waiter;
@@ -29,6 +34,8 @@ class QueueClient {
   asio::awaitable<void> read_loop(uint64_t generation);
   asio::awaitable<void> write_loop();
   void fail_all(const std::string& why);
+  // Queues `record` (sequence `seq`) and waits up to `limit` for its reply in `w`.
+  asio::awaitable<void> exchange(uint64_t seq, Waiter& w, std::string record, std::chrono::seconds limit);
 
   asio::io_context& io_;
   std::string path_;

@@ -127,8 +127,15 @@ asio::awaitable<bool> Session::start_tls() {
     co_return false;
   }
   auto info = tls::describe(tls_->native_handle());
+  bool resumed = SSL_session_reused(tls_->native_handle()) == 1;
+  if (auto r = rates_.count_new_tls(resumed, client_, ctx_->service, p().myhostname, log_, now_seconds())) {
+    out_ += r->reply.wire();  // smtpd_client_new_tls_session_rate_limit: Postfix ends the session
+    co_await flush();
+    co_return false;
+  }
   if (p().smtpd_tls_loglevel >= 1) log_.info("{}", tls::summary_line(info, client_.log_name()));
   if (p().smtpd_tls_received_header) tls_received_ = tls::received_comment(info, false);
+  if (milters_) milter_tls(info);
   co_return true;
 }
 
@@ -205,6 +212,8 @@ asio::awaitable<smtp::Reply> Session::submit_message(std::string content, bool t
   m.content = auth.headers + spf_header_ + received_header(queue_id_);
   m.content += content;
   content.clear();
+  if (milters_)
+    if (auto refused = co_await milter_message(m)) co_return *refused;
   queue::SubmitReply result;
   if (action_ == policy::MessageAction::discard) {  // accepted, as Postfix says, and dropped
     result = {0, true, queue_id_, ""};
@@ -320,8 +329,9 @@ asio::awaitable<void> Session::run() {
     co_return;
   }
   if (ctx_->sasl) co_await ctx_->sasl->prepare();  // Dovecot: connected, mechanisms known
-  out_ += smtp::Reply{220, smtp::Status::none, ctx_->banner}.wire();
   bool quit = false;
+  if (ctx_->milters) quit = !co_await milter_connect();  // a milter's 421 replaces the greeting
+  if (!quit) out_ += smtp::Reply{220, smtp::Status::none, ctx_->banner}.wire();
   while (!quit && !closed_) {
     if (data_) {
       size_t used = data_->feed(std::string_view(in_).substr(in_pos_));
@@ -375,6 +385,7 @@ asio::awaitable<void> Session::run() {
     int errors_before = errors_;
     if (spf_due(line)) co_await check_spf();
     Outcome o = dispatch(line);
+    if (milters_) co_await milter_command(line, o);
     if (keep_transcript_) note("In ", line);
     // Postfix sleeps before every reply once the soft error limit has been reached.
     if (errors_before >= p().smtpd_soft_error_limit && !o.bdat) co_await error_pause();
@@ -413,6 +424,7 @@ asio::awaitable<void> Session::run() {
     }
   }
   co_await flush();
+  if (milters_) co_await milters_->quit();
   closed_ = true;
   timer_.cancel();
   asio::error_code ec;

@@ -18,6 +18,7 @@
 #include "base/log.hpp"
 #include "message/envelope.hpp"
 #include "message/maillog.hpp"
+#include "milter/driver.hpp"
 #include "server/context.hpp"
 #include "sasl/command.hpp"
 #include "server/queue_client.hpp"
@@ -26,6 +27,7 @@
 #include "smtp/reply.hpp"
 #include "smtp/xforward.hpp"
 #include "spf/check.hpp"
+#include "tls/summary.hpp"
 
 namespace tern::server {
 
@@ -38,6 +40,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(asio::ip::tcp::socket sock, std::shared_ptr<const SmtpdContext> ctx, QueueClient& queue,
           std::string addr = {});
   asio::awaitable<void> run();
+  // The client's rate counters (anvil.hpp); without them the session counts nothing.
+  void set_rates(ClientRates rates) { rates_ = rates; }
 
   // What a command handler decides: the reply, and what the session does next.
   struct Outcome {
@@ -108,6 +112,14 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string headers;                // Authentication-Results (+ the quarantine header)
   };
   asio::awaitable<Authenticated> authenticate(std::string& content);
+  // Milters (milter_hooks.cpp): the connect step (false: a milter ended the session), each
+  // command after its handler (may replace the reply), the message before it is queued
+  // (a reply: refused or discarded; else queue `m`, on hold if a milter said so).
+  asio::awaitable<bool> milter_connect();
+  asio::awaitable<void> milter_command(std::string_view line, Outcome& o);
+  asio::awaitable<std::optional<smtp::Reply>> milter_message(Message& m);
+  void milter_tls(const tls::HandshakeInfo& info);
+  void milter_refuse(Outcome& o, const milter::Verdict& v, std::string_view command, std::string_view rcpt);
   void note(std::string_view dir, std::string_view text);
   asio::awaitable<void> send_notice();
   const config::Params& p() const { return *ctx_->params; }
@@ -124,6 +136,7 @@ class Session : public std::enable_shared_from_this<Session> {
   ClientInfo client_;
   std::optional<IpAddress> client_ip_;  // parsed once; unset when unknown
   bool client_in_mynetworks_ = false;
+  ClientRates rates_;  // smtpd_client_*_rate_limit
   bool more_input_ = false;  // input beyond the command being dispatched was already buffered
 
   State state_ = State::connected;
@@ -163,6 +176,12 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_transcript_ = false;
   std::string transcript_;
   bool policy_error_ = false, protocol_error_ = false, resource_error_ = false;
+
+  milter::MacroValues milter_macros_;          // (declared first: milters_ reads it)
+  std::unique_ptr<milter::Session> milters_;  // set when the service has smtpd_milters
+  std::optional<smtp::Reply> milter_refusal_;  // a milter refused the connection: MAIL etc. get this
+  bool milter_discard_ = false;                // a milter said DISCARD during this transaction
+  bool milter_data_sent_ = false;              // the DATA step was done (BDAT does it at the end)
 
   int errors_ = 0;
   std::string last_command_ = "CONNECT";

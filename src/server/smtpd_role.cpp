@@ -10,6 +10,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
@@ -42,28 +43,46 @@ struct Smtpd {
       : io_owner(std::move(owner)), io(*io_owner), queue(io, queue_socket) {}
 
   // smtpd_client_connection_count_limit / _rate_limit: a client over a limit hears 421.
-  bool admit(tcp::socket& s, const SmtpdContext& ctx, const std::string& addr) {
-    const auto& p = *ctx.params;
-    auto counts = anvil->connect(ctx.service, addr, now_seconds());
+  // Clients in smtpd_client_event_limit_exceptions are not counted at all (Postfix).
+  // The session's counters, or none when it was refused (the socket is then closed).
+  std::optional<ClientRates> admit(tcp::socket& s, const SmtpdContext& ctx, const std::string& addr) {
     auto ip = IpAddress::parse(addr);
-    if (ip && SmtpdContext::in(ctx.limit_exceptions, *ip)) return true;
+    if (ip && SmtpdContext::in(ctx.limit_exceptions, *ip)) return ClientRates{};
+    const RateLimits& limits = ctx.rate_limits;
+    double now = now_seconds();
+    Anvil::Client& c = anvil->connect(ctx.service, addr, now);
+    uint32_t rate = c.rate[size_t(RateEvent::connection)];
+    uint32_t rate_limit = limits.rate[size_t(RateEvent::connection)];
     const char* what = nullptr;
-    size_t n = 0;
-    if (p.smtpd_client_connection_count_limit > 0 && counts.concurrent > size_t(p.smtpd_client_connection_count_limit)) {
+    uint32_t n = 0;
+    if (limits.concurrency > 0 && c.concurrent > limits.concurrency) {
       what = "Connection concurrency limit exceeded";
-      n = counts.concurrent;
-    } else if (p.smtpd_client_connection_rate_limit > 0 && counts.rate > size_t(p.smtpd_client_connection_rate_limit)) {
+      n = c.concurrent;
+    } else if (rate_limit > 0 && rate > rate_limit) {
       what = "Connection rate limit exceeded";
-      n = counts.rate;
+      n = rate;
     }
-    if (!what) return true;
+    if (!what) return ClientRates(*anvil, c, limits);
     log.warning("{}: {} from unknown[{}] for service {}", what, n, addr, ctx.service);
-    std::string reply = "421 4.7.0 " + p.myhostname + " Error: too many connections from " + addr + "\r\n";
+    std::string reply = "421 4.7.0 " + ctx.params->myhostname + " Error: too many connections from " + addr + "\r\n";
     asio::error_code ec;
     asio::write(s, asio::buffer(reply), ec);
     s.close(ec);
-    anvil->disconnect(ctx.service, addr);
-    return false;
+    anvil->disconnect(c, now);
+    return std::nullopt;
+  }
+
+  // Every anvil_status_update_time: the highest counts, as Postfix's anvil logs them.
+  asio::awaitable<void> status_loop(std::chrono::seconds every) {
+    asio::steady_timer t(io);
+    log::Logger anvil_log{"anvil"};
+    for (;;) {
+      t.expires_after(every);
+      asio::error_code ec;
+      co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      for (const auto& line : anvil->statistics()) anvil_log.info("{}", line);
+    }
   }
 
   asio::awaitable<void> accept_loop(tcp::acceptor& acc, std::shared_ptr<const SmtpdContext> ctx) {
@@ -76,12 +95,14 @@ struct Smtpd {
         continue;
       }
       std::string addr = peer_address(s);
-      if (!admit(s, *ctx, addr)) continue;
+      auto rates = admit(s, *ctx, addr);
+      if (!rates) continue;
       auto session = std::make_shared<Session>(std::move(s), ctx, queue, addr);
+      session->set_rates(*rates);
       ++active;
-      asio::co_spawn(io, [this, session, addr, service = ctx->service]() -> asio::awaitable<void> {
+      asio::co_spawn(io, [this, session, rates = *rates]() -> asio::awaitable<void> {
         co_await session->run();
-        anvil->disconnect(service, addr);
+        rates.disconnect(now_seconds());
         if (--active == 0 && draining) io.stop();
       }, asio::detached);
     }
@@ -106,6 +127,8 @@ int run_smtpd(std::shared_ptr<const config::Config> cfg, const std::vector<Liste
   const Contexts& contexts = prepared.contexts;
   Smtpd d(prepared.io, queue_socket);
   d.anvil = std::make_unique<Anvil>(double(std::max<long long>(1, cfg->params.anvil_rate_time_unit.count())));
+  asio::co_spawn(d.io, d.status_loop(std::max(std::chrono::seconds(1), cfg->params.anvil_status_update_time)),
+                 asio::detached);
   for (size_t i = 0; i < listeners.size(); ++i) {
     const auto& l = listeners[i];
     sockaddr_storage ss{};
@@ -139,6 +162,7 @@ int run_smtpd(std::shared_ptr<const config::Config> cfg, const std::vector<Liste
   };
   signals.async_wait(on_signal);
   d.io.run();
+  for (const auto& line : d.anvil->statistics()) log::Logger{"anvil"}.info("{}", line);  // at exit, as Postfix
   return 0;
 }
 

@@ -1,5 +1,5 @@
-// The records between roles: FrameParser over arbitrary bytes, then decode_submit and
-// decode_submit_reply on every frame. A decoded record re-encodes to a frame that decodes
+// The records between roles: FrameParser over arbitrary bytes, then decode_submit,
+// decode_submit_reply, decode_verify_query and decode_verify_reply on every frame. A decoded record re-encodes to a frame that decodes
 // to the same values (the receiver checks siblings as strictly as the network).
 #include <cstddef>
 #include <cstdint>
@@ -25,6 +25,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!s2.ok() || s2->seq != s->seq || s2->message.content != s->message.content ||
           s2->message.envelope.recipients.size() != s->message.envelope.recipients.size())
         __builtin_trap();
+    }
+    if (auto q = queue::decode_verify_query(*f); q.ok()) {
+      wire::FrameParser again;
+      again.feed(queue::encode(*q));
+      auto f2 = again.next();
+      auto q2 = f2 ? queue::decode_verify_query(*f2) : tern::Result<queue::VerifyQuery>(tern::Error{"lost"});
+      if (!q2.ok() || q2->seq != q->seq || q2->address != q->address) __builtin_trap();
+    }
+    if (auto v = queue::decode_verify_reply(*f); v.ok()) {
+      wire::FrameParser again;
+      again.feed(queue::encode(*v));
+      auto f2 = again.next();
+      auto v2 = f2 ? queue::decode_verify_reply(*f2) : tern::Result<queue::VerifyReply>(tern::Error{"lost"});
+      if (!v2.ok() || v2->seq != v->seq || v2->status != v->status || v2->text != v->text) __builtin_trap();
     }
     if (auto r = queue::decode_submit_reply(*f); r.ok()) {
       wire::FrameParser again;

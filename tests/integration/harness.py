@@ -79,6 +79,8 @@ DEFAULT_MAIN_CF = [
     # every message from outside mynetworks. test_authres turns them on with its DNS peers.
     ("dkim_verify_enable", "no"),
     ("dmarc_mode", "off"),
+    # Address verification results in memory: the default file is under /var/lib/tern.
+    ("address_verify_map", ""),
 ]
 
 # The deferral reason mail to remote domains gets under the default test configuration.

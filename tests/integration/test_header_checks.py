@@ -91,7 +91,8 @@ class HeaderChecksTest(harness.TernTestCase):
             s.mail("sender@example.org")
             for r in to:
                 s.rcpt(r)
-            code, text = s.data(content.encode())
+            # smtplib.data() sends the bytes as given: CRLF line ends, or it adds one more line.
+            code, text = s.data(content.replace("\n", "\r\n").encode())
             return code, text.decode()
         finally:
             s.quit()
@@ -249,6 +250,56 @@ class HeaderChecksTest(harness.TernTestCase):
         self.queued_id(reply)
         self.delivered("alice", "Subject: override reject-me")
         self.assertNotIn("reject: header", self.tern.log_text(self.mark))
+
+
+class HeaderChecksConfigTest(harness.TernTestCase):
+
+    def test_bad_table_is_a_startup_error(self):
+        tern = self.new_tern(main_cf={"header_checks": "regexp:${config_directory}/hc"})
+        tern.write_file("hc", "/^Subject: (unclosed/ REJECT\n")
+        r = tern.check_config()
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, r"^ternd: fatal: header_checks: .*hc.*\n$")
+        tern.set_param("header_checks", None)
+        tern.set_param("body_checks", "pcre:${config_directory}/missing")
+        tern.write_config()
+        r = tern.check_config()
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, r"^ternd: fatal: body_checks: .*missing.*\n$")
+
+    def test_reload_reads_changed_tables(self):
+        tern = self.new_tern(main_cf={"header_checks": "regexp:${config_directory}/hc"})
+        tern.write_file("hc", "/^Subject: .*swap-me/ WARN first version\n")
+        tern.start()
+        tern.wait_for_log(r"^disconnect from ")
+        s = tern.smtp()
+        s.sendmail("sender@example.org", ["alice@example.test"], message("swap-me one").encode())
+        s.quit()
+        tern.wait_for_log(r": warning: header Subject: swap-me one from .*: first version$")
+        tern.write_file("hc", "/^Subject: .*swap-me/ REJECT 5.7.1 second version\n")
+        mark = tern.log_mark()
+        tern.reload()
+        tern.wait_for_log(r"reload: configuration \S+ loaded$", since=mark)
+        s = tern.smtp()
+        s.ehlo()
+        s.mail("sender@example.org")
+        s.rcpt("alice@example.test")
+        self.assertEqual(s.data(message("swap-me two").replace("\n", "\r\n").encode()),
+                         (550, b"5.7.1 second version"))
+        s.quit()
+        # A table broken by an edit keeps the running one, and says why.
+        tern.write_file("hc", "/^Subject: (broken/ REJECT\n")
+        mark = tern.log_mark()
+        tern.reload()
+        tern.wait_for_log(r"reload: header_checks: .*; keeping the running configuration$", since=mark)
+        self.assertTrue(tern.running(), tern.evidence())
+
+    def test_milter_header_checks_is_refused_until_milters_exist(self):
+        tern = self.new_tern(main_cf={"milter_header_checks": "static:WARN"})
+        r = tern.check_config()
+        self.assertEqual((r.returncode, r.stderr),
+                         (1, "ternd: fatal: milter_header_checks is not supported yet: Tern has no "
+                             "milter support to add headers\n"))
 
 
 if __name__ == "__main__":

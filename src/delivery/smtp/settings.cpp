@@ -30,6 +30,11 @@ Result<ClientSettings> client_settings(const config::Params& p, bool lmtp) {
   DialogueSettings& d = s.dialogue;
   d.lmtp = lmtp;
   d.helo_name = lmtp ? p.lmtp_lhlo_name : p.smtp_helo_name;
+  // Probes stop after RCPT TO; Postfix's "data" (probe through DATA, for servers that
+  // reject only then) is not built.
+  if (auto t = trim(p.smtp_address_verify_target); !t.empty() && !iequals(t, "rcpt"))
+    return Error{"smtp_address_verify_target = " + p.smtp_address_verify_target +
+                 ": only \"rcpt\" is supported (probes stop after RCPT TO)"};
   d.never_ehlo = p.smtp_never_send_ehlo;
   for (const auto& k : p.smtp_discard_ehlo_keywords) d.discard_ehlo.push_back(lower(k));
   d.mime_downgrade = !p.disable_mime_output_conversion;

@@ -2,7 +2,9 @@
 // DATA and the content, and each recipient's outcome from the reply that decides it. With
 // PIPELINING, MAIL, the RCPTs and DATA go out in one write and the replies are read back
 // in order (RFC 2920); without it each command waits for its reply. LMTP reads one reply
-// per accepted recipient after the final dot (RFC 2033).
+// per accepted recipient after the final dot (RFC 2033). An address verification probe
+// stops after the RCPT replies (Postfix's smtp_address_verify_target = rcpt): a recipient
+// the server accepted is deliverable, and no DATA is sent.
 #include <algorithm>
 
 #include "base/strings.hpp"
@@ -195,12 +197,13 @@ std::vector<RcptOutcome> Transaction::run() {
   if (!send_xforward()) return out_;
   accepted_.assign(rcpts_.size(), false);
   bool pipe = f.pipelining;
+  bool probe = m_.envelope.verify_probe;
   std::string mail = mail_command(body.body_type);
   s_.enter(State::mail);
   if (pipe) {
     std::string batch = mail;
     for (size_t i = 0; i < rcpts_.size(); ++i) batch += rcpt_command(i);
-    batch += "DATA\r\n";
+    if (!probe) batch += "DATA\r\n";
     if (!send(batch, t.mail, "sending MAIL FROM")) return out_;
   } else if (!send(mail, t.mail, "sending MAIL FROM")) {
     return out_;
@@ -219,7 +222,9 @@ std::vector<RcptOutcome> Transaction::run() {
     if (!rr) return out_;
     if (rr->positive() && mr->positive()) accepted_[i] = true;
     else decide(i, *rr, "RCPT TO");
+    if (probe && accepted_[i]) decide(i, *rr, "RCPT TO");
   }
+  if (probe) return out_;  // the session ends with RSET or QUIT: nothing was sent
   auto ok = accepted();
   if (!pipe && ok.empty()) return out_;
   if (!pipe && !send("DATA\r\n", t.data_init, "sending DATA command")) return out_;

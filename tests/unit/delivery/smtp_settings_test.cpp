@@ -54,5 +54,17 @@ TEST(SmtpSettings, InetProtocols) {
   EXPECT_FALSE(client_settings(p, false));
 }
 
+TEST(SmtpSettings, ProbesStopAfterRcpt) {
+  auto p = params();
+  for (const char* ok : {"", "rcpt", "RCPT"}) {
+    p.smtp_address_verify_target = ok;
+    EXPECT_TRUE(client_settings(p, false)) << ok;
+  }
+  p.smtp_address_verify_target = "data";
+  auto s = client_settings(p, false);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().message, "smtp_address_verify_target = data: only \"rcpt\" is supported (probes stop after RCPT TO)");
+}
+
 }  // namespace
 }  // namespace tern::delivery::smtp

@@ -82,7 +82,7 @@ TEST(ProxyMap, OpensTheNamedTable) {
 TEST(OpenMap, UnsupportedTypesAreClearErrors) {
   EXPECT_EQ(open_err("LDAP:/etc/x"),
             "table \"LDAP:/etc/x\": lookup table type \"ldap\" is not supported yet "
-            "(available: hash, btree, lmdb, inline, static, texthash, regexp, pcre, cidr, unionmap, pipemap, sqlite, unix, fail)");
+            "(available: hash, btree, lmdb, inline, static, texthash, regexp, pcre, cidr, unionmap, pipemap, sqlite, unix, spamtrap, fail)");
   EXPECT_EQ(open_err("no-type-here"), "table \"no-type-here\": expected type:name");
   EXPECT_EQ(open_err("unix:group.byname"), "table \"unix:group.byname\": only unix:passwd.byname is supported");
 }

@@ -159,7 +159,7 @@ TEST_F(SqliteTable, ConfigurationErrors) {
   EXPECT_EQ(open_error("dbpath = mail.db\nquery = SELECT 1\ndomain = bogus:x\n"),
             "table \"sqlite:t.cf\": " + cf() +
                 ": domain: table \"bogus:x\": lookup table type \"bogus\" is not supported yet (available: "
-                "hash, btree, lmdb, inline, static, texthash, regexp, pcre, cidr, unionmap, pipemap, sqlite, unix, fail)");
+                "hash, btree, lmdb, inline, static, texthash, regexp, pcre, cidr, unionmap, pipemap, sqlite, unix, spamtrap, fail)");
 }
 
 TEST(SqlTemplate, QuotingIsTheCallersAndPercentIsLiteral) {

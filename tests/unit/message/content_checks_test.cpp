@@ -66,7 +66,7 @@ TEST(CheckAction, ParsesEveryVerbCaseInsensitively) {
       {"REJECT 5.7.1", CheckVerb::reject, "550 5.7.1"},
       {"REJECT 5.7.1x not a code", CheckVerb::reject, "550 5.7.1 5.7.1x not a code"},
       {"Discard", CheckVerb::discard, ""},
-      {"DISCARD  spam ", CheckVerb::discard, "spam"},
+      {"DISCARD  spam ", CheckVerb::discard, "spam "},  // only leading blanks go, as in Postfix
       {"HOLD look at it", CheckVerb::hold, "look at it"},
       {"REDIRECT x@y.test", CheckVerb::redirect, "x@y.test"},
       {"FILTER smtp:[127.0.0.1]:10025", CheckVerb::filter, "smtp:[127.0.0.1]:10025"},

@@ -12,7 +12,8 @@ TEST(Control, EncodeParseRoundTrip) {
   for (ControlRequest r : {ControlRequest{ControlVerb::flush, ""}, ControlRequest{ControlVerb::pickup, ""},
                            ControlRequest{ControlVerb::rescan, ""},
                            ControlRequest{ControlVerb::flush_site, "example.org"},
-                           ControlRequest{ControlVerb::flush_id, id}}) {
+                           ControlRequest{ControlVerb::flush_id, id},
+                           ControlRequest{ControlVerb::verify, "bob@example.org"}}) {
     auto p = parse_control(encode_control(r));
     ASSERT_TRUE(p.ok()) << encode_control(r);
     EXPECT_EQ(p->verb, r.verb);
@@ -31,6 +32,10 @@ TEST(Control, RefusesMalformedRequests) {
   EXPECT_FALSE(parse_control("TERN-CONTROL 1 flush-id ../../etc\n").ok());  // not a queue ID
   EXPECT_FALSE(parse_control("TERN-CONTROL 1 flush-site a/b\n").ok());  // a path, not a site
   EXPECT_FALSE(parse_control("TERN-CONTROL 1 flush-site " + std::string(300, 'x') + "\n").ok());
+  EXPECT_FALSE(parse_control("TERN-CONTROL 1 verify\n").ok());          // no address
+  EXPECT_FALSE(parse_control("TERN-CONTROL 1 verify a@b c@d\n").ok());  // two
+  EXPECT_FALSE(parse_control("TERN-CONTROL 1 verify a\x01@b\n").ok());  // control character
+  EXPECT_FALSE(parse_control("TERN-CONTROL 1 verify " + std::string(600, 'x') + "\n").ok());
 }
 
 }  // namespace

@@ -138,3 +138,33 @@ TEST(Link, AbsurdRecipientCountIsRejected) {
 
 }  // namespace
 }  // namespace tern::queue
+
+namespace tern::queue {
+namespace {
+
+TEST(Link, VerifyQueryAndReplyRoundTrip) {
+  auto q = decode_verify_query(frame_of(encode(VerifyQuery{9, "bob@example.org"})));
+  ASSERT_TRUE(q.ok()) << q.error().message;
+  EXPECT_EQ(q->seq, 9u);
+  EXPECT_EQ(q->address, "bob@example.org");
+  auto r = decode_verify_reply(frame_of(encode(VerifyReply{9, 2, "host said: 550 5.1.1 no"})));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->status, 2);
+  EXPECT_EQ(r->text, "host said: 550 5.1.1 no");
+}
+
+TEST(Link, MalformedVerifyRecordsAreRejected) {
+  EXPECT_FALSE(decode_verify_query(frame_of(encode(VerifyQuery{1, ""}))).ok());
+  EXPECT_FALSE(decode_verify_query(frame_of(encode(VerifyQuery{1, std::string(512, 'a')}))).ok());
+  EXPECT_TRUE(decode_verify_query(frame_of(encode(VerifyQuery{1, std::string(511, 'a')}))).ok());
+  EXPECT_FALSE(decode_verify_reply(frame_of(encode(VerifyReply{1, 4, "x"}))).ok());
+  EXPECT_EQ(decode_verify_reply(frame_of(encode(VerifyQuery{1, "a@b"}))).error().message, "unexpected record type 3");
+  wire::Frame f = frame_of(encode(VerifyReply{1, 0, "ok"}));
+  f.payload.push_back('x');
+  EXPECT_EQ(decode_verify_reply(f).error().message, "verify reply record: malformed");
+  f.payload.resize(3);
+  EXPECT_FALSE(decode_verify_reply(f).ok());
+}
+
+}  // namespace
+}  // namespace tern::queue

@@ -745,6 +745,168 @@ TEST_F(Manager, RemoteAliasTargetIsQueuedAsAForwardedCopy) {
   EXPECT_EQ(pf.message.content, "Delivered-To: far@example.test\n" + m->content);
 }
 
+
+// ---- header/body checks at cleanup ---------------------------------------------------
+
+class ManagerChecks : public Manager {
+ protected:
+  void SetUp() override {
+    Manager::SetUp();
+    dir.write("header_checks",
+              "/^Subject: reject-me/ REJECT 5.7.1 not here\n"
+              "/^Subject: discard-me/ DISCARD\n"
+              "/^Subject: hold-me/ HOLD\n"
+              "/^Subject: redirect-me/ REDIRECT bob@example.test\n"
+              "/^Subject: bcc-me/ BCC root@example.test\n");
+    start({{"header_checks", "regexp:" + dir.file("header_checks")}});
+  }
+
+  Submitted submit_checked(std::shared_ptr<Message> m) {
+    int calls = 0;
+    Submitted got;
+    qm->submit(std::move(m), [&](const Submitted& s) {
+      ++calls;
+      got = s;
+    });
+    EXPECT_EQ(calls, 1);
+    return got;
+  }
+};
+
+TEST_F(ManagerChecks, RejectIsTheRefusalAndNothingIsQueued) {
+  auto got = submit_checked(message("sender@example.org", {Recipient{"alice@example.test"}}, "reject-me"));
+  EXPECT_TRUE(got.status.ok());
+  EXPECT_EQ(got.refusal, "550 5.7.1 not here");
+  EXPECT_TRUE(queue_empty());
+  EXPECT_TRUE(mailbox("alice").empty());
+}
+
+TEST_F(ManagerChecks, DiscardIsAcceptedAndDropped) {
+  auto got = submit_checked(message("sender@example.org", {Recipient{"alice@example.test"}}, "discard-me"));
+  EXPECT_TRUE(got.status.ok());
+  EXPECT_TRUE(got.refusal.empty());
+  EXPECT_TRUE(queue_empty());
+  EXPECT_TRUE(mailbox("alice").empty());
+}
+
+TEST_F(ManagerChecks, HoldGoesToTheHoldQueue) {
+  auto m = message("sender@example.org", {Recipient{"alice@example.test"}}, "hold-me");
+  std::string id = m->envelope.queue_id;
+  EXPECT_TRUE(submit_checked(m).refusal.empty());
+  EXPECT_EQ(store->load(id, QueueName::hold).status, ParseStatus::ok);
+  EXPECT_TRUE(mailbox("alice").empty());
+}
+
+TEST_F(ManagerChecks, RedirectAndBccChangeTheRecipients) {
+  submit(message("sender@example.org", {Recipient{"alice@example.test"}, Recipient{"root@example.test"}}, "redirect-me"));
+  EXPECT_TRUE(mailbox("alice").empty());
+  EXPECT_EQ(mailbox("bob").size(), 1u);  // two recipients redirected, delivered once
+  submit(message("sender@example.org", {Recipient{"bob@example.test"}}, "bcc-me"));
+  EXPECT_EQ(mailbox("bob").size(), 2u);
+  EXPECT_EQ(mailbox("alice").size(), 1u);  // the BCC to root, an alias of alice
+}
+
+TEST_F(ManagerChecks, InternalMailAndOverriddenInputAreNotInspected) {
+  auto m = message("sender@example.org", {Recipient{"alice@example.test"}}, "reject-me");
+  m->envelope.no_header_body_checks = true;
+  EXPECT_TRUE(submit_checked(m).refusal.empty());
+  EXPECT_EQ(mailbox("alice").size(), 1u);
+  int calls = 0;
+  qm->submit(message("sender@example.org", {Recipient{"alice@example.test"}}, "reject-me"),
+             [&](const Submitted& s) { calls += s.refusal.empty() ? 1 : 100; }, false);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(mailbox("alice").size(), 2u);
+}
+
+}  // namespace
+}  // namespace tern::queue
+
+namespace tern::queue {
+namespace {
+
+// ---- address verification probes ----------------------------------------------------
+
+class ManagerProbes : public Manager {
+ protected:
+  std::unique_ptr<Verifier> verifier;
+  std::time_t now = 1'800'000'000;
+
+  void start_verifier(const std::map<std::string, std::string>& extra = {}) {
+    start(extra);
+    ProbeSettings ps = ProbeSettings::from(settings->cfg->params);
+    verifier = std::make_unique<Verifier>(
+        maps::memory_cache_table(), ps, [this](std::shared_ptr<Message> m) { qm->submit(std::move(m), nullptr); },
+        [this] { return now; });
+    qm->set_verifier(verifier.get());
+  }
+
+  // Queries until the (inline) probe has answered.
+  policy::VerifyAnswer verify(const std::string& address) {
+    auto first = verifier->query(address);
+    EXPECT_TRUE(first.ok());
+    EXPECT_EQ(first->status, policy::VerifyStatus::pending) << address;
+    EXPECT_TRUE(first->send_probe) << address;
+    auto second = verifier->query(address);
+    EXPECT_TRUE(second.ok());
+    EXPECT_FALSE(second->send_probe) << address;
+    return *second;
+  }
+};
+
+TEST_F(ManagerProbes, ResultsGoToTheVerifierAndNothingIsDeliveredOrBounced) {
+  start_verifier();
+  auto ok = verify("alice@example.test");
+  EXPECT_EQ(ok.status, policy::VerifyStatus::ok);
+  EXPECT_EQ(ok.text, "delivers to maildir");
+  auto bad = verify("ghost@example.test");  // an alias to a user that does not exist
+  EXPECT_EQ(bad.status, policy::VerifyStatus::undeliverable);
+  EXPECT_EQ(bad.text, "unknown user: \"nobody-here\"");
+  auto remote = verify("someone@remote.test");  // no smtp service: deferred, then discarded
+  EXPECT_EQ(remote.status, policy::VerifyStatus::deferred);
+  EXPECT_EQ(remote.text, kNoSmtpService);
+  EXPECT_TRUE(mailbox("alice").empty());
+  EXPECT_TRUE(mailbox("bob").empty());
+  EXPECT_TRUE(queue_empty());  // no probe left deferred, no bounce queued
+  EXPECT_TRUE(qm->idle());
+  EXPECT_EQ(verifier->probes_in_flight(), 0u);
+}
+
+TEST_F(ManagerProbes, RoutedWithTheAddressVerifyOverrides) {
+  dir.write("master.cf", "smtp inet n - n - - smtpd\nqmgr unix n - n 300 1 qmgr\nlocal unix - n n - - local\n"
+                         "error unix - - n - - error\n");
+  start_verifier({{"address_verify_transport_maps", "inline:{ remote.test=error:5.1.2 }"}});
+  auto r = verify("someone@remote.test");
+  EXPECT_EQ(r.status, policy::VerifyStatus::undeliverable);
+  EXPECT_EQ(r.text, "delivery failed");
+  // Ordinary mail to it is still routed by transport_maps (none): no smtp service.
+  auto m = message("bob@example.test", {Recipient{"someone@remote.test"}}, "real");
+  submit(m);
+  EXPECT_EQ(queued(QueueName::deferred), 1u);
+}
+
+TEST_F(ManagerProbes, RotatingProbeSendersIsRefused) {
+  params["address_verify_sender_ttl"] = "1h";
+  std::string text;
+  for (const auto& [k, v] : params) text += k + " = " + v + "\n";
+  dir.write("main.cf", text);
+  auto cfg = config::load(config::LoadOptions{dir.path()});
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  auto s = make_settings(*cfg);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message, "address_verify_sender_ttl = 3600s: rotating the probe sender is not supported; set it to 0");
+}
+
+TEST_F(ManagerProbes, ProbeFileRecordsTheFlagAndTheProbeSender) {
+  start_verifier();
+  Message p = make_probe(ProbeSettings::from(settings->cfg->params), "alice@example.test", double(now));
+  EXPECT_TRUE(p.envelope.verify_probe);
+  EXPECT_EQ(p.envelope.sender, "double-bounce@example.test");
+  EXPECT_NE(encode_queue_file(p).find("\nprobe\n"), std::string::npos);
+  params["address_verify_sender"] = "<>";
+  start_verifier();
+  EXPECT_EQ(make_probe(ProbeSettings::from(settings->cfg->params), "a@b", 1).envelope.sender, "");
+}
+
 }  // namespace
 }  // namespace tern::queue
 

@@ -21,6 +21,7 @@ Message full_message() {
   e.body_type = "8BITMIME";
   e.smtputf8 = true;
   e.filter = "scan:[127.0.0.1]:10025";
+  e.verify_probe = true;
   e.recipients = {Recipient{"bob@example.test", "rfc822;bob@example.test",
                             uint8_t(notify_success | notify_failure)},
                   Recipient{"carol@example.test", "", 0},
@@ -48,6 +49,7 @@ void expect_same_envelope(const Envelope& a, const Envelope& b) {
   EXPECT_EQ(a.body_type, b.body_type);
   EXPECT_EQ(a.smtputf8, b.smtputf8);
   EXPECT_EQ(a.filter, b.filter);
+  EXPECT_EQ(a.verify_probe, b.verify_probe);
   ASSERT_EQ(a.recipients.size(), b.recipients.size());
   for (size_t i = 0; i < a.recipients.size(); ++i) {
     EXPECT_EQ(a.recipients[i].address, b.recipients[i].address) << i;
@@ -73,6 +75,7 @@ TEST(QueueFile, IsReadableText) {
   EXPECT_NE(text.find("\nrcpt bob@example.test rfc822;bob@example.test 6\n"), std::string::npos);
   EXPECT_NE(text.find("\nrcpt carol@example.test - 0\n"), std::string::npos);
   EXPECT_NE(text.find("\nfilter scan:[127.0.0.1]:10025\n"), std::string::npos);
+  EXPECT_NE(text.find("\nprobe\n"), std::string::npos);
   EXPECT_EQ(text.substr(text.size() - 8), "\nsealed\n");
 }
 
@@ -88,6 +91,7 @@ TEST(QueueFile, EmptySenderAndMinimalEnvelope) {
   EXPECT_EQ(pf.message.envelope.client.addr, "");
   EXPECT_EQ(pf.message.envelope.ret, "");
   EXPECT_FALSE(pf.message.envelope.smtputf8);
+  EXPECT_FALSE(pf.message.envelope.verify_probe);
   EXPECT_EQ(pf.message.content, "");
 }
 
