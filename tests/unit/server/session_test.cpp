@@ -306,15 +306,19 @@ TEST_F(SessionTest, NoUnknownRecipientChecksAcceptsUnlistedUsers) {
 TEST_F(SessionTest, ReceiveOverridesAndContentFilterInTheContext) {
   dir.write("master.cf",
             "127.0.0.1:2525 inet n - n - - smtpd -o content_filter=smtp-amavis:[127.0.0.1]:10024\n"
-            "127.0.0.1:10025 inet n - n - - smtpd -o content_filter= -o receive_override_options=no_milters\n");
+            "  -o smtpd_milters=inet:127.0.0.1:11332\n"
+            "127.0.0.1:10025 inet n - n - - smtpd -o content_filter= -o receive_override_options=no_milters\n"
+            "  -o smtpd_milters=inet:127.0.0.1:11332\n");
   auto cfg = config::load(config::LoadOptions{dir.path()});
   ASSERT_TRUE(cfg.ok()) << cfg.error().message;
   auto front = make_context(*cfg, (*cfg)->services.at(0));
   auto reinject = make_context(*cfg, (*cfg)->services.at(1));
   ASSERT_TRUE(front.ok() && reinject.ok());
   EXPECT_TRUE((*front)->inbound_auth.has_value());  // dkim_verify_enable = yes by default
+  EXPECT_TRUE((*front)->milters.has_value());
   EXPECT_EQ((*front)->content_filter, "smtp-amavis:[127.0.0.1]:10024");
   EXPECT_FALSE((*reinject)->inbound_auth.has_value());
+  EXPECT_FALSE((*reinject)->milters.has_value());
   EXPECT_TRUE((*reinject)->overrides.no_milters);
   EXPECT_EQ((*reinject)->content_filter, "");
 }
