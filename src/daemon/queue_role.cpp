@@ -193,9 +193,14 @@ int run_queue(std::shared_ptr<const config::Config> cfg, int privileged_fd) {
   std::unique_ptr<queue::Verifier> verifier;
   verifier = std::make_unique<queue::Verifier>(cfg->params, [&](std::shared_ptr<Message> probe) {
     std::string address = probe->envelope.recipients.front().address;
-    q.submit(probe, [&, address](const Status& st) {
-      if (!st) verifier->record(address, policy::VerifyStatus::deferred, "probe not queued: " + st.error().message);
-    });
+    // Probes are Tern's own mail: not inspected by header/body checks.
+    q.submit(
+        probe,
+        [&, address](const queue::Submitted& s) {
+          if (!s.status)
+            verifier->record(address, policy::VerifyStatus::deferred, "probe not queued: " + s.status.error().message);
+        },
+        false);
   });
   q.set_verifier(verifier.get());
 

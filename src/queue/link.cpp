@@ -55,6 +55,7 @@ std::string encode(const SubmitRequest& r) {
     w.str(rc.address);
     w.str(rc.orcpt);
     w.u8(rc.notify);
+    w.str(rc.original);
   }
   w.str(r.message.content);
   return w.frame(uint16_t(LinkType::submit), kLinkVersion);
@@ -98,6 +99,7 @@ Result<SubmitRequest> decode_submit(const wire::Frame& f) {
     rc.address = r.str();
     rc.orcpt = r.str();
     rc.notify = r.u8();
+    rc.original = r.str();
     e.recipients.push_back(std::move(rc));
   }
   out.message.content = r.str();

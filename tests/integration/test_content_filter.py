@@ -41,18 +41,19 @@ harness.PORT_RANGE = (25900, 25999)  # this test's ports
 
 XFORWARD_ATTRS = "NAME ADDR PORT PROTO HELO IDENT SOURCE"
 
-# The admins' re-injection service (FILTER_README), less smtpd_delay_reject=no and
-# smtpd_data_restrictions, which main does not have yet (branch restrict).
+# The admins' re-injection service (FILTER_README), as they have it.
 REINJECT_SERVICE = (
     "127.0.0.1:%d inet n - n - - smtpd\n"
     " -o content_filter=\n"
     " -o local_recipient_maps=\n"
     " -o relay_recipient_maps=\n"
     " -o smtpd_restriction_classes=\n"
+    " -o smtpd_delay_reject=no\n"
     " -o smtpd_client_restrictions=permit_mynetworks,reject\n"
     " -o smtpd_helo_restrictions=\n"
     " -o smtpd_sender_restrictions=\n"
     " -o smtpd_recipient_restrictions=permit_mynetworks,reject\n"
+    " -o smtpd_data_restrictions=reject_unauth_pipelining\n"
     " -o smtpd_end_of_data_restrictions=\n"
     " -o mynetworks=127.0.0.0/8\n"
     " -o smtpd_error_sleep_time=0\n"

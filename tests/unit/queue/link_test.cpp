@@ -32,6 +32,7 @@ SubmitRequest request() {
   e.no_milters = true;
   e.filter = "smtp-amavis:[127.0.0.1]:10024";
   e.recipients = {Recipient{"x@y", "rfc822;x@y", notify_delay}, Recipient{"z@y", "", 0}};
+  e.recipients[1].original = "orig@y";
   r.message.content = std::string("content\0with nul\n", 17);
   return r;
 }
@@ -64,6 +65,8 @@ TEST(Link, SubmitRoundTrip) {
   EXPECT_EQ(a.filter, "smtp-amavis:[127.0.0.1]:10024");
   EXPECT_TRUE(a.client.local_source);
   ASSERT_EQ(a.recipients.size(), 2u);
+  EXPECT_EQ(a.recipients[0].original, "");
+  EXPECT_EQ(a.recipients[1].original, "orig@y");
   EXPECT_EQ(a.recipients[0].address, "x@y");
   EXPECT_EQ(a.recipients[0].orcpt, "rfc822;x@y");
   EXPECT_EQ(a.recipients[0].notify, notify_delay);
