@@ -2,7 +2,8 @@
 //
 //   submit ─► cleanup ─► non_smtpd_milters (pickup) ─► DKIM signing ─► group commit
 //     (one fsync batch) ─► reply ─► activate
-//   activate ─► route each pending recipient ─► Scheduler jobs ─► workers deliver
+//   activate ─► route each pending recipient (or, for a message with a content filter,
+//              send them all to the filter) ─► Scheduler jobs ─► workers deliver
 //   all jobs done ─► finalize: outcomes recorded; bounces, delay and success notices
 //   (RFC 3464) queued as new messages; postmaster copies by notify_classes; expiry;
 //   then the file is removed, deferred (with its next attempt) or held.
@@ -31,6 +32,7 @@
 #include "dkim/signing_policy.hpp"
 #include "message/content_checks.hpp"
 #include "message/envelope.hpp"
+#include "message/receive_overrides.hpp"
 #include "milter/settings.hpp"
 #include "queue/dsn.hpp"
 #include "queue/scheduler.hpp"
@@ -60,9 +62,13 @@ struct ManagerSettings {
   HeaderRewriteClients dkim_signers;  // local submission, mynetworks, SASL-authenticated
   std::shared_ptr<const dkim::SigningPolicy> dkim_signing;
   ContentChecks content_checks;              // header_checks, body_checks, ...
-  bool pickup_no_header_body_checks = false; // receive_override_options in main.cf (pickup)
-  bool pickup_no_milters = false;            // receive_override_options=no_milters
-  // non_smtpd_milters (null: none): locally submitted mail passes them after cleanup.
+  // cleanup without address mappings (receive_override_options = no_address_mappings):
+  // qualification only, no canonical maps, virtual aliases or masquerading.
+  route::Rewriter unmapped_rewriter;
+  ReceiveOverrides pickup_overrides;         // receive_override_options in main.cf (pickup)
+  std::string pickup_filter;                 // content_filter in main.cf (pickup)
+  std::string default_filter_nexthop;        // for a filter that names no nexthop
+  // non_smtpd_milters (null: none): pickup's mail passes them after cleanup.
   std::shared_ptr<const milter::Settings> non_smtpd_milters;
   delivery::Agents agents;
   Backoff backoff;
@@ -157,6 +163,7 @@ class QueueManager {
     size_t index;
     RcptState state;
     std::string reason, dsn, final_rcpt;
+    bool dsn_passed_on = false;  // the next hop sends the success notice (DeliveryResult)
   };
   struct JobResult {
     std::vector<RcptResult> rcpts;
