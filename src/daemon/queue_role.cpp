@@ -174,7 +174,6 @@ queue::MilterOutcome outcome(const milter::Verdict& v) {
   o.discard = v.discard;
   o.hold = v.hold;
   o.hold_reason = v.hold_reason;
-  o.milter = v.milter;
   if (v.reply) {
     o.reply = v.reply->wire();
     o.reply = o.reply.substr(0, o.reply.find("\r\n"));  // the first line of a multi-line reply

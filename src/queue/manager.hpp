@@ -105,7 +105,6 @@ struct MilterOutcome {
   bool discard = false;
   bool hold = false;
   std::string hold_reason;
-  std::string milter;  // which milter decided (for the log)
 };
 
 // Runs the milters over a message (edits applied to it) and calls back on the main
