@@ -175,6 +175,9 @@ void warn_unused(const RawParams& main, const std::vector<MasterEntry>& master,
   auto note = [&](std::string_view n) { referenced.emplace(n); };
   for (const auto& [n, v] : main) referenced_names(v.value, note);
   for (const auto& p : param_table()) referenced_names(p.def, note);
+  // smtpd_restriction_classes names main.cf parameters that hold restriction lists.
+  if (auto c = main.find("smtpd_restriction_classes"); c != main.end())
+    for (const auto& name : split_list(c->second.value)) note(name);
   std::set<std::string> services;
   for (const auto& e : master) {
     services.insert(e.service);

@@ -29,6 +29,7 @@
 #include "message/content_checks.hpp"
 #include "smtp/address.hpp"
 #include "server/context.hpp"
+#include "server/delegates.hpp"
 #include "tls/policy.hpp"
 #include "tls/server_context.hpp"
 #include "server/smtpd_role.hpp"
@@ -239,7 +240,8 @@ void Master::reload() {
 Status Master::check_smtpd_contexts(const ConfigPtr& cfg) const {
   for (const auto& s : cfg->services) {
     if (s.entry.type != "inet" || s.entry.command != "smtpd") continue;
-    if (auto c = server::make_context(cfg, s); !c) return c.error();
+    auto delegates = server::smtpd_delegates(*cfg, nullptr);
+    if (auto c = server::make_context(cfg, s, nullptr, &delegates); !c) return c.error();
   }
   return ok_status();
 }
@@ -465,7 +467,8 @@ int run_master(const MasterOptions& opt) {
       std::fprintf(stderr, "ternd: fatal: %s\n", a.error().message.c_str());
       return 1;
     }
-    if (auto c = server::make_context(*cfg, s); !c) {
+    auto delegates = server::smtpd_delegates(**cfg, nullptr);
+    if (auto c = server::make_context(*cfg, s, nullptr, &delegates); !c) {
       std::fprintf(stderr, "ternd: fatal: %s\n", c.error().message.c_str());
       return 1;
     }

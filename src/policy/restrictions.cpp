@@ -1,65 +1,121 @@
-// Restriction lists; see restrictions.hpp.
+// Restriction lists; see restrictions.hpp. The words that cannot suspend are answered
+// by simple_word() without a coroutine frame of their own; tables, delegates, classes
+// and sleep go through the awaited path.
 #include "policy/restrictions.hpp"
 
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <algorithm>
 #include <cctype>
 #include <optional>
 
-#include "base/log.hpp"
 #include "base/net.hpp"
 #include "base/strings.hpp"
+#include "config/params.hpp"
 #include "policy/access.hpp"
+#include "policy/unlisted.hpp"
 #include "smtp/address.hpp"
 
 namespace tern::policy {
 
 namespace {
+enum class ArgKind { none, table, number, spec };
 struct WordName {
   std::string_view name;
   Word word;
-  bool takes_table;
+  ArgKind arg;
 };
 constexpr WordName kWords[] = {
-    {"permit", Word::permit, false},
-    {"reject", Word::reject, false},
-    {"defer", Word::defer, false},
-    {"permit_mynetworks", Word::permit_mynetworks, false},
-    {"permit_sasl_authenticated", Word::permit_sasl_authenticated, false},
-    {"reject_unauth_destination", Word::reject_unauth_destination, false},
-    {"defer_unauth_destination", Word::defer_unauth_destination, false},
-    {"permit_auth_destination", Word::permit_auth_destination, false},
-    {"reject_unauth_pipelining", Word::reject_unauth_pipelining, false},
-    {"reject_non_fqdn_helo_hostname", Word::reject_non_fqdn_helo_hostname, false},
-    {"reject_non_fqdn_hostname", Word::reject_non_fqdn_helo_hostname, false},  // old name
-    {"reject_invalid_helo_hostname", Word::reject_invalid_helo_hostname, false},
-    {"reject_invalid_hostname", Word::reject_invalid_helo_hostname, false},    // old name
-    {"reject_non_fqdn_sender", Word::reject_non_fqdn_sender, false},
-    {"reject_non_fqdn_recipient", Word::reject_non_fqdn_recipient, false},
-    {"check_client_access", Word::check_client_access, true},
-    {"check_helo_access", Word::check_helo_access, true},
-    {"check_sender_access", Word::check_sender_access, true},
-    {"check_recipient_access", Word::check_recipient_access, true},
-    {"reject_sender_login_mismatch", Word::reject_sender_login_mismatch, false},
-    {"reject_authenticated_sender_login_mismatch", Word::reject_authenticated_sender_login_mismatch, false},
-    {"reject_unauthenticated_sender_login_mismatch", Word::reject_unauthenticated_sender_login_mismatch, false},
-    {"reject_spf_fail", Word::reject_spf_fail, false},
-    {"reject_spf_softfail", Word::reject_spf_softfail, false},
-    {"reject_spf_permerror", Word::reject_spf_permerror, false},
-    {"defer_spf_temperror", Word::defer_spf_temperror, false},
+    {"permit", Word::permit, ArgKind::none},
+    {"reject", Word::reject, ArgKind::none},
+    {"defer", Word::defer, ArgKind::none},
+    {"permit_mynetworks", Word::permit_mynetworks, ArgKind::none},
+    {"permit_sasl_authenticated", Word::permit_sasl_authenticated, ArgKind::none},
+    {"reject_unauth_destination", Word::reject_unauth_destination, ArgKind::none},
+    {"defer_unauth_destination", Word::defer_unauth_destination, ArgKind::none},
+    {"permit_auth_destination", Word::permit_auth_destination, ArgKind::none},
+    {"reject_unauth_pipelining", Word::reject_unauth_pipelining, ArgKind::none},
+    {"reject_non_fqdn_helo_hostname", Word::reject_non_fqdn_helo_hostname, ArgKind::none},
+    {"reject_non_fqdn_hostname", Word::reject_non_fqdn_helo_hostname, ArgKind::none},  // old name
+    {"reject_invalid_helo_hostname", Word::reject_invalid_helo_hostname, ArgKind::none},
+    {"reject_invalid_hostname", Word::reject_invalid_helo_hostname, ArgKind::none},    // old name
+    {"reject_non_fqdn_sender", Word::reject_non_fqdn_sender, ArgKind::none},
+    {"reject_non_fqdn_recipient", Word::reject_non_fqdn_recipient, ArgKind::none},
+    {"check_client_access", Word::check_client_access, ArgKind::table},
+    {"check_reverse_client_hostname_access", Word::check_reverse_client_hostname_access, ArgKind::table},
+    {"check_helo_access", Word::check_helo_access, ArgKind::table},
+    {"check_sender_access", Word::check_sender_access, ArgKind::table},
+    {"check_recipient_access", Word::check_recipient_access, ArgKind::table},
+    {"check_ccert_access", Word::check_ccert_access, ArgKind::table},
+    {"reject_sender_login_mismatch", Word::reject_sender_login_mismatch, ArgKind::none},
+    {"reject_authenticated_sender_login_mismatch", Word::reject_authenticated_sender_login_mismatch, ArgKind::none},
+    {"reject_unauthenticated_sender_login_mismatch", Word::reject_unauthenticated_sender_login_mismatch, ArgKind::none},
+    {"reject_spf_fail", Word::reject_spf_fail, ArgKind::none},
+    {"reject_spf_softfail", Word::reject_spf_softfail, ArgKind::none},
+    {"reject_spf_permerror", Word::reject_spf_permerror, ArgKind::none},
+    {"defer_spf_temperror", Word::defer_spf_temperror, ArgKind::none},
+    {"reject_multi_recipient_bounce", Word::reject_multi_recipient_bounce, ArgKind::none},
+    {"warn_if_reject", Word::warn_if_reject, ArgKind::none},
+    {"defer_if_permit", Word::defer_if_permit, ArgKind::none},
+    {"defer_if_reject", Word::defer_if_reject, ArgKind::none},
+    {"sleep", Word::sleep, ArgKind::number},
+    {"permit_tls_clientcerts", Word::permit_tls_clientcerts, ArgKind::none},
+    {"permit_tls_all_clientcerts", Word::permit_tls_all_clientcerts, ArgKind::none},
+    {"reject_unlisted_sender", Word::reject_unlisted_sender, ArgKind::none},
+    {"reject_unlisted_recipient", Word::reject_unlisted_recipient, ArgKind::none},
+    // Answered by a Delegate the registry makes (check_policy_service takes its SPEC).
+    {"check_policy_service", Word::delegate, ArgKind::spec},
+    {"check_greylist", Word::delegate, ArgKind::none},
+    {"check_reputation", Word::delegate, ArgKind::none},
+    {"reject_unverified_recipient", Word::delegate, ArgKind::none},
+    {"reject_unverified_sender", Word::delegate, ArgKind::none},
+    {"check_spamtrap", Word::delegate, ArgKind::none},
 };
+
+const WordName* find_word(std::string_view w) {
+  for (const auto& k : kWords)
+    if (w == k.name) return &k;
+  return nullptr;
+}
+
+constexpr int kMaxClassDepth = 100;  // Postfix's recursion limit
+
+// "<name>" + rest.
+std::string angle(std::string_view name, std::string_view rest) {
+  std::string s;
+  s.reserve(name.size() + rest.size() + 2);
+  s += '<';
+  s += name;
+  s += '>';
+  s += rest;
+  return s;
+}
 
 // "<x@y>: Recipient address rejected: " and friends, as Postfix words them.
 std::string subject(const Facts& f, Stage stage) {
   switch (stage) {
-    case Stage::client: return "<" + f.client + ">: Client host rejected: ";
-    case Stage::helo: return "<" + f.helo + ">: Helo command rejected: ";
-    case Stage::sender: return "<" + f.sender + ">: Sender address rejected: ";
-    case Stage::recipient: return "<" + f.recipient + ">: Recipient address rejected: ";
+    case Stage::client: return angle(f.client, ": Client host rejected: ");
+    case Stage::helo: return angle(f.helo, ": Helo command rejected: ");
+    case Stage::sender: return angle(f.sender, ": Sender address rejected: ");
+    case Stage::recipient: return angle(f.recipient, ": Recipient address rejected: ");
+    case Stage::data: return "<DATA>: Data command rejected: ";
+    case Stage::end_of_data: return "<END-OF-MESSAGE>: End-of-data rejected: ";
   }
   return "";
 }
 
 Decision reject_with(int code, std::string text, smtp::Status st = smtp::Status::not_authorized) {
-  return {Verdict::reject, smtp::Reply{code, st, std::move(text)}};
+  return {Verdict::reject, smtp::Reply{code, st, std::move(text)}, {}};
+}
+const Decision kPermit{Verdict::permit, {}, {}};
+
+Decision config_error(const std::string& subj, std::string why) {
+  Decision d = reject_with(451, subj + "Server configuration error", smtp::Status::config_error);
+  d.log_text = std::move(why);
+  return d;
 }
 
 bool is_address_literal(std::string_view h) { return h.size() > 2 && h.front() == '[' && h.back() == ']'; }
@@ -69,19 +125,6 @@ bool fqdn_address(std::string_view addr) {
   return !dom.empty() && (fqdn_hostname(dom) || is_address_literal(dom));
 }
 
-Decision lookup(const maps::MapList& table, const std::vector<std::string>& keys,
-                const std::string& subj, const Facts& f) {
-  for (const auto& k : keys) {
-    auto r = table.find(k);
-    if (!r) {
-      Decision d = reject_with(451, subj + "Temporary lookup failure", smtp::Status::system_error);
-      d.action_text = r.error().message;
-      return d;
-    }
-    if (*r) return access_action(**r, subj, f);
-  }
-  return {};
-}
 // The SPF words (pypolicyd-spf's choices): fail with the record's explanation, softfail,
 // permerror and temperror with what went wrong (RFC 7372 status codes).
 Decision spf_word(Word w, const Facts& f) {
@@ -111,15 +154,6 @@ Decision spf_word(Word w, const Facts& f) {
   }
   return {};
 }
-}  // namespace
-
-bool uses_spf(const RestrictionList& list) {
-  for (Word w : list.words)
-    if (w == Word::reject_spf_fail || w == Word::reject_spf_softfail || w == Word::reject_spf_permerror ||
-        w == Word::defer_spf_temperror)
-      return true;
-  return false;
-}
 
 // smtpd_sender_login_maps: who may use MAIL FROM <sender>. Postfix's rules: an
 // authenticated client must own the sender; an unauthenticated one must not use an owned one.
@@ -139,11 +173,321 @@ Decision login_mismatch(const Facts& f, bool check_authenticated, bool check_una
     if (owners)
       for (const auto& o : split_list(*owners)) owned |= iequals(o, f.sasl_username);
     if (!owned)
-      return reject_with(553, subject(f, Stage::sender) + "not owned by user " + f.sasl_username);
+      return reject_with(553, subject(f, Stage::sender) + "not owned by user " + std::string(f.sasl_username));
   } else if (f.sasl_username.empty() && check_unauthenticated && owners) {
     return reject_with(553, subject(f, Stage::sender) + "not logged in");
   }
   return {};
+}
+
+// permit_tls_all_clientcerts: any verified certificate. permit_tls_clientcerts: a
+// certificate whose fingerprint relay_clientcerts lists, trusted CA or not (Postfix).
+Decision tls_clientcerts(const Facts& f, bool all) {
+  if (f.ccert_fingerprint.empty()) return {};
+  if (all) return f.ccert_verified ? kPermit : Decision{};
+  if (!f.relay_clientcerts) return {};
+  for (const auto* fp : {&f.ccert_fingerprint, &f.ccert_pubkey_fingerprint}) {
+    if (fp->empty()) continue;
+    auto r = f.relay_clientcerts->find(*fp);
+    if (!r) return reject_with(451, subject(f, Stage::client) + "Temporary lookup failure", smtp::Status::system_error);
+    if (*r) return kPermit;
+  }
+  return {};
+}
+
+Decision unlisted_word(const Facts& f, bool sender) {
+  std::string_view addr = sender ? f.sender : f.recipient;
+  if (addr.empty() || !f.recipient_tables || !f.resolver || !f.params) return {};
+  if (!sender && f.stage != Stage::recipient) return {};
+  auto r = unlisted_address(*f.recipient_tables, *f.resolver, *f.params, addr, sender ? "Sender" : "Recipient");
+  if (!r) return {};
+  return {Verdict::reject, *r, {}};
+}
+
+// The words that never suspend. `sync` is false for the others (evaluate awaits them).
+Decision simple_word(Word w, const Facts& f, Evaluation& ev, bool& sync) {
+  bool rcpt = f.stage == Stage::recipient;
+  switch (w) {
+    case Word::permit: return kPermit;
+    case Word::reject: return reject_with(f.reject_code, subject(f, f.stage) + "Access denied");
+    case Word::defer: return reject_with(f.defer_code, subject(f, f.stage) + "Access denied");
+    case Word::permit_mynetworks: return f.client_in_mynetworks ? kPermit : Decision{};
+    case Word::permit_sasl_authenticated: return f.sasl_authenticated ? kPermit : Decision{};
+    case Word::reject_unauth_destination:
+      if (rcpt && !f.recipient_authorized)
+        return reject_with(f.relay_reject_code, angle(f.recipient, ": Relay access denied"));
+      return {};
+    case Word::defer_unauth_destination:
+      if (rcpt && !f.recipient_authorized) return reject_with(454, angle(f.recipient, ": Relay access denied"));
+      return {};
+    case Word::permit_auth_destination: return rcpt && f.recipient_authorized ? kPermit : Decision{};
+    case Word::reject_unauth_pipelining:
+      if (f.improper_pipelining)
+        return reject_with(503, subject(f, f.stage) + "Improper use of SMTP command pipelining",
+                           smtp::Status::other_protocol);
+      return {};
+    case Word::reject_non_fqdn_helo_hostname:
+      if (!f.helo.empty() && !is_address_literal(f.helo) && !fqdn_hostname(f.helo))
+        return reject_with(f.non_fqdn_code, subject(f, Stage::helo) + "need fully-qualified hostname",
+                           smtp::Status::bad_command);
+      return {};
+    case Word::reject_invalid_helo_hostname:
+      if (!f.helo.empty() && !valid_hostname(f.helo))
+        return reject_with(f.invalid_hostname_code, subject(f, Stage::helo) + "Invalid name",
+                           smtp::Status::bad_command);
+      return {};
+    case Word::reject_non_fqdn_sender:
+      if (!f.sender.empty() && !fqdn_address(f.sender))
+        return reject_with(f.non_fqdn_code, subject(f, Stage::sender) + "need fully-qualified address",
+                           smtp::Status::bad_syntax_552);
+      return {};
+    case Word::reject_non_fqdn_recipient:
+      if (rcpt && !fqdn_address(f.recipient))
+        return reject_with(f.non_fqdn_code, subject(f, Stage::recipient) + "need fully-qualified address",
+                           smtp::Status::bad_syntax_552);
+      return {};
+    case Word::reject_sender_login_mismatch: return login_mismatch(f, true, true);
+    case Word::reject_authenticated_sender_login_mismatch: return login_mismatch(f, true, false);
+    case Word::reject_unauthenticated_sender_login_mismatch: return login_mismatch(f, false, true);
+    case Word::reject_spf_fail:
+    case Word::reject_spf_softfail:
+    case Word::reject_spf_permerror:
+    case Word::defer_spf_temperror: return spf_word(w, f);
+    case Word::reject_multi_recipient_bounce: {
+      // At RCPT a second recipient; at DATA and after, more than one.
+      size_t limit = rcpt ? 1 : 2;
+      if (f.sender.empty() && f.recipient_count >= limit)
+        return reject_with(f.multi_recipient_bounce_code, "<>: Sender address rejected: Multi-recipient bounce",
+                           smtp::Status::too_many_rcpts);
+      return {};
+    }
+    // Postfix keeps the first reason of each kind of deferral.
+    case Word::defer_if_permit:
+      if (!ev.defer_if_permit)
+        ev.defer_if_permit = smtp::Reply{450, smtp::Status::security, subject(f, f.stage) + "defer_if_permit requested"};
+      return {};
+    case Word::defer_if_reject:
+      if (!ev.defer_if_reject)
+        ev.defer_if_reject = smtp::Reply{450, smtp::Status::security, subject(f, f.stage) + "defer_if_reject requested"};
+      return {};
+    case Word::permit_tls_clientcerts: return tls_clientcerts(f, false);
+    case Word::permit_tls_all_clientcerts: return tls_clientcerts(f, true);
+    case Word::reject_unlisted_sender: return unlisted_word(f, true);
+    case Word::reject_unlisted_recipient: return unlisted_word(f, false);
+    default: break;
+  }
+  sync = false;
+  return {};
+}
+
+// The keys a table word looks up, and the subject of its replies.
+bool table_keys(Word w, const Facts& f, std::vector<std::string>& keys, std::string& subj) {
+  switch (w) {
+    case Word::check_client_access:
+      keys = client_keys(f.client_name, f.client_addr);
+      subj = subject(f, Stage::client);
+      return true;
+    case Word::check_reverse_client_hostname_access:
+      keys = client_keys(f.reverse_client_name.empty() ? f.client_name : f.reverse_client_name, f.client_addr);
+      subj = subject(f, Stage::client);
+      return true;
+    case Word::check_helo_access:
+      if (f.helo.empty()) return false;
+      keys = domain_keys(f.helo);
+      subj = subject(f, Stage::helo);
+      return true;
+    case Word::check_sender_access:
+      keys = f.sender.empty() ? std::vector<std::string>{"<>"} : address_keys(f.sender, f.recipient_delimiter);
+      subj = subject(f, Stage::sender);
+      return true;
+    case Word::check_recipient_access:
+      if (f.stage != Stage::recipient) return false;
+      keys = address_keys(f.recipient, f.recipient_delimiter);
+      subj = subject(f, Stage::recipient);
+      return true;
+    case Word::check_ccert_access:
+      if (f.ccert_fingerprint.empty()) return false;  // no certificate presented
+      keys = {std::string(f.ccert_fingerprint)};
+      if (!f.ccert_pubkey_fingerprint.empty()) keys.emplace_back(f.ccert_pubkey_fingerprint);
+      subj = subject(f, Stage::client);
+      return true;
+    default: return false;
+  }
+}
+
+// "<x@y>: Recipient address" for the HOLD/DISCARD/REDIRECT log notes.
+std::string who(const std::string& subj) {
+  std::string w = subj;
+  if (auto pos = w.rfind(" rejected: "); pos != std::string::npos) w.resize(pos);
+  return w;
+}
+
+asio::awaitable<Decision> run_words(std::string_view words, const std::string& subj, const Facts& f,
+                                    Evaluation& ev);
+
+// What a table or a delegate answered, applied (access(5)).
+asio::awaitable<Decision> apply_answer(std::string_view value, const std::string& subj, const Facts& f,
+                                       Evaluation& ev, std::string_view source) {
+  auto parsed = parse_access_answer(value);
+  if (!parsed) co_return config_error(subj, std::string(source) + ": " + parsed.error().message);
+  AccessAnswer& a = *parsed;
+  auto reply_text = [&] { return subj + (a.text.empty() ? "Access denied" : a.text); };
+  auto with_status = [&](int code, smtp::Status fallback) {
+    smtp::Reply r{code, fallback, reply_text()};
+    if (!a.status.empty()) {
+      r.status = smtp::Status::none;
+      r.text = a.status + " " + r.text;
+    }
+    return Decision{Verdict::reject, std::move(r), {}};
+  };
+  switch (a.kind) {
+    case AccessKind::permit: co_return kPermit;
+    case AccessKind::dunno: co_return Decision{};
+    case AccessKind::reject: co_return with_status(a.code ? a.code : f.access_reject_code, smtp::Status::not_authorized);
+    case AccessKind::defer: co_return with_status(a.code ? a.code : f.access_defer_code, smtp::Status::not_authorized);
+    case AccessKind::defer_if_reject:
+    case AccessKind::defer_if_permit: {
+      auto& slot = a.kind == AccessKind::defer_if_reject ? ev.defer_if_reject : ev.defer_if_permit;
+      if (!slot) slot = with_status(f.access_defer_code, smtp::Status::not_authorized).reply;
+      co_return Decision{};
+    }
+    case AccessKind::bcc:
+      ev.actions.bcc.push_back(a.text);
+      ev.notes.push_back({"bcc", who(subj) + " triggers BCC " + a.text});
+      co_return Decision{};
+    case AccessKind::prepend: ev.actions.prepend.push_back(a.text); co_return Decision{};
+    case AccessKind::hold:
+      ev.actions.hold = true;
+      ev.notes.push_back({"hold", who(subj) + " " + (a.text.empty() ? "triggers HOLD action" : a.text)});
+      co_return Decision{};
+    case AccessKind::discard:  // Postfix: like OK, and the message is dropped
+      ev.actions.discard = true;
+      ev.notes.push_back({"discard", who(subj) + " " + (a.text.empty() ? "triggers DISCARD action" : a.text)});
+      co_return kPermit;
+    case AccessKind::redirect:
+      ev.actions.redirect = a.text;
+      ev.notes.push_back({"redirect", who(subj) + " triggers REDIRECT " + a.text});
+      co_return Decision{};
+    case AccessKind::filter:  // the last one wins, as in Postfix
+      ev.actions.filter = a.text;
+      ev.notes.push_back({"filter", who(subj) + " triggers FILTER " + a.text});
+      co_return Decision{};
+    case AccessKind::info: ev.notes.push_back({"info", who(subj) + " " + a.text}); co_return Decision{};
+    case AccessKind::warn: ev.notes.push_back({"warn", who(subj) + " " + a.text}); co_return Decision{};
+    case AccessKind::restrictions: co_return co_await run_words(a.text, subj, f, ev);
+  }
+  co_return Decision{};
+}
+
+asio::awaitable<Decision> lookup(const maps::MapList& table, const std::vector<std::string>& keys,
+                                 const std::string& subj, const Facts& f, Evaluation& ev) {
+  for (const auto& k : keys) {
+    auto r = table.find(k);
+    if (!r) {
+      Decision d = reject_with(451, subj + "Temporary lookup failure", smtp::Status::system_error);
+      d.log_text = r.error().message;
+      co_return d;
+    }
+    if (*r) co_return co_await apply_answer(**r, subj, f, ev, "access table answer for " + k);
+  }
+  co_return Decision{};
+}
+
+asio::awaitable<Decision> ask(const WordArg& arg, const Facts& f, Evaluation& ev) {
+  std::string subj = subject(f, f.stage);
+  auto answer = co_await arg.delegate->ask(policy_request(f));
+  if (answer) co_return co_await apply_answer(*answer, subj, f, ev, arg.name);
+  // The policy could not decide: check_policy_service falls back on its default action.
+  if (arg.name == "check_policy_service" && f.params) {
+    Decision d = co_await apply_answer(f.params->smtpd_policy_service_default_action, subj, f, ev, arg.name);
+    d.log_text = arg.name + ": " + answer.error().message;
+    co_return d;
+  }
+  Decision d = reject_with(451, subj + "Server configuration problem", smtp::Status::system_error);
+  d.log_text = arg.name + ": " + answer.error().message;
+  co_return d;
+}
+
+asio::awaitable<Decision> run_class(const RestrictionList& cls, const Facts& f, Evaluation& ev) {
+  if (ev.depth >= kMaxClassDepth)
+    co_return config_error(subject(f, f.stage), "restriction class " + cls.param + ": nesting too deep");
+  ++ev.depth;
+  Decision d = co_await evaluate(cls, f, ev);
+  --ev.depth;
+  co_return d;
+}
+
+// An answer that is not an action: restriction words without arguments, or class names.
+asio::awaitable<Decision> run_words(std::string_view words, const std::string& subj, const Facts& f,
+                                    Evaluation& ev) {
+  RestrictionList list{"access table answer", {}, {}};
+  for (const auto& w : split_list(words)) {
+    WordArg arg;
+    if (f.classes && f.classes->count(w)) {
+      list.words.push_back(Word::restriction_class);
+      arg.name = w;
+    } else {
+      const WordName* k = find_word(w);
+      if (!k || k->arg != ArgKind::none || k->word == Word::delegate)
+        co_return config_error(subj, "access table answer: unknown action or restriction \"" + printable(w, 60) +
+                                         "\" (restrictions with arguments must be a restriction class)");
+      list.words.push_back(k->word);
+    }
+    list.args.push_back(std::move(arg));
+  }
+  co_return co_await run_class(list, f, ev);
+}
+
+// The reply a reject becomes: a logged warning (warn_if_reject, dry run), the remembered
+// defer_if_reject, or with soft_bounce a 4xx.
+bool settle_reject(Decision& d, Evaluation& ev, bool warn) {
+  if (warn || ev.dry_run) {
+    std::string line = d.reply.wire();
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    ev.notes.push_back({"reject_warning", line});
+    return false;
+  }
+  if (ev.defer_if_reject && d.reply.permanent()) d.reply = *ev.defer_if_reject;
+  if (ev.soft_bounce && d.reply.permanent()) {
+    d.reply.code -= 100;
+    // An enhanced status code written into the text follows the reply code.
+    if (d.reply.status == smtp::Status::none && !d.reply.text.empty() && d.reply.text[0] == '5' &&
+        d.reply.text.size() > 1 && d.reply.text[1] == '.')
+      d.reply.text[0] = '4';
+  }
+  return true;
+}
+
+}  // namespace
+
+bool is_delegate_word(std::string_view word, bool* takes_arg) {
+  const WordName* k = find_word(word);
+  if (!k || k->word != Word::delegate) return false;
+  if (takes_arg) *takes_arg = k->arg == ArgKind::spec;
+  return true;
+}
+
+Result<std::shared_ptr<Delegate>> DelegateRegistry::make(std::string_view word, std::string_view arg) const {
+  auto it = kinds_.find(word);
+  if (it == kinds_.end()) return Error{std::string(word) + " is not available in this build"};
+  return it->second(word, arg);
+}
+
+void MessageActions::merge(const MessageActions& o) {
+  hold |= o.hold;
+  discard |= o.discard;
+  prepend.insert(prepend.end(), o.prepend.begin(), o.prepend.end());
+  bcc.insert(bcc.end(), o.bcc.begin(), o.bcc.end());
+  if (!o.redirect.empty()) redirect = o.redirect;
+  if (!o.filter.empty()) filter = o.filter;
+}
+
+bool uses_spf(const RestrictionList& list) {
+  for (Word w : list.words)
+    if (w == Word::reject_spf_fail || w == Word::reject_spf_softfail || w == Word::reject_spf_permerror ||
+        w == Word::defer_spf_temperror)
+      return true;
+  return false;
 }
 
 bool valid_hostname(std::string_view name) {
@@ -174,114 +518,94 @@ bool fqdn_hostname(std::string_view name) {
 }
 
 Result<RestrictionList> compile(std::string_view param, const std::vector<std::string>& words,
-                                const maps::OpenContext& ctx) {
+                                const CompileContext& ctx) {
   RestrictionList list{std::string(param), {}, {}};
+  std::string p(param);
   for (size_t i = 0; i < words.size(); ++i) {
-    const WordName* found = nullptr;
-    for (const auto& k : kWords)
-      if (words[i] == k.name) found = &k;
-    if (!found)
-      return Error{std::string(param) + ": unknown restriction \"" + words[i] + "\" (not supported yet)"};
-    list.words.push_back(found->word);
-    if (!found->takes_table) {
-      list.tables.push_back(nullptr);
+    WordArg arg;
+    const WordName* found = find_word(words[i]);
+    bool is_class = !found && ctx.class_names &&
+                    std::find(ctx.class_names->begin(), ctx.class_names->end(), words[i]) != ctx.class_names->end();
+    if (is_class) {
+      list.words.push_back(Word::restriction_class);
+      arg.name = words[i];
+      list.args.push_back(std::move(arg));
       continue;
     }
-    if (i + 1 >= words.size())
-      return Error{std::string(param) + ": " + words[i] + " needs a table (type:name)"};
-    auto m = maps::MapList::open({words[++i]}, ctx);
-    if (!m) return Error{std::string(param) + ": " + m.error().message};
-    list.tables.push_back(std::make_shared<const maps::MapList>(std::move(*m)));
+    if (!found) return Error{p + ": unknown restriction \"" + words[i] + "\" (not supported yet)"};
+    arg.name = words[i];
+    if (found->arg != ArgKind::none && i + 1 >= words.size()) {
+      const char* what = found->arg == ArgKind::table ? "a table (type:name)"
+                         : found->arg == ArgKind::number ? "a number of seconds" : "a service";
+      return Error{p + ": " + words[i] + " needs " + what};
+    }
+    std::string value = found->arg == ArgKind::none ? "" : words[++i];
+    if (found->arg == ArgKind::table) {
+      auto m = maps::MapList::open({value}, ctx.maps);
+      if (!m) return Error{p + ": " + m.error().message};
+      arg.table = std::make_shared<const maps::MapList>(std::move(*m));
+    } else if (found->arg == ArgKind::number) {
+      auto n = parse_int(value);
+      if (!n || *n < 0 || *n > 3600) return Error{p + ": " + words[i - 1] + " " + value + ": expected seconds (0-3600)"};
+      arg.seconds = int(*n);
+    }
+    if (found->word == Word::delegate) {
+      if (!ctx.delegates || !ctx.delegates->has(found->name))
+        return Error{p + ": " + std::string(found->name) + " is not available in this build"};
+      auto d = ctx.delegates->make(found->name, value);
+      if (!d) return Error{p + ": " + std::string(found->name) + ": " + d.error().message};
+      arg.delegate = std::move(*d);
+    }
+    list.words.push_back(found->word);
+    list.args.push_back(std::move(arg));
   }
   return list;
 }
 
-Decision evaluate(const RestrictionList& list, const Facts& f) {
-  bool rcpt = f.stage == Stage::recipient;
-  std::string subj = subject(f, f.stage);
-  Decision held;  // HOLD does not end the list; it rides along with the final verdict
+asio::awaitable<Decision> evaluate(const RestrictionList& list, const Facts& f, Evaluation& ev) {
+  bool warn_next = false;
   for (size_t i = 0; i < list.words.size(); ++i) {
-    Decision d;
-    switch (list.words[i]) {
-      case Word::permit: d = {Verdict::permit, {}}; break;
-      case Word::reject: return reject_with(f.reject_code, subj + "Access denied");
-      case Word::defer: return reject_with(f.defer_code, subj + "Access denied");
-      case Word::permit_mynetworks:
-        if (f.client_in_mynetworks) d = {Verdict::permit, {}};
-        break;
-      case Word::permit_sasl_authenticated:
-        if (f.sasl_authenticated) d = {Verdict::permit, {}};
-        break;
-      case Word::reject_unauth_destination:
-        if (rcpt && !f.recipient_authorized)
-          return reject_with(f.relay_reject_code, "<" + f.recipient + ">: Relay access denied");
-        break;
-      case Word::defer_unauth_destination:
-        if (rcpt && !f.recipient_authorized)
-          return reject_with(454, "<" + f.recipient + ">: Relay access denied");
-        break;
-      case Word::permit_auth_destination:
-        if (rcpt && f.recipient_authorized) d = {Verdict::permit, {}};
-        break;
-      case Word::reject_unauth_pipelining:
-        if (f.improper_pipelining)
-          return reject_with(503, subj + "Improper use of SMTP command pipelining", smtp::Status::other_protocol);
-        break;
-      case Word::reject_non_fqdn_helo_hostname:
-        if (!f.helo.empty() && !is_address_literal(f.helo) && !fqdn_hostname(f.helo))
-          return reject_with(f.non_fqdn_code, subject(f, Stage::helo) + "need fully-qualified hostname",
-                             smtp::Status::bad_command);
-        break;
-      case Word::reject_invalid_helo_hostname:
-        if (!f.helo.empty() && !valid_hostname(f.helo))
-          return reject_with(f.invalid_hostname_code, subject(f, Stage::helo) + "Invalid name",
-                             smtp::Status::bad_command);
-        break;
-      case Word::reject_non_fqdn_sender:
-        if (!f.sender.empty() && !fqdn_address(f.sender))
-          return reject_with(f.non_fqdn_code, subject(f, Stage::sender) + "need fully-qualified address",
-                             smtp::Status::bad_syntax_552);
-        break;
-      case Word::reject_non_fqdn_recipient:
-        if (rcpt && !fqdn_address(f.recipient))
-          return reject_with(f.non_fqdn_code, subject(f, Stage::recipient) + "need fully-qualified address",
-                             smtp::Status::bad_syntax_552);
-        break;
-      case Word::reject_sender_login_mismatch: d = login_mismatch(f, true, true); break;
-      case Word::reject_authenticated_sender_login_mismatch: d = login_mismatch(f, true, false); break;
-      case Word::reject_unauthenticated_sender_login_mismatch: d = login_mismatch(f, false, true); break;
-      case Word::reject_spf_fail:
-      case Word::reject_spf_softfail:
-      case Word::reject_spf_permerror:
-      case Word::defer_spf_temperror: d = spf_word(list.words[i], f); break;
-      case Word::check_client_access:
-        d = lookup(*list.tables[i], client_keys(f.client_name, f.client_addr), subject(f, Stage::client), f);
-        break;
-      case Word::check_helo_access:
-        if (!f.helo.empty()) d = lookup(*list.tables[i], domain_keys(f.helo), subject(f, Stage::helo), f);
-        break;
-      case Word::check_sender_access:
-        d = lookup(*list.tables[i], f.sender.empty() ? std::vector<std::string>{"<>"} : address_keys(f.sender, f.recipient_delimiter),
-                   subject(f, Stage::sender), f);
-        break;
-      case Word::check_recipient_access:
-        if (rcpt) d = lookup(*list.tables[i], address_keys(f.recipient, f.recipient_delimiter), subject(f, Stage::recipient), f);
-        break;
-    }
-    if (d.action == MessageAction::hold && d.verdict == Verdict::dunno) {
-      held = d;
+    Word w = list.words[i];
+    const WordArg& arg = list.args[i];
+    bool warn = std::exchange(warn_next, false);
+    if (w == Word::warn_if_reject) {
+      warn_next = true;
       continue;
     }
-    if (d.action == MessageAction::discard) d.verdict = Verdict::permit;
-    if (d.verdict != Verdict::dunno) {
-      if (d.verdict == Verdict::permit && held.action == MessageAction::hold && d.action == MessageAction::none) {
-        d.action = held.action;
-        d.action_text = held.action_text;
+    bool sync = true;
+    Decision d = simple_word(w, f, ev, sync);
+    if (!sync) {
+      std::vector<std::string> keys;
+      std::string subj;
+      if (arg.table) {
+        if (table_keys(w, f, keys, subj)) d = co_await lookup(*arg.table, keys, subj, f, ev);
+      } else if (w == Word::delegate) {
+        d = co_await ask(arg, f, ev);
+      } else if (w == Word::sleep) {
+        asio::steady_timer t(co_await asio::this_coro::executor);
+        t.expires_after(std::chrono::seconds(arg.seconds));
+        asio::error_code ec;
+        co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      } else if (w == Word::restriction_class) {
+        auto it = f.classes ? f.classes->find(arg.name) : decltype(f.classes->end()){};
+        if (!f.classes || it == f.classes->end())
+          d = config_error(subject(f, f.stage), "restriction class " + arg.name + " is not defined");
+        else
+          d = co_await run_class(it->second, f, ev);
       }
-      return d;
     }
+    if (d.verdict == Verdict::reject && !settle_reject(d, ev, warn)) continue;
+    if (d.verdict != Verdict::dunno) co_return d;
   }
-  return held;
+  co_return Decision{};
+}
+
+std::optional<smtp::Reply> finish(Evaluation& ev) {
+  if (!ev.defer_if_permit) return std::nullopt;
+  Decision d{Verdict::reject, *ev.defer_if_permit, {}};
+  ev.defer_if_permit.reset();
+  if (!settle_reject(d, ev, false)) return std::nullopt;  // a dry run logs it
+  return d.reply;
 }
 
 }  // namespace tern::policy

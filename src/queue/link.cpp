@@ -45,11 +45,13 @@ std::string encode(const SubmitRequest& r) {
   w.u8(e.hold ? 1 : 0);
   w.u8(e.requiretls ? 1 : 0);
   w.u8(e.no_header_body_checks ? 1 : 0);
+  w.str(e.filter);
   w.u32(uint32_t(e.recipients.size()));
   for (const auto& rc : e.recipients) {
     w.str(rc.address);
     w.str(rc.orcpt);
     w.u8(rc.notify);
+    w.str(rc.original);
   }
   w.str(r.message.content);
   return w.frame(uint16_t(LinkType::submit), kLinkVersion);
@@ -83,6 +85,7 @@ Result<SubmitRequest> decode_submit(const wire::Frame& f) {
   e.hold = r.u8() != 0;
   e.requiretls = r.u8() != 0;
   e.no_header_body_checks = r.u8() != 0;
+  e.filter = r.str();
   uint32_t n = r.u32();
   if (n > 100000) return Error{"submit record: too many recipients"};
   for (uint32_t i = 0; i < n && r.ok(); ++i) {
@@ -90,6 +93,7 @@ Result<SubmitRequest> decode_submit(const wire::Frame& f) {
     rc.address = r.str();
     rc.orcpt = r.str();
     rc.notify = r.u8();
+    rc.original = r.str();
     e.recipients.push_back(std::move(rc));
   }
   out.message.content = r.str();

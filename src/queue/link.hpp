@@ -15,7 +15,7 @@
 namespace tern::queue {
 
 enum class LinkType : uint16_t { submit = 1, submit_reply = 2, verify_query = 3, verify_reply = 4 };
-constexpr uint16_t kLinkVersion = 2;
+constexpr uint16_t kLinkVersion = 3;  // 3: Envelope::filter and Recipient::original (access FILTER/REDIRECT)
 
 struct SubmitRequest {
   uint64_t seq = 0;

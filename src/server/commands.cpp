@@ -1,7 +1,11 @@
 // The command table and handlers: each handler checks the command against the state and
 // the policy and returns the reply; the only effects are the state change and the
 // transaction fields. Everything here runs without sockets (see tests/unit/server).
+#include <unistd.h>
+
 #include <cctype>
+
+#include <fmt/format.h>
 
 #include "base/queue_id.hpp"
 #include "base/strings.hpp"
@@ -19,9 +23,11 @@ using smtp::Verb;
 
 namespace {
 
+// A command's handler: a plain function, or a coroutine when it applies restrictions.
 struct CommandSpec {
   Verb verb;
-  Session::Outcome (Session::*handle)(std::string_view);
+  Session::Outcome (Session::*handle)(std::string_view) = nullptr;
+  asio::awaitable<Session::Outcome> (Session::*await)(std::string_view) = nullptr;
 };
 
 Reply bad_sequence(std::string text) { return {503, Status::bad_sequence, std::move(text)}; }
@@ -42,15 +48,27 @@ bool valid_helo_arg(std::string_view a) {
 
 }  // namespace
 
-Session::Outcome Session::on_helo(std::string_view arg, bool extended) {
+asio::awaitable<Session::Outcome> Session::on_helo(std::string_view arg, bool extended) {
   if (!valid_helo_arg(arg))
-    return {syntax(extended ? "Syntax: EHLO hostname" : "Syntax: HELO hostname")};
+    co_return Outcome{syntax(extended ? "Syntax: EHLO hostname" : "Syntax: HELO hostname")};
+  if (!ctx_->delay_reject && !ctx_->helo_r.words.empty()) {
+    // Postfix checks the name before taking it: a refused HELO leaves the session as it was.
+    std::string before = std::exchange(client_.helo, std::string(arg));
+    auto refused = co_await restrict(single(&ctx_->helo_r, policy::Stage::helo), extended ? "EHLO" : "HELO", "", "",
+                                     &session_defer_);
+    client_.helo = std::move(before);
+    if (refused) co_return Outcome{*refused};
+  }
   reset_transaction();
   client_.helo = std::string(arg);
   client_.protocol = extended ? "ESMTP" : "SMTP";
+  if (extended && tls_) client_.protocol = "ESMTPS";
   enter_state(State::greeted);
+  co_return ehlo_outcome(extended);
+}
+
+Session::Outcome Session::ehlo_outcome(bool extended) const {
   if (!extended) return {Reply{250, Status::none, p().myhostname}};
-  if (tls_) client_.protocol = "ESMTPS";
   bool starttls = ctx_->tls && ctx_->tls->enabled() && !tls_;
   bool verp = client_ip_ && ctx_->verp_allowed(*client_ip_);  // Postfix offers XVERP only to allowed clients
   std::vector<std::string> mechs;
@@ -69,7 +87,19 @@ Session::Outcome Session::on_helo(std::string_view arg, bool extended) {
   return {smtp::ehlo_reply(p().myhostname, keywords)};
 }
 
-Session::Outcome Session::on_mail(std::string_view arg) {
+asio::awaitable<Session::Outcome> Session::on_mail(std::string_view arg) {
+  Outcome o = check_mail(arg);
+  if (!o.reply.positive() || ctx_->delay_reject || ctx_->sender_r.words.empty()) co_return o;
+  // smtpd_delay_reject = no: the sender restrictions answer MAIL.
+  if (policy::uses_spf(ctx_->sender_r) && spf_wanted()) co_await check_spf();
+  if (auto refused = co_await restrict(single(&ctx_->sender_r, policy::Stage::sender), "MAIL", sender_, "", &sender_defer_)) {
+    reset_transaction();
+    co_return Outcome{*refused};
+  }
+  co_return o;
+}
+
+Session::Outcome Session::check_mail(std::string_view arg) {
   if (state_ == State::connected && p().smtpd_helo_required)
     return {bad_sequence("Error: send HELO/EHLO first")};
   if (bdat_used_) return {bad_sequence("Error: MAIL after BDAT")};
@@ -82,12 +112,14 @@ Session::Outcome Session::on_mail(std::string_view arg) {
   if (auto r = rates_.refuse(RateEvent::message, client_, ctx_->service, log_, now_seconds())) return {r->reply};
   std::string body, envid, ret, verp;
   bool utf8 = false, requiretls = false;
+  size_t declared_size = 0;
   for (const auto& [k, v] : path->params) {
     if (k == "SIZE") {
       auto n = parse_int(v);
       if (!n || *n < 0) return {syntax("Bad message size syntax")};
       if (ctx_->max_message_size && size_t(*n) > ctx_->max_message_size)
         return {Reply{552, Status::too_big, "Message size exceeds fixed limit"}};
+      declared_size = size_t(*n);
     } else if (k == "BODY") {
       std::string b = lower(v);
       if (b != "7bit" && b != "8bitmime") return {syntax("Unsupported BODY parameter")};
@@ -127,94 +159,29 @@ Session::Outcome Session::on_mail(std::string_view arg) {
   envid_ = std::move(envid);
   ret_ = std::move(ret);
   verp_ = sender_.empty() ? std::string() : std::move(verp);
+  message_size_ = declared_size;
+  instance_ = fmt::format("{:x}.{:x}.{}", ::getpid(), client_.port, ++transactions_);
   enter_state(State::mail);
   return {Reply{250, Status::sender_ok, "Ok"}};
 }
 
-std::optional<smtp::Reply> Session::check_recipient(const std::string& addr, bool for_vrfy) {
-  const auto& pp = p();
-  // Decide on the address as it will be routed ("user%remote@local" is remote mail).
-  std::string routed = ctx_->resolver.rewrite(addr);
-  auto domain = smtp::split_address(routed).domain;
-  policy::Facts f;
-  f.client_in_mynetworks = client_in_mynetworks_;
-  f.client = client_.log_name();
-  f.helo = client_.helo;
-  f.sender = sender_;
-  f.recipient = addr;
-  f.client_name = client_.name;
-  f.client_addr = client_.addr;
-  f.recipient_delimiter = pp.recipient_delimiter;
-  f.improper_pipelining = pipelined_ahead_;
-  f.sasl_authenticated = !client_.sasl_username.empty();
-  f.sasl_username = client_.sasl_username;
-  f.sender_login_maps = ctx_->sender_login_maps.get();
-  f.access_reject_code = int(pp.access_map_reject_code);
-  f.access_defer_code = int(pp.access_map_defer_code);
-  f.non_fqdn_code = int(pp.non_fqdn_reject_code);
-  f.invalid_hostname_code = int(pp.invalid_hostname_reject_code);
-  f.spf = spf_ ? &*spf_ : nullptr;
-  auto authorized = ctx_->resolver.authorized_destination(domain);
-  if (!authorized)
-    return Reply{451, Status::system_error, "<" + addr + ">: Recipient address rejected: Temporary lookup failure"};
-  f.recipient_authorized = *authorized;
-  f.reject_code = int(pp.reject_code);
-  f.defer_code = int(pp.defer_code);
-  f.relay_reject_code = int(pp.relay_domains_reject_code);
-  // smtpd_delay_reject: client, helo and sender restrictions are applied here, at RCPT.
-  struct {
-    const policy::RestrictionList* list;
-    policy::Stage stage;
-  } order[] = {{&ctx_->client_r, policy::Stage::client},
-               {&ctx_->helo_r, policy::Stage::helo},
-               {&ctx_->sender_r, policy::Stage::sender},
-               {&ctx_->relay_r, policy::Stage::recipient},
-               {&ctx_->recipient_r, policy::Stage::recipient}};
-  for (const auto& o : order) {
-    if (for_vrfy && o.list == &ctx_->relay_r) continue;
-    f.stage = o.stage;
-    auto d = policy::evaluate(*o.list, f);
-    if (!d.action_text.empty() && d.verdict == policy::Verdict::reject)
-      log_.warning("{}: {}", o.list->param, d.action_text);
-    // A permit ends only its own list; a reject from any list rejects.
-    if (d.verdict == policy::Verdict::reject) return d.reply;
-    if (d.action != policy::MessageAction::none && !for_vrfy) {
-      bool hold = d.action == policy::MessageAction::hold;
-      if (action_ != policy::MessageAction::discard) action_ = d.action;
-      log_.info("{}: {}: RCPT from {}: {}; from=<{}> to=<{}> proto={} helo=<{}>",
-                queue_id_.empty() ? "NOQUEUE" : queue_id_, hold ? "hold" : "discard",
-                client_.log_name(), d.action_text, printable(sender_), printable(addr), client_.protocol,
-                printable(client_.helo));
-    }
+asio::awaitable<Session::Outcome> Session::on_rcpt(std::string_view arg) {
+  Recipient rcpt;
+  Outcome o = check_rcpt(arg, rcpt);
+  if (!o.reply.positive()) co_return o;
+  if (auto rejected = co_await check_recipient(rcpt.address, false)) co_return Outcome{*rejected};
+  if (queue_id_.empty()) {  // Postfix opens the queue file at the first valid recipient
+    queue_id_ = make_queue_id();
+    arrival_ = now_seconds();
+    maillog::client(log_, queue_id_, client_);
   }
-  if (pp.smtpd_reject_unlisted_sender && !sender_.empty())
-    if (auto r = unlisted(sender_, "Sender")) return r;
-  // A message being discarded takes any recipient, as Postfix's DISCARD does (spam traps).
-  if (pp.smtpd_reject_unlisted_recipient && (for_vrfy || action_ != policy::MessageAction::discard))
-    if (auto r = unlisted(addr, "Recipient")) return r;
-  return std::nullopt;
+  rcpts_.push_back(std::move(rcpt));
+  enter_state(State::rcpt);
+  co_return o;
 }
 
-// smtpd_reject_unlisted_recipient/_sender: an address in one of our domains that no table
-// knows. `role` is "Recipient" or "Sender", as in Postfix's reply.
-std::optional<smtp::Reply> Session::unlisted(const std::string& addr, const char* role) {
-  const auto& pp = p();
-  auto listing = ctx_->recipient_tables.check(ctx_->resolver, addr);
-  if (!listing)
-    return Reply{451, Status::system_error, "<" + addr + ">: " + role + " address rejected: Temporary lookup failure"};
-  int code = 550;
-  switch (*listing) {
-    case route::Listing::known: return std::nullopt;
-    case route::Listing::unknown_local: code = int(pp.unknown_local_recipient_reject_code); break;
-    case route::Listing::unknown_virtual_alias: code = int(pp.unknown_virtual_alias_reject_code); break;
-    case route::Listing::unknown_virtual_mailbox: code = int(pp.unknown_virtual_mailbox_reject_code); break;
-    case route::Listing::unknown_relay: code = int(pp.unknown_relay_recipient_reject_code); break;
-  }
-  return Reply{code, Status::bad_destination,
-               "<" + addr + ">: " + role + " address rejected: " + route::unknown_user_text(*listing)};
-}
-
-Session::Outcome Session::on_rcpt(std::string_view arg) {
+// RCPT's syntax, parameters and limits; `rcpt` filled in when they pass.
+Session::Outcome Session::check_rcpt(std::string_view arg, Recipient& out) {
   if (state_ != State::mail && state_ != State::rcpt) return {bad_sequence("Error: need MAIL command")};
   if (bdat_used_) return {bad_sequence("Error: RCPT after BDAT")};
   auto path = smtp::parse_path(arg, "TO");
@@ -251,29 +218,22 @@ Session::Outcome Session::on_rcpt(std::string_view arg) {
   }
   if (p().smtpd_recipient_limit > 0 && rcpts_.size() >= size_t(p().smtpd_recipient_limit))
     return {Reply{452, Status::too_many_rcpts, "Error: too many recipients"}};
-  if (auto rejected = check_recipient(rcpt.address, false)) {
-    policy_error_ = true;
-    maillog::reject(log_, queue_id_, "RCPT", client_, rejected->wire(), sender_, rcpt.address);
-    return {*rejected};
-  }
-  if (queue_id_.empty()) {  // Postfix opens the queue file at the first valid recipient
-    queue_id_ = make_queue_id();
-    arrival_ = now_seconds();
-    maillog::client(log_, queue_id_, client_);
-  }
-  rcpts_.push_back(std::move(rcpt));
-  enter_state(State::rcpt);
+  out = std::move(rcpt);
   return {Reply{250, Status::recipient_ok, "Ok"}};
 }
 
-Session::Outcome Session::on_data(std::string_view arg) {
-  if (!arg.empty()) return {syntax("Syntax: DATA")};
-  if (bdat_used_) return {bad_sequence("Error: DATA after BDAT")};
-  if (state_ == State::mail) return {Reply{554, Status::bad_sequence, "Error: no valid recipients"}};
-  if (state_ != State::rcpt) return {bad_sequence("Error: need RCPT command")};
+asio::awaitable<Session::Outcome> Session::on_data(std::string_view arg) {
+  if (!arg.empty()) co_return Outcome{syntax("Syntax: DATA")};
+  if (bdat_used_) co_return Outcome{bad_sequence("Error: DATA after BDAT")};
+  if (state_ == State::mail) co_return Outcome{Reply{554, Status::bad_sequence, "Error: no valid recipients"}};
+  if (state_ != State::rcpt) co_return Outcome{bad_sequence("Error: need RCPT command")};
+  if (!ctx_->data_r.words.empty())
+    if (auto refused = co_await restrict(single(&ctx_->data_r, policy::Stage::data), "DATA", sender_,
+                                         rcpts_.size() == 1 ? std::string_view(rcpts_[0].address) : "", nullptr))
+      co_return Outcome{*refused};
   Outcome o{Reply{354, Status::none, "End data with <CR><LF>.<CR><LF>"}};
   o.start_data = true;
-  return o;
+  co_return o;
 }
 
 // BDAT size [LAST] (RFC 3030). The chunk is read after the command whatever the reply,
@@ -344,33 +304,33 @@ Session::Outcome Session::on_quit(std::string_view) {
   return o;
 }
 
-Session::Outcome Session::on_vrfy(std::string_view arg) {
-  if (p().disable_vrfy_command) return {Reply{502, Status::bad_sequence, "VRFY command is disabled"}};
+asio::awaitable<Session::Outcome> Session::on_vrfy(std::string_view arg) {
+  if (p().disable_vrfy_command) co_return Outcome{Reply{502, Status::bad_sequence, "VRFY command is disabled"}};
   std::string_view a = arg;
   if (a.size() >= 2 && a.front() == '<' && a.back() == '>') a = a.substr(1, a.size() - 2);
   auto addr = smtp::parse_mailbox_path(a);
-  if (a.empty() || !addr) return {syntax("Syntax: VRFY address")};
-  if (auto rejected = check_recipient(*addr, true)) return {*rejected};
-  return {Reply{252, Status::ok, "<" + *addr + ">"}};
+  if (a.empty() || !addr) co_return Outcome{syntax("Syntax: VRFY address")};
+  if (auto rejected = co_await check_recipient(*addr, true)) co_return Outcome{*rejected};
+  co_return Outcome{Reply{252, Status::ok, "<" + *addr + ">"}};
 }
 
 Session::Outcome Session::on_unknown(std::string_view) {
   return {Reply{502, Status::bad_command, "Error: command not recognized"}};
 }
 
-Session::Outcome Session::dispatch(std::string_view line) {
+asio::awaitable<Session::Outcome> Session::dispatch(std::string_view line) {
   static const CommandSpec kTable[] = {
-      {Verb::helo, &Session::on_helo_cmd}, {Verb::ehlo, &Session::on_ehlo_cmd},
-      {Verb::mail, &Session::on_mail}, {Verb::rcpt, &Session::on_rcpt},
-      {Verb::data, &Session::on_data}, {Verb::rset, &Session::on_rset},
+      {Verb::helo, nullptr, &Session::on_helo_cmd}, {Verb::ehlo, nullptr, &Session::on_ehlo_cmd},
+      {Verb::mail, nullptr, &Session::on_mail}, {Verb::rcpt, nullptr, &Session::on_rcpt},
+      {Verb::data, nullptr, &Session::on_data}, {Verb::rset, &Session::on_rset},
       {Verb::noop, &Session::on_noop}, {Verb::quit, &Session::on_quit},
-      {Verb::vrfy, &Session::on_vrfy}, {Verb::bdat, &Session::on_bdat},
+      {Verb::vrfy, nullptr, &Session::on_vrfy}, {Verb::bdat, &Session::on_bdat},
       {Verb::starttls, &Session::on_starttls}, {Verb::auth, &Session::on_auth},
   };
   if (line.empty()) {
     Outcome o{Reply{500, Status::bad_command, "Error: bad syntax"}};
     ++errors_;
-    return o;
+    co_return o;
   }
   auto cmd = smtp::parse_command(line);
   // reject_unauth_pipelining: more input already waiting after a command the client had to
@@ -384,14 +344,19 @@ Session::Outcome Session::dispatch(std::string_view line) {
   std::string verb(smtp::verb_name(cmd.verb));
   Outcome o{Reply{502, Status::bad_command, "Error: command not recognized"}};
   bool handled = false;
-  if (tls_required_now(cmd.verb)) {
+  if (access_denied_ && cmd.verb != Verb::quit) {
+    // smtpd_delay_reject = no and the client was refused at connect (Postfix's words).
+    handled = true;
+    o = Outcome{Reply{503, Status::security, "Error: access denied for " + client_.log_name()}};
+  } else if (tls_required_now(cmd.verb)) {
     handled = true;
     o = Outcome{Reply{530, Status::security, "Must issue a STARTTLS command first"}};
   }
   for (const auto& spec : kTable) {
     if (handled || spec.verb != cmd.verb) continue;
     handled = true;
-    o = (this->*spec.handle)(cmd.arg);
+    if (spec.handle) o = (this->*spec.handle)(cmd.arg);
+    else o = co_await (this->*spec.await)(cmd.arg);  // (GCC 12: no co_await inside ?:)
   }
   if (!handled) {
     verb = "unknown";
@@ -417,7 +382,7 @@ Session::Outcome Session::dispatch(std::string_view line) {
       o.close = true;
     }
   }
-  return o;
+  co_return o;
 }
 
 }  // namespace tern::server

@@ -1,11 +1,14 @@
 // Session context; see context.hpp.
 #include "server/context.hpp"
 
+#include <algorithm>
+
 #include "base/log.hpp"
 #include "base/strings.hpp"
 #include "dns/unbound_resolver.hpp"
 #include "maps/lookup.hpp"
 #include "smtp/address.hpp"
+#include "tls/fingerprint.hpp"
 
 namespace tern::server {
 
@@ -67,6 +70,64 @@ Status prepare_inbound_auth(SmtpdContext& ctx, const config::Params& p, asio::io
   return ok_status();
 }
 
+// The restriction lists and classes, compiled once. A class is a main.cf parameter named
+// in smtpd_restriction_classes whose value is a list of words, like the lists themselves.
+Status compile_restrictions(SmtpdContext& ctx, const config::Config& cfg, const config::Service& service,
+                            const maps::OpenContext& mctx, const policy::DelegateRegistry* delegates) {
+  const config::Params& p = service.params;
+  policy::CompileContext cc{mctx, delegates, &p.smtpd_restriction_classes};
+  for (const auto& name : p.smtpd_restriction_classes) {
+    if (policy::is_delegate_word(name) || name.find_first_of(":{}") != std::string::npos)
+      return Error{"smtpd_restriction_classes: \"" + name + "\" is not a valid class name"};
+    std::string text;
+    auto raw = std::find_if(service.entry.overrides.begin(), service.entry.overrides.end(),
+                            [&](const auto& o) { return o.first == name; });
+    if (raw != service.entry.overrides.end()) {
+      text = raw->second;
+    } else if (auto m = cfg.main_cf.find(name); m != cfg.main_cf.end()) {
+      text = m->second.value;
+    } else {
+      return Error{"smtpd_restriction_classes: class " + name + " has no definition (" + name + " = ... in main.cf)"};
+    }
+    auto expanded = config::expand_value(text, cfg.main_cf, cfg.directory);
+    if (!expanded) return Error{name + ": " + expanded.error().message};
+    auto c = policy::compile(name, split_list(*expanded), cc);
+    if (!c) return c.error();
+    ctx.classes.emplace(name, std::move(*c));
+  }
+  struct {
+    policy::RestrictionList* out;
+    const char* name;
+    const std::vector<std::string>* words;
+  } lists[] = {{&ctx.client_r, "smtpd_client_restrictions", &p.smtpd_client_restrictions},
+               {&ctx.helo_r, "smtpd_helo_restrictions", &p.smtpd_helo_restrictions},
+               {&ctx.sender_r, "smtpd_sender_restrictions", &p.smtpd_sender_restrictions},
+               {&ctx.relay_r, "smtpd_relay_restrictions", &p.smtpd_relay_restrictions},
+               {&ctx.recipient_r, "smtpd_recipient_restrictions", &p.smtpd_recipient_restrictions},
+               {&ctx.data_r, "smtpd_data_restrictions", &p.smtpd_data_restrictions},
+               {&ctx.end_of_data_r, "smtpd_end_of_data_restrictions", &p.smtpd_end_of_data_restrictions}};
+  for (auto& l : lists) {
+    auto c = policy::compile(l.name, *l.words, cc);
+    if (!c) return c.error();
+    *l.out = std::move(*c);
+  }
+  if (auto fp = tls::peer_fingerprints(nullptr, p.smtpd_tls_fingerprint_digest); !fp) return fp.error();
+  if (!p.relay_clientcerts.empty()) {
+    auto m = maps::MapList::open(p.relay_clientcerts, mctx);
+    if (!m) return Error{"relay_clientcerts: " + m.error().message};
+    ctx.relay_clientcerts = std::make_shared<const maps::MapList>(std::move(*m));
+  }
+  return ok_status();
+}
+
+bool uses_spf(const SmtpdContext& c) {
+  for (const auto* l : {&c.client_r, &c.helo_r, &c.sender_r, &c.relay_r, &c.recipient_r, &c.data_r, &c.end_of_data_r})
+    if (policy::uses_spf(*l)) return true;
+  for (const auto& [name, l] : c.classes)
+    if (policy::uses_spf(l)) return true;
+  return false;
+}
+
 // smtpd_milters for this service. Milters for local submission and per-client milter
 // tables are not implemented: saying so beats silently not filtering that mail.
 Status prepare_milters(SmtpdContext& ctx, const config::Params& p) {
@@ -88,7 +149,8 @@ Status prepare_milters(SmtpdContext& ctx, const config::Params& p) {
 
 Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const config::Config> cfg,
                                                          const config::Service& service,
-                                                         asio::io_context* io) {
+                                                         asio::io_context* io,
+                                                         const policy::DelegateRegistry* delegates) {
   auto ctx = std::make_shared<SmtpdContext>();
   const config::Params& p = service.params;
   ctx->config = cfg;
@@ -102,22 +164,8 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
   auto rt = route::RecipientTables::make(p, mctx);
   if (!rt) return rt.error();
   ctx->recipient_tables = std::move(*rt);
-  struct {
-    policy::RestrictionList* out;
-    const char* name;
-    const std::vector<std::string>* words;
-  } lists[] = {{&ctx->client_r, "smtpd_client_restrictions", &p.smtpd_client_restrictions},
-               {&ctx->helo_r, "smtpd_helo_restrictions", &p.smtpd_helo_restrictions},
-               {&ctx->sender_r, "smtpd_sender_restrictions", &p.smtpd_sender_restrictions},
-               {&ctx->relay_r, "smtpd_relay_restrictions", &p.smtpd_relay_restrictions},
-               {&ctx->recipient_r, "smtpd_recipient_restrictions", &p.smtpd_recipient_restrictions}};
-  for (auto& l : lists) {
-    auto c = policy::compile(l.name, *l.words, mctx);
-    if (!c) return c.error();
-    *l.out = std::move(*c);
-  }
-  if (policy::uses_spf(ctx->client_r) || policy::uses_spf(ctx->helo_r) || policy::uses_spf(ctx->sender_r) ||
-      policy::uses_spf(ctx->relay_r) || policy::uses_spf(ctx->recipient_r)) {
+  if (auto st = compile_restrictions(*ctx, *cfg, service, mctx, delegates); !st) return st.error();
+  if (uses_spf(*ctx)) {
     auto s = spf::settings(p);
     if (!s) return s.error();
     ctx->spf = std::move(*s);
@@ -148,9 +196,7 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
   ctx->smtputf8 = p.smtputf8_enable;
   for (const auto& o : p.receive_override_options)
     if (iequals(o, "no_header_body_checks")) ctx->no_header_body_checks = true;
-  if (!p.smtpd_delay_reject)
-    return Error{"smtpd_delay_reject = no is not supported yet: restrictions are evaluated at RCPT "
-                 "(Postfix's default, smtpd_delay_reject = yes)"};
+  ctx->delay_reject = p.smtpd_delay_reject;
   ctx->banner = p.smtpd_banner;
   if (auto st = prepare_milters(*ctx, p); !st) return st.error();
   auto tls = tls::ServerContext::make(p, service.entry.service);

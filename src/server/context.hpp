@@ -31,7 +31,10 @@ struct SmtpdContext {
   std::string service;                           // master.cf service name
   route::AddressResolver resolver;
   route::RecipientTables recipient_tables;  // smtpd_reject_unlisted_recipient/_sender
-  policy::RestrictionList client_r, helo_r, sender_r, relay_r, recipient_r;
+  policy::RestrictionList client_r, helo_r, sender_r, relay_r, recipient_r, data_r, end_of_data_r;
+  policy::RestrictionClasses classes;                      // smtpd_restriction_classes
+  std::shared_ptr<const maps::MapList> relay_clientcerts;  // permit_tls_clientcerts
+  bool delay_reject = true;                                // smtpd_delay_reject
   std::vector<Cidr> mynetworks;
   std::vector<Cidr> verp_clients;  // smtpd_authorized_verp_clients
   std::string banner;
@@ -70,10 +73,13 @@ struct SmtpdContext {
   static bool in(const std::vector<Cidr>& nets, const IpAddress& a);
 };
 
-// `io` is the smtpd role's event loop (the SASL back end lives on it).
+// `io` is the smtpd role's event loop (the SASL back end lives on it). `delegates` makes
+// the policy delegates restriction words name (check_policy_service, check_greylist, …);
+// without it, or for a kind it does not have, such a word is a configuration error.
 Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const config::Config> cfg,
                                                          const config::Service& service,
-                                                         asio::io_context* io = nullptr);
+                                                         asio::io_context* io = nullptr,
+                                                         const policy::DelegateRegistry* delegates = nullptr);
 
 // mynetworks entries → networks; table and file forms are not supported yet.
 Result<std::vector<Cidr>> parse_networks(const std::vector<std::string>& entries);

@@ -1,6 +1,7 @@
 // The session loop: reading, flushing, the deadline, DATA; see session.hpp.
 #include "server/session.hpp"
 #include "sasl/mechanism.hpp"
+#include "tls/fingerprint.hpp"
 #include "tls/summary.hpp"
 
 #include <asio/co_spawn.hpp>
@@ -48,6 +49,12 @@ Session::Session(asio::ip::tcp::socket sock, std::shared_ptr<const SmtpdContext>
   client_.addr = addr.empty() ? peer_address(sock_) : std::move(addr);
   auto ep = sock_.remote_endpoint(ec);
   if (!ec) client_.port = ep.port();
+  client_log_name_ = client_.log_name();
+  client_port_ = std::to_string(client_.port);
+  if (auto local = sock_.local_endpoint(ec); !ec) {
+    server_addr_ = local.address().to_string();
+    server_port_ = std::to_string(local.port());
+  }
   client_ip_ = IpAddress::parse(client_.addr);
   if (client_ip_) client_in_mynetworks_ = ctx_->in_mynetworks(*client_ip_);
   keep_transcript_ = ctx_->notify_policy || ctx_->notify_protocol || ctx_->notify_resource;
@@ -64,7 +71,10 @@ void Session::reset_transaction() {
   envid_.clear();
   ret_.clear();
   verp_.clear();
-  action_ = policy::MessageAction::none;
+  actions_ = {};
+  sender_defer_.reset();
+  instance_.clear();
+  message_size_ = 0;
   spf_.reset();
   spf_header_.clear();
   smtputf8_ = false;
@@ -133,9 +143,29 @@ asio::awaitable<bool> Session::start_tls() {
     co_return false;
   }
   if (p().smtpd_tls_loglevel >= 1) log_.info("{}", tls::summary_line(info, client_.log_name()));
+  note_tls(info);
   if (p().smtpd_tls_received_header) tls_received_ = tls::received_comment(info, false);
   if (milters_) milter_tls(info);
   co_return true;
+}
+
+// What restrictions and policy requests see of the TLS session: the cipher, and the
+// client certificate (fingerprints with smtpd_tls_fingerprint_digest, checked at startup).
+void Session::note_tls(const tls::HandshakeInfo& info) {
+  ccert_.protocol = info.protocol;
+  ccert_.cipher = info.cipher;
+  ccert_.keysize = std::to_string(info.cipher_usebits);
+  if (!info.peer_cert) return;
+  ccert_.subject = info.peer_cn;
+  ccert_.issuer = info.issuer_cn;
+  ccert_.verified = info.peer_verified;
+  auto fp = tls::peer_fingerprints(tls_->native_handle(), p().smtpd_tls_fingerprint_digest);
+  if (!fp) {
+    log_.warning("{}: {}", client_.log_name(), fp.error().message);
+    return;
+  }
+  ccert_.fingerprint = std::move(fp->certificate);
+  ccert_.pubkey_fingerprint = std::move(fp->public_key);
 }
 
 // smtpd_tls_security_level = encrypt: only these commands before STARTTLS (Postfix's set).
@@ -184,8 +214,10 @@ asio::awaitable<smtp::Reply> Session::submit_message(std::string content, bool t
     maillog::reject(log_, queue_id_, "END-OF-MESSAGE", client_, r.wire(), sender_, "");
     co_return r;
   }
+  if (auto refused = co_await check_end_of_data(content.size())) co_return *refused;
+  bool discard = actions_.discard || session_actions_.discard;
   Authenticated auth;
-  if (ctx_->inbound_auth && action_ != policy::MessageAction::discard) auth = co_await authenticate(content);
+  if (ctx_->inbound_auth && !discard) auth = co_await authenticate(content);
   if (auth.reject) {
     maillog::reject(log_, queue_id_, "END-OF-MESSAGE", client_, auth.reject->wire(), sender_, "");
     policy_error_ = true;
@@ -204,16 +236,17 @@ asio::awaitable<smtp::Reply> Session::submit_message(std::string content, bool t
   m.envelope.smtputf8 = smtputf8_;
   m.envelope.requiretls = requiretls_;
   m.envelope.no_header_body_checks = ctx_->no_header_body_checks;
-  m.envelope.hold = action_ == policy::MessageAction::hold || auth.hold;
+  m.envelope.hold = auth.hold;
   if (auth.hold) log_.info("{}: hold: DMARC quarantine policy; from=<{}>", queue_id_, printable(sender_));
   // Authentication-Results on top (RFC 8601), Received-SPF above our Received (RFC 7208 §9.1).
   m.content = auth.headers + spf_header_ + received_header(queue_id_);
   m.content += content;
   content.clear();
+  apply_actions(m);
   if (milters_)
     if (auto refused = co_await milter_message(m)) co_return *refused;
   queue::SubmitReply result;
-  if (action_ == policy::MessageAction::discard) {  // accepted, as Postfix says, and dropped
+  if (discard) {  // accepted, as Postfix says, and dropped
     result = {0, true, queue_id_, ""};
     log_.info("{}: discarded at end of DATA (an access table said DISCARD)", queue_id_);
   } else {
@@ -329,7 +362,10 @@ asio::awaitable<void> Session::run() {
   if (ctx_->sasl) co_await ctx_->sasl->prepare();  // Dovecot: connected, mechanisms known
   bool quit = false;
   if (ctx_->milters) quit = !co_await milter_connect();  // a milter's 421 replaces the greeting
-  if (!quit) out_ += smtp::Reply{220, smtp::Status::none, ctx_->banner}.wire();
+  if (!quit) {
+    if (auto refused = co_await on_connect()) out_ += refused->wire();  // smtpd_delay_reject = no
+    else out_ += smtp::Reply{220, smtp::Status::none, ctx_->banner}.wire();
+  }
   while (!quit && !closed_) {
     if (data_) {
       size_t used = data_->feed(std::string_view(in_).substr(in_pos_));
@@ -382,7 +418,7 @@ asio::awaitable<void> Session::run() {
     more_input_ = in_pos_ < in_.size();  // for reject_unauth_pipelining (dispatch)
     int errors_before = errors_;
     if (spf_due(line)) co_await check_spf();
-    Outcome o = dispatch(line);
+    Outcome o = co_await dispatch(line);
     if (milters_) co_await milter_command(line, o);
     if (keep_transcript_) note("In ", line);
     // Postfix sleeps before every reply once the soft error limit has been reached.

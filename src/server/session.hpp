@@ -9,6 +9,7 @@
 #include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -58,21 +59,29 @@ class Session : public std::enable_shared_from_this<Session> {
   enum class State { connected, greeted, mail, rcpt };
 
   // Command handlers (commands.cpp). Public so tests can drive them without sockets.
-  Outcome on_helo(std::string_view arg, bool extended);
-  Outcome on_helo_cmd(std::string_view arg) { return on_helo(arg, false); }
-  Outcome on_ehlo_cmd(std::string_view arg) { return on_helo(arg, true); }
-  Outcome on_mail(std::string_view arg);
-  Outcome on_rcpt(std::string_view arg);
-  Outcome on_data(std::string_view arg);
+  // The handlers that apply restrictions are coroutines (a restriction may suspend).
+  asio::awaitable<Outcome> on_helo(std::string_view arg, bool extended);
+  asio::awaitable<Outcome> on_helo_cmd(std::string_view arg) { return on_helo(arg, false); }
+  asio::awaitable<Outcome> on_ehlo_cmd(std::string_view arg) { return on_helo(arg, true); }
+  asio::awaitable<Outcome> on_mail(std::string_view arg);
+  asio::awaitable<Outcome> on_rcpt(std::string_view arg);
+  asio::awaitable<Outcome> on_data(std::string_view arg);
   Outcome on_rset(std::string_view arg);
   Outcome on_noop(std::string_view arg);
   Outcome on_quit(std::string_view arg);
-  Outcome on_vrfy(std::string_view arg);
+  asio::awaitable<Outcome> on_vrfy(std::string_view arg);
   Outcome on_bdat(std::string_view arg);
   Outcome on_starttls(std::string_view arg);
   Outcome on_auth(std::string_view arg);
   Outcome on_unknown(std::string_view arg);
-  Outcome dispatch(std::string_view line);
+  asio::awaitable<Outcome> dispatch(std::string_view line);
+  // The pure checks of MAIL and RCPT (syntax, parameters, state) with their effects.
+  Outcome check_mail(std::string_view arg);
+  Outcome check_rcpt(std::string_view arg, Recipient& out);
+  Outcome ehlo_outcome(bool extended) const;
+  // smtpd_client_restrictions at connect (smtpd_delay_reject = no); run() calls it before
+  // the greeting. The reply that replaces the greeting when the client is refused.
+  asio::awaitable<std::optional<smtp::Reply>> on_connect();
 
  private:
   asio::awaitable<bool> read_more();
@@ -84,6 +93,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void append_chunk(std::string_view bytes);
   asio::awaitable<void> error_pause();
   asio::awaitable<bool> start_tls();  // the handshake; false ends the session
+  void note_tls(const tls::HandshakeInfo& info);
   asio::awaitable<void> run_auth(sasl::AuthCommand cmd);
   asio::awaitable<std::optional<std::string>> read_line(size_t max);
   std::vector<std::string> offered_mechanisms() const;
@@ -92,11 +102,35 @@ class Session : public std::enable_shared_from_this<Session> {
   bool tls_required_now(smtp::Verb v) const;
   void enter_state(State to);
   void reset_transaction();
-  std::optional<smtp::Reply> unlisted(const std::string& addr, const char* role);
-  std::optional<smtp::Reply> check_recipient(const std::string& addr, bool for_vrfy);
+  // Restrictions (checks.cpp): the lists of one command evaluated in order; the reply when
+  // refused (logged as Postfix does), else nothing, the actions kept on `actions_`.
+  struct StageList {
+    const policy::RestrictionList* list = nullptr;
+    policy::Stage stage = policy::Stage::client;
+  };
+  struct StageLists {  // at most the five lists of RCPT; no allocation per command
+    std::array<StageList, 5> items;
+    size_t size = 0;
+    void add(const policy::RestrictionList* l, policy::Stage s) { items[size++] = {l, s}; }
+  };
+  static StageLists single(const policy::RestrictionList* l, policy::Stage s) {
+    StageLists ls;
+    ls.add(l, s);
+    return ls;
+  }
+  asio::awaitable<std::optional<smtp::Reply>> restrict(StageLists lists, std::string_view command,
+                                                       std::string_view sender, std::string_view rcpt,
+                                                       std::optional<smtp::Reply>* carry_defer);
+  policy::Facts facts(std::string_view command, std::string_view sender, std::string_view rcpt) const;
+  void log_policy(std::string_view what, std::string_view command, std::string_view text,
+                  std::string_view sender, std::string_view rcpt) const;
+  asio::awaitable<std::optional<smtp::Reply>> check_recipient(const std::string& addr, bool for_vrfy);
+  asio::awaitable<std::optional<smtp::Reply>> check_end_of_data(size_t size);
+  void apply_actions(Message& m) const;
   std::string received_header(const std::string& qid) const;
   asio::awaitable<void> check_spf();  // before the first RCPT of a transaction (spf.cpp)
   bool spf_due(std::string_view line) const;
+  bool spf_wanted() const;  // SPF applies to this client and transaction
   // End of DATA with SmtpdContext::inbound_auth (authres.cpp): removes forged
   // Authentication-Results from `content`; the headers to prepend and DMARC's action.
   struct Authenticated {
@@ -151,7 +185,8 @@ class Session : public std::enable_shared_from_this<Session> {
   double arrival_ = 0;
   std::string body_type_;
   std::string envid_, ret_, verp_;
-  policy::MessageAction action_ = policy::MessageAction::none;  // HOLD / DISCARD from access tables
+  policy::MessageActions actions_;  // HOLD, DISCARD, PREPEND, BCC, REDIRECT from access answers
+  std::optional<smtp::Reply> sender_defer_;  // defer_if_permit at MAIL (smtpd_delay_reject = no)
   std::optional<spf::Outcome> spf_;  // this transaction's SPF result, once checked
   std::string spf_header_;           // its Received-SPF header, when one is added
   bool smtputf8_ = false;
@@ -169,6 +204,24 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string transcript_;
   bool policy_error_ = false, protocol_error_ = false, resource_error_ = false;
 
+  // smtpd_delay_reject = no: a client refused at connect gets only 503 (QUIT aside);
+  // defer_if_permit from the client and HELO lists waits for RCPT; session-wide actions.
+  std::optional<smtp::Reply> access_denied_;
+  bool recipient_authorized_ = false;  // of the RCPT being checked
+  std::string instance_;               // policy requests: one value per transaction
+  size_t message_size_ = 0;            // MAIL SIZE=, then the received size at END-OF-MESSAGE
+  std::string server_addr_, server_port_;  // where the client connected (policy requests)
+  std::string client_log_name_, client_port_;  // "name[addr]" and the port, made once
+  uint64_t transactions_ = 0;
+  // The TLS session as restrictions and policy requests see it (after the handshake).
+  struct TlsFacts {
+    std::string fingerprint, pubkey_fingerprint;  // client certificate, "AB:CD:…"
+    std::string subject, issuer;
+    bool verified = false;
+    std::string protocol, cipher, keysize;
+  } ccert_;
+  std::optional<smtp::Reply> session_defer_;
+  policy::MessageActions session_actions_;
   milter::MacroValues milter_macros_;          // (declared first: milters_ reads it)
   std::unique_ptr<milter::Session> milters_;  // set when the service has smtpd_milters
   std::optional<smtp::Reply> milter_refusal_;  // a milter refused the connection: MAIL etc. get this

@@ -20,6 +20,7 @@
 #include "base/time.hpp"
 #include "server/anvil.hpp"
 #include "server/context.hpp"
+#include "server/delegates.hpp"
 #include "server/queue_client.hpp"
 #include "server/session.hpp"
 
@@ -114,8 +115,9 @@ struct Smtpd {
 Result<PreparedSmtpd> prepare_smtpd(std::shared_ptr<const config::Config> cfg,
                                     const std::vector<Listener>& listeners) {
   PreparedSmtpd out{std::make_shared<asio::io_context>(1), {}};
+  auto delegates = smtpd_delegates(*cfg, out.io.get());
   for (const auto& l : listeners) {
-    auto ctx = make_context(cfg, cfg->services[l.service], out.io.get());
+    auto ctx = make_context(cfg, cfg->services[l.service], out.io.get(), &delegates);
     if (!ctx) return ctx.error();
     out.contexts.push_back(*ctx);
   }

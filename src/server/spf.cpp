@@ -10,10 +10,13 @@
 
 namespace tern::server {
 
-bool Session::spf_due(std::string_view line) const {
+bool Session::spf_wanted() const {
   if (!ctx_->spf || !ctx_->dns || spf_ || (state_ != State::mail && state_ != State::rcpt)) return false;
-  if (client_in_mynetworks_ || !client_.sasl_username.empty() || !client_ip_) return false;
-  return smtp::parse_command(line).verb == smtp::Verb::rcpt;
+  return !client_in_mynetworks_ && client_.sasl_username.empty() && client_ip_;
+}
+
+bool Session::spf_due(std::string_view line) const {
+  return spf_wanted() && smtp::parse_command(line).verb == smtp::Verb::rcpt;
 }
 
 asio::awaitable<void> Session::check_spf() {

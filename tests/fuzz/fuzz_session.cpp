@@ -35,7 +35,15 @@ std::shared_ptr<const tern::server::SmtpdContext> context() {
                                       "smtpd_error_sleep_time = 0\nmessage_size_limit = 4096\n"
                                       "disable_dns_lookups = yes\n"
                                       "smtpd_recipient_restrictions = check_recipient_access inline:{ "
-                                      "hold@example.test=HOLD, no@example.test=REJECT }\n";
+                                      "hold@example.test=HOLD, no@example.test=REJECT, cls@example.test=strict, "
+                                      "{pre@example.test=PREPEND X-Fuzz: yes}, {bcc@example.test=BCC alice@example.test}, "
+                                      "{warn@example.test=WARN seen}, {dip@example.test=DEFER_IF_PERMIT later} }, "
+                                      "warn_if_reject, reject_non_fqdn_sender\n"
+                                      "smtpd_restriction_classes = strict\n"
+                                      "strict = reject_multi_recipient_bounce, defer_if_reject, reject\n"
+                                      "smtpd_helo_restrictions = check_helo_access inline:{ evil.test=REJECT }\n"
+                                      "smtpd_data_restrictions = reject_multi_recipient_bounce\n"
+                                      "smtpd_end_of_data_restrictions = check_sender_access inline:{ late.test=REJECT }\n";
     std::ofstream(dir / "master.cf") << "127.0.0.1:2525 inet n - n - - smtpd\n";
     std::ofstream(dir / "passwd") << "alice:x:1000:1000::home/alice:/bin/sh\n";
     auto cfg = tern::config::load({dir.string()});

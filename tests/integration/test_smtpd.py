@@ -566,7 +566,7 @@ class SmtpdTest(TernTestCase):
                      "127.0.0.4 550 5.7.9 go away\n"
                      "127.0.0.5 DEFER\n"
                      "127.0.0.6 OK\n"
-                     "127.0.0.7 PREPEND X-Client: seven\n"
+                     "127.0.0.7 BCC nobody-without-a-domain\n"
                      "127.0.0.8 421 not today\n")
     SENDER_ACCESS = ("spam.test REJECT\n"
                      "ok@spam.test OK\n"
@@ -607,13 +607,13 @@ class SmtpdTest(TernTestCase):
             with self.subTest(client=source):
                 self.assertEqual(self.rcpt_reply(tern, source=source), [expected])
 
-    def test_access_unsupported_action_is_server_configuration_error(self):
+    def test_access_malformed_action_is_server_configuration_error(self):
         tern = self.start_access_tern()
         reply = self.rcpt_reply(tern, source="127.0.0.7")
         self.assertEqual(len(reply), 1)
         self.assertRegex(reply[0], r"^451 4\.3\.5 (<unknown\[127\.0\.0\.7\]>: Client host "
                                    r"rejected: )?Server configuration error$")
-        tern.wait_for_log(r"^warning: .*(?i:prepend)", since=tern.mark)
+        tern.wait_for_log(r"^warning: .*bcc needs one user@domain address", since=tern.mark)
 
     def test_check_helo_access(self):
         tern = self.start_access_tern()

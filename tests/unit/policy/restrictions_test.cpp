@@ -3,8 +3,16 @@
 
 #include <gtest/gtest.h>
 
+#include "../await.hpp"
+
 namespace tern::policy {
 namespace {
+
+// The evaluator is a coroutine; these tests run it to completion on a local event loop.
+Decision eval(const RestrictionList& l, const Facts& f) {
+  Evaluation ev;
+  return testing::run_await(evaluate(l, f, ev));
+}
 
 RestrictionList list(std::vector<std::string> words) {
   auto l = compile("smtpd_relay_restrictions", words);
@@ -37,49 +45,49 @@ TEST(Compile, UnknownWordIsNamed) {
 }
 
 TEST(Evaluate, RejectUnauthDestination) {
-  Decision d = evaluate(list({"reject_unauth_destination"}), rcpt(false));
+  Decision d = eval(list({"reject_unauth_destination"}), rcpt(false));
   EXPECT_EQ(d.verdict, Verdict::reject);
   EXPECT_EQ(d.reply.wire(), "554 5.7.1 <bob@remote.example>: Relay access denied\r\n");
-  EXPECT_EQ(evaluate(list({"reject_unauth_destination"}), rcpt(true)).verdict, Verdict::dunno);
+  EXPECT_EQ(eval(list({"reject_unauth_destination"}), rcpt(true)).verdict, Verdict::dunno);
 }
 
 TEST(Evaluate, RelayRejectCodeIsConfigurable) {
   Facts f = rcpt(false);
   f.relay_reject_code = 550;
-  EXPECT_EQ(evaluate(list({"reject_unauth_destination"}), f).reply.wire(),
+  EXPECT_EQ(eval(list({"reject_unauth_destination"}), f).reply.wire(),
             "550 5.7.1 <bob@remote.example>: Relay access denied\r\n");
 }
 
 TEST(Evaluate, DeferUnauthDestination) {
-  Decision d = evaluate(list({"defer_unauth_destination"}), rcpt(false));
+  Decision d = eval(list({"defer_unauth_destination"}), rcpt(false));
   EXPECT_EQ(d.verdict, Verdict::reject);
   EXPECT_EQ(d.reply.wire(), "454 4.7.1 <bob@remote.example>: Relay access denied\r\n");
-  EXPECT_EQ(evaluate(list({"defer_unauth_destination"}), rcpt(true)).verdict, Verdict::dunno);
+  EXPECT_EQ(eval(list({"defer_unauth_destination"}), rcpt(true)).verdict, Verdict::dunno);
 }
 
 TEST(Evaluate, PermitMynetworksComesFirst) {
   RestrictionList l = list({"permit_mynetworks", "reject_unauth_destination"});
-  EXPECT_EQ(evaluate(l, rcpt(false, true)).verdict, Verdict::permit);
-  EXPECT_EQ(evaluate(l, rcpt(false, false)).verdict, Verdict::reject);
+  EXPECT_EQ(eval(l, rcpt(false, true)).verdict, Verdict::permit);
+  EXPECT_EQ(eval(l, rcpt(false, false)).verdict, Verdict::reject);
 }
 
 TEST(Evaluate, PermitSaslAuthenticated) {
   Facts f = rcpt(false);
   f.sasl_authenticated = true;
-  EXPECT_EQ(evaluate(list({"permit_sasl_authenticated", "reject"}), f).verdict, Verdict::permit);
+  EXPECT_EQ(eval(list({"permit_sasl_authenticated", "reject"}), f).verdict, Verdict::permit);
   f.sasl_authenticated = false;
-  EXPECT_EQ(evaluate(list({"permit_sasl_authenticated", "reject"}), f).verdict, Verdict::reject);
+  EXPECT_EQ(eval(list({"permit_sasl_authenticated", "reject"}), f).verdict, Verdict::reject);
 }
 
 TEST(Evaluate, PermitAuthDestination) {
   RestrictionList l = list({"permit_auth_destination", "reject"});
-  EXPECT_EQ(evaluate(l, rcpt(true)).verdict, Verdict::permit);
-  EXPECT_EQ(evaluate(l, rcpt(false)).verdict, Verdict::reject);
+  EXPECT_EQ(eval(l, rcpt(true)).verdict, Verdict::permit);
+  EXPECT_EQ(eval(l, rcpt(false)).verdict, Verdict::reject);
 }
 
 TEST(Evaluate, PermitAndReject) {
-  EXPECT_EQ(evaluate(list({"permit", "reject"}), rcpt(false)).verdict, Verdict::permit);
-  Decision d = evaluate(list({"reject", "permit"}), rcpt(true));
+  EXPECT_EQ(eval(list({"permit", "reject"}), rcpt(false)).verdict, Verdict::permit);
+  Decision d = eval(list({"reject", "permit"}), rcpt(true));
   EXPECT_EQ(d.verdict, Verdict::reject);
   EXPECT_EQ(d.reply.wire(), "554 5.7.1 <bob@remote.example>: Recipient address rejected: Access denied\r\n");
 }
@@ -87,12 +95,12 @@ TEST(Evaluate, PermitAndReject) {
 TEST(Evaluate, RejectCodeIsConfigurable) {
   Facts f = rcpt(true);
   f.reject_code = 550;
-  EXPECT_EQ(evaluate(list({"reject"}), f).reply.wire(),
+  EXPECT_EQ(eval(list({"reject"}), f).reply.wire(),
             "550 5.7.1 <bob@remote.example>: Recipient address rejected: Access denied\r\n");
 }
 
 TEST(Evaluate, DeferUsesTheDeferCode) {
-  Decision d = evaluate(list({"defer"}), rcpt(true));
+  Decision d = eval(list({"defer"}), rcpt(true));
   EXPECT_EQ(d.verdict, Verdict::reject);
   EXPECT_EQ(d.reply.wire(), "450 4.7.1 <bob@remote.example>: Recipient address rejected: Access denied\r\n");
 }
@@ -100,18 +108,18 @@ TEST(Evaluate, DeferUsesTheDeferCode) {
 TEST(Evaluate, ClientStageRejectNamesTheClient) {
   Facts f = rcpt(true);
   f.stage = Stage::client;
-  EXPECT_EQ(evaluate(list({"reject"}), f).reply.wire(),
+  EXPECT_EQ(eval(list({"reject"}), f).reply.wire(),
             "554 5.7.1 <unknown[192.0.2.7]>: Client host rejected: Access denied\r\n");
 }
 
 TEST(Evaluate, DestinationChecksApplyOnlyToRecipients) {
   Facts f = rcpt(false);
   f.stage = Stage::sender;
-  EXPECT_EQ(evaluate(list({"reject_unauth_destination", "defer_unauth_destination"}), f).verdict,
+  EXPECT_EQ(eval(list({"reject_unauth_destination", "defer_unauth_destination"}), f).verdict,
             Verdict::dunno);
 }
 
-TEST(Evaluate, EmptyListIsDunno) { EXPECT_EQ(evaluate(list({}), rcpt(false)).verdict, Verdict::dunno); }
+TEST(Evaluate, EmptyListIsDunno) { EXPECT_EQ(eval(list({}), rcpt(false)).verdict, Verdict::dunno); }
 
 }  // namespace
 }  // namespace tern::policy

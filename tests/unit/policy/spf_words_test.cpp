@@ -3,10 +3,18 @@
 // checked (mynetworks, SASL clients).
 #include <gtest/gtest.h>
 
+#include "../await.hpp"
+
 #include "policy/restrictions.hpp"
 
 namespace tern::policy {
 namespace {
+
+// The evaluator is a coroutine; these tests run it to completion on a local event loop.
+Decision eval(const RestrictionList& l, const Facts& f) {
+  Evaluation ev;
+  return testing::run_await(evaluate(l, f, ev));
+}
 
 RestrictionList spf_list() {
   auto l = compile("smtpd_recipient_restrictions",
@@ -22,7 +30,7 @@ Decision with(spf::Verdict v, std::string explanation = "", std::string problem 
   f.recipient = "bob@example.net";
   spf::Outcome o{v, std::move(explanation), "", std::move(problem)};
   f.spf = &o;
-  return evaluate(spf_list(), f);
+  return eval(spf_list(), f);
 }
 
 TEST(SpfWords, Compile) {
@@ -56,11 +64,11 @@ TEST(SpfWords, EachResultItsWord) {
 TEST(SpfWords, NothingWithoutACheck) {
   Facts f;
   f.sender = "alice@example.org";
-  EXPECT_EQ(evaluate(spf_list(), f).verdict, Verdict::dunno);
+  EXPECT_EQ(eval(spf_list(), f).verdict, Verdict::dunno);
   f.client_in_mynetworks = true;
   spf::Outcome o{spf::Verdict::fail, "no", "", ""};
   f.spf = &o;
-  EXPECT_EQ(evaluate(spf_list(), f).verdict, Verdict::permit);
+  EXPECT_EQ(eval(spf_list(), f).verdict, Verdict::permit);
 }
 
 }  // namespace

@@ -29,7 +29,9 @@ SubmitRequest request() {
   e.smtputf8 = true;
   e.verp = "+=";
   e.no_header_body_checks = true;
+  e.filter = "smtp:[127.0.0.1]:10025";
   e.recipients = {Recipient{"x@y", "rfc822;x@y", notify_delay}, Recipient{"z@y", "", 0}};
+  e.recipients[1].original = "orig@y";
   r.message.content = std::string("content\0with nul\n", 17);
   return r;
 }
@@ -57,7 +59,10 @@ TEST(Link, SubmitRoundTrip) {
   EXPECT_EQ(a.smtputf8, b.smtputf8);
   EXPECT_EQ(a.verp, "+=");
   EXPECT_TRUE(a.no_header_body_checks);
+  EXPECT_EQ(a.filter, "smtp:[127.0.0.1]:10025");
   ASSERT_EQ(a.recipients.size(), 2u);
+  EXPECT_EQ(a.recipients[0].original, "");
+  EXPECT_EQ(a.recipients[1].original, "orig@y");
   EXPECT_EQ(a.recipients[0].address, "x@y");
   EXPECT_EQ(a.recipients[0].orcpt, "rfc822;x@y");
   EXPECT_EQ(a.recipients[0].notify, notify_delay);

@@ -6,6 +6,7 @@
 
 #include <asio/io_context.hpp>
 
+#include "../await.hpp"
 #include "../temp_dir.hpp"
 #include "config/config.hpp"
 #include "server/anvil.hpp"
@@ -45,7 +46,7 @@ class SessionRatesTest : public ::testing::Test {
     s->set_rates(ClientRates(anvil_, anvil_.connect("smtp", "192.0.2.5", 1000), ctx_->rate_limits));
     return s;
   }
-  static std::string say(Session& s, std::string_view line) { return s.dispatch(line).reply.wire(); }
+  std::string say(Session& s, std::string_view line) { return testing::run_await(io_, s.dispatch(line)).reply.wire(); }
 
   testing::TempDir dir;
   asio::io_context io_;

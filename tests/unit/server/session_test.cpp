@@ -6,6 +6,7 @@
 
 #include <asio/io_context.hpp>
 
+#include "../await.hpp"
 #include "../temp_dir.hpp"
 #include "config/config.hpp"
 #include "server/context.hpp"
@@ -46,7 +47,8 @@ class SessionTest : public ::testing::Test {
   }
 
   // The reply to one line, as it goes on the wire.
-  static std::string say(Session& s, std::string_view line) { return s.dispatch(line).reply.wire(); }
+  std::string say(Session& s, std::string_view line) { return send(s, line).reply.wire(); }
+  Session::Outcome send(Session& s, std::string_view line) { return testing::run_await(io_, s.dispatch(line)); }
 
   // A session that is in the RCPT state with alice as recipient.
   std::shared_ptr<Session> with_recipient() {
@@ -170,7 +172,7 @@ TEST_F(SessionTest, RcptSyntaxErrors) {
 
 TEST_F(SessionTest, DataStartsTheContent) {
   auto s = with_recipient();
-  Session::Outcome o = s->dispatch("DATA");
+  Session::Outcome o = send(*s, "DATA");
   EXPECT_EQ(o.reply.wire(), "354 End data with <CR><LF>.<CR><LF>\r\n");
   EXPECT_TRUE(o.start_data);
   EXPECT_FALSE(o.close);
@@ -178,7 +180,7 @@ TEST_F(SessionTest, DataStartsTheContent) {
 
 TEST_F(SessionTest, DataWithAnArgumentIsASyntaxError) {
   auto s = with_recipient();
-  Session::Outcome o = s->dispatch("DATA now");
+  Session::Outcome o = send(*s, "DATA now");
   EXPECT_EQ(o.reply.wire(), "501 5.5.4 Syntax: DATA\r\n");
   EXPECT_FALSE(o.start_data);
 }
@@ -202,19 +204,19 @@ TEST_F(SessionTest, NoopChangesNothing) {
   auto s = with_recipient();
   EXPECT_EQ(say(*s, "NOOP"), "250 2.0.0 Ok\r\n");
   EXPECT_EQ(say(*s, "noop with args"), "250 2.0.0 Ok\r\n");
-  EXPECT_TRUE(s->dispatch("DATA").start_data);
+  EXPECT_TRUE(send(*s, "DATA").start_data);
 }
 
 TEST_F(SessionTest, QuitCloses) {
   auto s = session();
-  Session::Outcome o = s->dispatch("QUIT");
+  Session::Outcome o = send(*s, "QUIT");
   EXPECT_EQ(o.reply.wire(), "221 2.0.0 Bye\r\n");
   EXPECT_TRUE(o.close);
 }
 
 TEST_F(SessionTest, UnknownCommand) {
   auto s = session();
-  Session::Outcome o = s->dispatch("XYZZY plugh");
+  Session::Outcome o = send(*s, "XYZZY plugh");
   EXPECT_EQ(o.reply.wire(), "502 5.5.2 Error: command not recognized\r\n");
   EXPECT_FALSE(o.close);
 }
@@ -227,11 +229,11 @@ TEST_F(SessionTest, EmptyLineIsAnError) {
 TEST_F(SessionTest, HardErrorLimitSends421AndCloses) {
   auto s = session();
   for (int i = 1; i < 5; ++i) {
-    Session::Outcome o = s->dispatch("BOGUS");
+    Session::Outcome o = send(*s, "BOGUS");
     EXPECT_FALSE(o.close) << i;
     EXPECT_FALSE(o.then.has_value()) << i;
   }
-  Session::Outcome last = s->dispatch("BOGUS");
+  Session::Outcome last = send(*s, "BOGUS");
   EXPECT_EQ(last.reply.wire(), "502 5.5.2 Error: command not recognized\r\n");
   EXPECT_TRUE(last.close);
   ASSERT_TRUE(last.then.has_value());
@@ -241,8 +243,8 @@ TEST_F(SessionTest, HardErrorLimitSends421AndCloses) {
 
 TEST_F(SessionTest, SuccessfulCommandsDoNotCountTowardTheErrorLimit) {
   auto s = session();
-  for (int i = 0; i < 20; ++i) EXPECT_FALSE(s->dispatch("NOOP").close);
-  for (int i = 1; i < 5; ++i) EXPECT_FALSE(s->dispatch("BOGUS").close);
+  for (int i = 0; i < 20; ++i) EXPECT_FALSE(send(*s, "NOOP").close);
+  for (int i = 1; i < 5; ++i) EXPECT_FALSE(send(*s, "BOGUS").close);
 }
 
 TEST_F(SessionTest, VrfyChecksTheRecipient) {
