@@ -185,10 +185,10 @@ void Master::start_smtpd() {
     auto listeners = listeners_for(*cfg_);
     // Keys and the passwd database are read here, before the chroot and the drop to
     // mail_owner (as Postfix's smtpd does in its pre-jail step).
-    auto contexts = server::prepare_smtpd(cfg_, listeners);
+    auto contexts = server::prepare_smtpd(cfg_, listeners, socket);
     enter_role(master, id_, chroot ? qdir + "/private" : "");
     if (!contexts) log_.fatal("{}", contexts.error().message);
-    std::_Exit(server::run_smtpd(cfg_, listeners, std::move(*contexts), socket));
+    std::_Exit(server::run_smtpd(cfg_, listeners, std::move(*contexts)));
   }
   smtpd_ = {pid, std::time(nullptr), 0};
 }

@@ -12,6 +12,10 @@
 
 namespace tern::server {
 
-policy::DelegateRegistry smtpd_delegates(const config::Config& cfg, asio::io_context* io);
+class QueueClient;
+
+// `queue`: the link reject_unverified_* ask the verification service over (null with `io`).
+policy::DelegateRegistry smtpd_delegates(const config::Config& cfg, asio::io_context* io,
+                                         QueueClient* queue = nullptr);
 
 }  // namespace tern::server
