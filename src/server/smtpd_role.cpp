@@ -117,9 +117,12 @@ Result<PreparedSmtpd> prepare_smtpd(std::shared_ptr<const config::Config> cfg,
                                     const std::vector<Listener>& listeners, const std::string& queue_socket) {
   PreparedSmtpd out{std::make_shared<asio::io_context>(1), {}, nullptr};
   out.queue = std::make_shared<QueueClient>(*out.io, queue_socket);
-  auto delegates = smtpd_delegates(*cfg, out.io.get(), out.queue.get());
+  // One set for the role: services naming a word with the same settings share its delegate.
+  SmtpdDelegates delegates(out.io.get(), out.queue.get());
   for (const auto& l : listeners) {
-    auto ctx = make_context(cfg, cfg->services[l.service], out.io.get(), &delegates);
+    const auto& service = cfg->services[l.service];
+    auto registry = delegates.registry(service);
+    auto ctx = make_context(cfg, service, out.io.get(), &registry);
     if (!ctx) return ctx.error();
     out.contexts.push_back(*ctx);
   }
