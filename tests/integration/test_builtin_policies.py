@@ -30,17 +30,18 @@ harness.PORT_RANGE = (25050, 25099)  # this test's ports (set after importing te
 GREYLIST_DELAY = 2
 SENDER = "carol@example.test"
 
-# example.test: MX 10 mx (127.0.0.25, the clean client), 20 mx2 (127.0.0.26, listed in
-# rbl.example.test); the reverse zone names both.
+# example.test: MX 10 mx (192.0.2.25; an MX on 127/8 would score as bogus); www
+# (127.0.0.25, the clean client, forward and reverse DNS agree); 127.0.0.26 is listed in
+# rbl.example.test and its reverse name mx2.example.test has no address.
 ZONES = {
     "example.test": {
-        "@": [("MX", "10 mx"), ("MX", "20 mx2")],
-        "mx": [("A", "127.0.0.25")],
-        "mx2": [("A", "127.0.0.26")],
+        "@": [("MX", "10 mx")],
+        "mx": [("A", "192.0.2.25")],
+        "www": [("A", "127.0.0.25")],
         "26.0.0.127.rbl": [("A", "127.0.0.2")],
     },
     "0.0.127.in-addr.arpa": {
-        "25": [("PTR", "mx.example.test.")],
+        "25": [("PTR", "www.example.test.")],
         "26": [("PTR", "mx2.example.test.")],
     },
 }
@@ -126,7 +127,6 @@ class ReputationTest(harness.TernTestCase):
     def start(self, **extra):
         params = dict(self.dns.tern_params())
         params.update({
-            "smtpd_peername_lookup": "yes",
             "reputation_score_maps": REPUTATION_SCORES,
             "smtpd_recipient_restrictions": "permit_mynetworks, check_reputation, reject_unauth_destination"})
         params.update(extra)
@@ -134,15 +134,22 @@ class ReputationTest(harness.TernTestCase):
 
     def test_listed_client_refused_clean_client_accepted(self):
         tern = self.start()
-        reply = rcpt(tern, "127.0.0.26", helo="mx2.example.test")
+        reply = rcpt(tern, "127.0.0.26", helo="mx2.example.test")  # listed, and no address for its names
         self.assertEqual(len(reply), 1, reply)
         self.assertRegex(reply[0], r"^550 5\.7\.1 <alice@example\.test>: Recipient address rejected: "
-                                   r"Mail appeared to be SPAM or forged\. .*IN_RBL_TEST")
-        tern.wait_for_log(r"NOQUEUE: reject: RCPT from mx2\.example\.test\[127\.0\.0\.26\]: 550 ")
+                                   r"Mail appeared to be SPAM or forged\. Ask your Mail/DNS-Administrator to "
+                                   r"correct HELO and DNS MX settings or to get removed from DNSBLs; rate: [\d.]+$")
+        tern.wait_for_log(r"reputation: weighted check: IN_RBL_TEST=4\.35 .*<client=unknown\[127\.0\.0\.26\]>")
+        tern.wait_for_log(r"NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.26\]: 550 5\.7\.1 ")
 
-        send(tern, "127.0.0.25", "clean1", helo="mx.example.test")
+        send(tern, "127.0.0.25", "clean1", helo="www.example.test")
         msg = tern.wait_for_maildir("alice", 1)[0].decode()
-        self.assertRegex(msg, r"(?m)^X-Tern-Reputation: .*NOT_IN_RBL_TEST=-1\.5.*CL_IP_EQ_FROM_MX=-3\.1")
+        self.assertRegex(msg, r"(?m)^X-Tern-Reputation: NOT_IN_RBL_TEST=-1\.5 CL_IP_EQ_HELO_IP=-2 .*; rate: -5\.5$")
+        # The next session asks the same delegate (one per smtpd role): its cache answers.
+        send(tern, "127.0.0.25", "clean2", helo="www.example.test")
+        msgs = [m.decode() for m in tern.wait_for_maildir("alice", 2)]
+        second = [m for m in msgs if "clean2" in m][0]
+        self.assertRegex(second, r"(?m)^X-Tern-Reputation: using cached result; rate: -5\.5$")
 
     def test_without_dns_the_word_is_a_configuration_error(self):
         tern = self.new_tern(main_cf={
