@@ -238,7 +238,7 @@ Result<ContentChecks> ContentChecks::make(const config::Params& p, const maps::O
   ContentChecks c;
   // Milters are not part of Tern yet: a table for the headers they add would never be used.
   if (!p.milter_header_checks.empty())
-    return Error{"milter_header_checks is not supported yet: Tern has no milter support to add headers"};
+    return Error{"milter_header_checks is not supported yet: headers added by milters are not checked"};
   struct Table {
     const char* param;
     const std::vector<std::string>& specs;

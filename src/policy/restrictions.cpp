@@ -16,13 +16,17 @@
 #include "base/strings.hpp"
 #include "config/params.hpp"
 #include "policy/access.hpp"
+#include "policy/dns_words.hpp"
+#include "policy/dnsbl.hpp"
+#include "policy/server_access.hpp"
+#include "policy/unknown_words.hpp"
 #include "policy/unlisted.hpp"
 #include "smtp/address.hpp"
 
 namespace tern::policy {
 
 namespace {
-enum class ArgKind { none, table, number, spec };
+enum class ArgKind { none, table, number, spec, dns_list };
 struct WordName {
   std::string_view name;
   Word word;
@@ -66,6 +70,36 @@ constexpr WordName kWords[] = {
     {"permit_tls_all_clientcerts", Word::permit_tls_all_clientcerts, ArgKind::none},
     {"reject_unlisted_sender", Word::reject_unlisted_sender, ArgKind::none},
     {"reject_unlisted_recipient", Word::reject_unlisted_recipient, ArgKind::none},
+    {"check_client_mx_access", Word::check_client_mx_access, ArgKind::table},
+    {"check_client_ns_access", Word::check_client_ns_access, ArgKind::table},
+    {"check_client_a_access", Word::check_client_a_access, ArgKind::table},
+    {"check_reverse_client_mx_access", Word::check_reverse_client_mx_access, ArgKind::table},
+    {"check_reverse_client_ns_access", Word::check_reverse_client_ns_access, ArgKind::table},
+    {"check_reverse_client_a_access", Word::check_reverse_client_a_access, ArgKind::table},
+    {"check_helo_mx_access", Word::check_helo_mx_access, ArgKind::table},
+    {"check_helo_ns_access", Word::check_helo_ns_access, ArgKind::table},
+    {"check_helo_a_access", Word::check_helo_a_access, ArgKind::table},
+    {"check_sender_mx_access", Word::check_sender_mx_access, ArgKind::table},
+    {"check_sender_ns_access", Word::check_sender_ns_access, ArgKind::table},
+    {"check_sender_a_access", Word::check_sender_a_access, ArgKind::table},
+    {"check_recipient_mx_access", Word::check_recipient_mx_access, ArgKind::table},
+    {"check_recipient_ns_access", Word::check_recipient_ns_access, ArgKind::table},
+    {"check_recipient_a_access", Word::check_recipient_a_access, ArgKind::table},
+    {"reject_unknown_client_hostname", Word::reject_unknown_client_hostname, ArgKind::none},
+    {"reject_unknown_client", Word::reject_unknown_client_hostname, ArgKind::none},  // old name
+    {"reject_unknown_reverse_client_hostname", Word::reject_unknown_reverse_client_hostname, ArgKind::none},
+    {"reject_unknown_helo_hostname", Word::reject_unknown_helo_hostname, ArgKind::none},
+    {"reject_unknown_hostname", Word::reject_unknown_helo_hostname, ArgKind::none},  // old name
+    {"reject_unknown_sender_domain", Word::reject_unknown_sender_domain, ArgKind::none},
+    {"reject_unknown_recipient_domain", Word::reject_unknown_recipient_domain, ArgKind::none},
+    {"reject_rbl_client", Word::reject_rbl_client, ArgKind::dns_list},
+    {"reject_rhsbl_client", Word::reject_rhsbl_client, ArgKind::dns_list},
+    {"reject_rhsbl_reverse_client", Word::reject_rhsbl_reverse_client, ArgKind::dns_list},
+    {"reject_rhsbl_helo", Word::reject_rhsbl_helo, ArgKind::dns_list},
+    {"reject_rhsbl_sender", Word::reject_rhsbl_sender, ArgKind::dns_list},
+    {"reject_rhsbl_recipient", Word::reject_rhsbl_recipient, ArgKind::dns_list},
+    {"permit_dnswl_client", Word::permit_dnswl_client, ArgKind::dns_list},
+    {"permit_rhswl_client", Word::permit_rhswl_client, ArgKind::dns_list},
     // Answered by a Delegate the registry makes (check_policy_service takes its SPEC).
     {"check_policy_service", Word::delegate, ArgKind::spec},
     {"check_greylist", Word::delegate, ArgKind::none},
@@ -455,6 +489,22 @@ bool settle_reject(Decision& d, Evaluation& ev, bool warn) {
   return true;
 }
 
+bool needs_dns(Word w) { return is_dns_list_word(w) || is_server_access_word(w) || is_unknown_word(w); }
+
+// check_*_{mx,ns,a}_access: each host name or address in turn until one decides. OK is not
+// allowed there (Postfix: a listed server must not whitelist a client); it counts as DUNNO.
+asio::awaitable<Decision> server_access(Word w, const maps::MapList& table, const Facts& f, Evaluation& ev) {
+  if (!f.dns_resolver || !f.dns_cache)
+    co_return config_error(subject(f, f.stage), "a DNS server access restriction without a resolver");
+  std::string subj = subject(f, server_access_stage(w));
+  auto groups = co_await server_access_keys(w, f, ev);
+  for (const auto& keys : groups) {
+    Decision d = co_await lookup(table, keys, subj, f, ev);
+    if (d.verdict == Verdict::reject) co_return d;
+  }
+  co_return Decision{};
+}
+
 }  // namespace
 
 bool is_delegate_word(std::string_view word, bool* takes_arg) {
@@ -484,6 +534,12 @@ bool uses_spf(const RestrictionList& list) {
     if (w == Word::reject_spf_fail || w == Word::reject_spf_softfail || w == Word::reject_spf_permerror ||
         w == Word::defer_spf_temperror)
       return true;
+  return false;
+}
+
+bool uses_dns(const RestrictionList& list) {
+  for (Word w : list.words)
+    if (needs_dns(w)) return true;
   return false;
 }
 
@@ -532,10 +588,16 @@ Result<RestrictionList> compile(std::string_view param, const std::vector<std::s
     if (!found) return Error{p + ": unknown restriction \"" + words[i] + "\" (not supported yet)"};
     arg.name = words[i];
     if (found->arg != ArgKind::none && i + 1 >= words.size()) {
-      const char* what = found->arg == ArgKind::table ? "a table (type:name)"
-                         : found->arg == ArgKind::number ? "a number of seconds" : "a service";
+      const char* what = found->arg == ArgKind::table    ? "a table (type:name)"
+                         : found->arg == ArgKind::number ? "a number of seconds"
+                         : found->arg == ArgKind::dns_list ? "a DNS list domain (domain[=d.d.d.d])"
+                                                           : "a service";
       return Error{p + ": " + words[i] + " needs " + what};
     }
+    if (needs_dns(found->word) && !ctx.dns_lookups)
+      return Error{p + ": " + words[i] + " needs DNS lookups, but they are disabled (disable_dns_lookups = yes)"};
+    if (is_client_name_word(found->word) && !ctx.client_names)
+      return Error{p + ": " + words[i] + " needs the client's hostname, but it is not looked up (smtpd_peername_lookup = no)"};
     std::string value = found->arg == ArgKind::none ? "" : words[++i];
     if (found->arg == ArgKind::table) {
       auto m = maps::MapList::open({value}, ctx.maps);
@@ -545,6 +607,10 @@ Result<RestrictionList> compile(std::string_view param, const std::vector<std::s
       auto n = parse_int(value);
       if (!n || *n < 0 || *n > 3600) return Error{p + ": " + words[i - 1] + " " + value + ": expected seconds (0-3600)"};
       arg.seconds = int(*n);
+    } else if (found->arg == ArgKind::dns_list) {
+      auto l = parse_list_domain(value);
+      if (!l) return Error{p + ": " + words[i - 1] + " " + value + ": " + l.error().message};
+      arg.list = std::make_shared<const ListDomain>(std::move(*l));
     }
     if (found->word == Word::delegate) {
       if (!ctx.delegates || !ctx.delegates->has(found->name))
@@ -574,7 +640,13 @@ asio::awaitable<Decision> evaluate(const RestrictionList& list, const Facts& f, 
     if (!sync) {
       std::vector<std::string> keys;
       std::string subj;
-      if (arg.table) {
+      if (is_unknown_word(w)) {
+        d = co_await unknown_word(w, f, ev);
+      } else if (arg.list) {
+        d = co_await dns_list_word(w, *arg.list, f, ev, subject(f, f.stage));
+      } else if (arg.table && is_server_access_word(w)) {
+        d = co_await server_access(w, *arg.table, f, ev);
+      } else if (arg.table) {
         if (table_keys(w, f, keys, subj)) d = co_await lookup(*arg.table, keys, subj, f, ev);
       } else if (w == Word::delegate) {
         d = co_await ask(arg, f, ev);

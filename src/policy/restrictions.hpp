@@ -21,6 +21,9 @@
 #include "smtp/reply.hpp"
 #include "spf/check.hpp"
 
+namespace tern::dns {
+class Resolver;
+}
 namespace tern::route {
 class AddressResolver;
 class RecipientTables;
@@ -30,6 +33,9 @@ struct Params;
 }
 
 namespace tern::policy {
+
+struct ListDomain;
+class DnsCache;
 
 enum class Word {
   permit, reject, defer, permit_mynetworks, permit_sasl_authenticated,
@@ -44,9 +50,26 @@ enum class Word {
   reject_multi_recipient_bounce, warn_if_reject, defer_if_permit, defer_if_reject, sleep,
   permit_tls_clientcerts, permit_tls_all_clientcerts,
   reject_unlisted_sender, reject_unlisted_recipient,
+  // DNS lists (dns_words.hpp)
+  reject_rbl_client, reject_rhsbl_client, reject_rhsbl_reverse_client, reject_rhsbl_helo,
+  reject_rhsbl_sender, reject_rhsbl_recipient, permit_dnswl_client, permit_rhswl_client,
+  // Tables searched for a domain's MX hosts, name servers or addresses (server_access.hpp)
+  check_client_mx_access, check_client_ns_access, check_client_a_access,
+  check_reverse_client_mx_access, check_reverse_client_ns_access, check_reverse_client_a_access,
+  check_helo_mx_access, check_helo_ns_access, check_helo_a_access,
+  check_sender_mx_access, check_sender_ns_access, check_sender_a_access,
+  check_recipient_mx_access, check_recipient_ns_access, check_recipient_a_access,
+  // Names that must resolve (unknown_words.hpp)
+  reject_unknown_client_hostname, reject_unknown_reverse_client_hostname, reject_unknown_helo_hostname,
+  reject_unknown_sender_domain, reject_unknown_recipient_domain,
   delegate,           // check_policy_service, check_greylist, … (a Delegate answers)
   restriction_class,  // a name from smtpd_restriction_classes
 };
+
+// What the session learnt of the client's name (Postfix's peer codes): a name that
+// resolves (ok), a lookup that failed for now (temporary), or none (permanent: no PTR, or
+// for the verified name also a PTR name whose addresses do not include the client's).
+enum class NameStatus { ok, temporary, permanent };
 
 // The SMTP stage a list is evaluated for; it chooses the reply's subject and the
 // protocol_state of a policy request.
@@ -58,6 +81,7 @@ struct WordArg {
   std::shared_ptr<Delegate> delegate;          // check_policy_service, check_greylist, …
   std::string name;                            // delegates and classes: the word as written
   int seconds = 0;                             // sleep
+  std::shared_ptr<const ListDomain> list;      // reject_rbl_client and the other DNS lists
 };
 
 struct RestrictionList {
@@ -88,10 +112,14 @@ struct CompileContext {
   maps::OpenContext maps;               // opens the tables check_*_access words name
   const DelegateRegistry* delegates = nullptr;
   const std::vector<std::string>* class_names = nullptr;  // smtpd_restriction_classes
+  bool dns_lookups = true;  // false with disable_dns_lookups: the DNS words are an error
+  bool client_names = true; // false with smtpd_peername_lookup = no: reject_unknown_*client* are an error
 };
 
 // Whether the list has an SPF word (the session then checks SPF before evaluating it).
 bool uses_spf(const RestrictionList& list);
+// Whether the list has a word that asks the DNS (the session then needs a resolver).
+bool uses_dns(const RestrictionList& list);
 
 Result<RestrictionList> compile(std::string_view param, const std::vector<std::string>& words,
                                 const CompileContext& ctx = {});
@@ -115,6 +143,7 @@ struct Facts {
   bool improper_pipelining = false;   // commands sent ahead where not allowed
   std::string_view client_name = "unknown", client_addr;
   std::string_view reverse_client_name;  // "" = client_name
+  NameStatus client_name_status = NameStatus::ok, reverse_client_name_status = NameStatus::ok;
   std::string_view recipient_delimiter;
   std::string_view sasl_username;                         // "" when not authenticated
   std::string_view sasl_method;
@@ -143,6 +172,13 @@ struct Facts {
   size_t size = 0;
   std::string_view policy_context;
   const RestrictionClasses* classes = nullptr;  // access answers naming a class
+  // The DNS words: the session's resolver and answer cache (null when the DNS is not
+  // used), maps_rbl_reject_code, the raw default_rbl_reply template and rbl_reply_maps.
+  dns::Resolver* dns_resolver = nullptr;
+  DnsCache* dns_cache = nullptr;
+  int rbl_reject_code = 554;
+  std::string_view default_rbl_reply;
+  const maps::MapList* rbl_reply_maps = nullptr;
 };
 
 // The verdict of a list: permit ends that list, reject ends the command.
@@ -183,6 +219,7 @@ struct Evaluation {
   std::optional<smtp::Reply> defer_if_reject;  // a later reject becomes this deferral
   MessageActions actions;
   std::vector<Note> notes;
+  std::vector<std::string> warnings;  // logged as warnings (a DNS lookup that failed)
   int depth = 0;  // restriction classes nest; Postfix stops at 100
 };
 

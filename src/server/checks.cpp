@@ -65,6 +65,14 @@ policy::Facts Session::facts(std::string_view command, std::string_view sender, 
   f.server_address = server_addr_;
   f.server_port = server_port_;
   f.classes = &ctx_->classes;
+  f.reverse_client_name = reverse_client_name_;
+  f.client_name_status = client_name_status_;
+  f.reverse_client_name_status = reverse_client_name_status_;
+  f.dns_resolver = ctx_->dns.get();
+  f.dns_cache = &dns_cache_;
+  f.rbl_reject_code = int(pp.maps_rbl_reject_code);
+  f.default_rbl_reply = ctx_->default_rbl_reply;
+  f.rbl_reply_maps = ctx_->rbl_reply_maps.get();
   return f;
 }
 
@@ -108,6 +116,7 @@ asio::awaitable<std::optional<Reply>> Session::restrict(StageLists lists, std::s
   // The client, HELO and sender stages keep a defer_if_permit for RCPT; the others apply it.
   if (!refused && carry_defer) *carry_defer = ev.defer_if_permit;
   else if (!refused) refused = policy::finish(ev);
+  for (const auto& w : ev.warnings) log_.warning("{}", printable(w, 512));
   for (const auto& n : ev.notes) log_policy(n.what, command, n.text, sender, rcpt);
   if (refused) {
     policy_error_ = true;

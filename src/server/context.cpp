@@ -7,6 +7,8 @@
 #include "base/strings.hpp"
 #include "dns/unbound_resolver.hpp"
 #include "maps/lookup.hpp"
+#include "policy/dnsbl.hpp"
+#include "policy/unknown_words.hpp"
 #include "smtp/address.hpp"
 #include "tls/fingerprint.hpp"
 
@@ -75,7 +77,8 @@ Status prepare_inbound_auth(SmtpdContext& ctx, const config::Params& p, asio::io
 Status compile_restrictions(SmtpdContext& ctx, const config::Config& cfg, const config::Service& service,
                             const maps::OpenContext& mctx, const policy::DelegateRegistry* delegates) {
   const config::Params& p = service.params;
-  policy::CompileContext cc{mctx, delegates, &p.smtpd_restriction_classes};
+  policy::CompileContext cc{mctx, delegates, &p.smtpd_restriction_classes, !p.disable_dns_lookups,
+                            p.smtpd_peername_lookup};
   for (const auto& name : p.smtpd_restriction_classes) {
     if (policy::is_delegate_word(name) || name.find_first_of(":{}") != std::string::npos)
       return Error{"smtpd_restriction_classes: \"" + name + "\" is not a valid class name"};
@@ -120,6 +123,61 @@ Status compile_restrictions(SmtpdContext& ctx, const config::Config& cfg, const 
   return ok_status();
 }
 
+bool uses_dns(const SmtpdContext& c) {
+  for (const auto* l : {&c.client_r, &c.helo_r, &c.sender_r, &c.relay_r, &c.recipient_r, &c.data_r, &c.end_of_data_r})
+    if (policy::uses_dns(*l)) return true;
+  for (const auto& [name, l] : c.classes)
+    if (policy::uses_dns(l)) return true;
+  return false;
+}
+
+// The raw value of a parameter for this service: its -o override, else main.cf, else
+// the default (for templates whose $names are expanded per use, not at load).
+std::string raw_param(const config::Config& cfg, const config::Service& service, std::string_view name) {
+  for (const auto& [k, v] : service.entry.overrides)
+    if (k == name) return v;
+  return cfg.raw_value(name);
+}
+
+// default_rbl_reply and rbl_reply_maps, when a list names a DNS list word.
+Status prepare_dns_lists(SmtpdContext& ctx, const config::Config& cfg, const config::Service& service,
+                         const maps::OpenContext& mctx) {
+  const config::Params& p = service.params;
+  ctx.default_rbl_reply = raw_param(cfg, service, "default_rbl_reply");
+  policy::RblFacts sample;
+  sample.code = int(p.maps_rbl_reject_code);
+  sample.rbl_class = policy::kClientClass;
+  sample.what = sample.client_address = "192.0.2.1";
+  sample.domain = "dnsbl.example";
+  if (auto r = policy::rbl_reply(ctx.default_rbl_reply, sample); !r) return Error{"default_rbl_reply: " + r.error().message};
+  if (!p.rbl_reply_maps.empty()) {
+    auto m = maps::MapList::open(p.rbl_reply_maps, mctx);
+    if (!m) return Error{"rbl_reply_maps: " + m.error().message};
+    ctx.rbl_reply_maps = std::make_shared<const maps::MapList>(std::move(*m));
+  }
+  return ok_status();
+}
+
+// smtpd_peername_lookup: the resolver the sessions learn client names with. Without a
+// restriction that needs it, a resolver that cannot be made leaves names "unknown" (logged).
+Status prepare_client_names(SmtpdContext& ctx, const config::Params& p, asio::io_context* io) {
+  for (auto [name, value] : {std::pair{"reject_tempfail_action", &p.reject_tempfail_action},
+                             {"unknown_address_tempfail_action", &p.unknown_address_tempfail_action},
+                             {"unknown_helo_hostname_tempfail_action", &p.unknown_helo_hostname_tempfail_action}})
+    if (auto st = policy::check_tempfail_action(name, *value); !st) return st;
+  if (!p.smtpd_peername_lookup || p.disable_dns_lookups) return ok_status();
+  if (!ctx.dns) {
+    auto dns = dns::make_resolver(p, io);
+    if (!dns) {
+      log::Logger{"smtpd"}.warning("client hostnames are not looked up (smtpd_peername_lookup): {}", dns.error().message);
+      return ok_status();
+    }
+    ctx.dns = std::move(*dns);
+  }
+  ctx.peername_lookup = true;
+  return ok_status();
+}
+
 bool uses_spf(const SmtpdContext& c) {
   for (const auto* l : {&c.client_r, &c.helo_r, &c.sender_r, &c.relay_r, &c.recipient_r, &c.data_r, &c.end_of_data_r})
     if (policy::uses_spf(*l)) return true;
@@ -134,8 +192,7 @@ Status prepare_milters(SmtpdContext& ctx, const config::Params& p) {
   if (!p.non_smtpd_milters.empty())
     return Error{"non_smtpd_milters is not supported: locally submitted mail (sendmail, pickup) does not pass "
                  "through milters in Tern; leave non_smtpd_milters empty"};
-  if (!p.milter_header_checks.empty())
-    return Error{"milter_header_checks is not supported: headers added by milters are not checked"};
+  // milter_header_checks is refused by cleanup's checks (message/content_checks.cpp).
   if (!p.smtpd_milter_maps.empty())
     return Error{"smtpd_milter_maps is not supported: use smtpd_milters (per service with -o in master.cf)"};
   if (p.smtpd_milters.empty()) return ok_status();
@@ -173,6 +230,15 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
     if (!dns) return Error{"SPF restrictions need the DNS: " + dns.error().message};
     ctx->dns = std::move(*dns);
   }
+  if (uses_dns(*ctx)) {
+    if (auto st = prepare_dns_lists(*ctx, *cfg, service, mctx); !st) return st.error();
+    if (!ctx->dns) {
+      auto dns = dns::make_resolver(p, io);
+      if (!dns) return Error{"DNS list restrictions need the DNS: " + dns.error().message};
+      ctx->dns = std::move(*dns);
+    }
+  }
+  if (auto st = prepare_client_names(*ctx, p, io); !st) return st.error();
   if (auto st = prepare_inbound_auth(*ctx, p, io); !st) return st.error();
   auto nets = parse_networks(p.mynetworks);
   if (!nets) return nets.error();

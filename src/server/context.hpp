@@ -52,6 +52,13 @@ struct SmtpdContext {
   // does a session check SPF (and add Received-SPF when spf_received_header = yes).
   std::optional<spf::Settings> spf;
   std::shared_ptr<dns::Resolver> dns;  // the resolver on the role's event loop, when needed
+  // The DNS list words (reject_rbl_client, …): the raw default_rbl_reply template (its
+  // $rbl_* names are expanded per reply), checked at startup, and rbl_reply_maps.
+  std::string default_rbl_reply;
+  // smtpd_peername_lookup = yes with the DNS allowed: a session learns the client's
+  // hostname (PTR, then forward confirmation) before its greeting.
+  bool peername_lookup = false;
+  std::shared_ptr<const maps::MapList> rbl_reply_maps;
 
   // Inbound authentication at the end of DATA (authres.cpp): DKIM verification, DMARC and
   // one Authentication-Results field. Set when dkim_verify_enable = yes or dmarc_mode is

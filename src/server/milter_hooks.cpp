@@ -48,7 +48,7 @@ asio::awaitable<bool> Session::milter_connect() {
   }
   m["{client_addr}"] = client_.addr;
   m["{client_name}"] = client_.name;
-  m["{client_ptr}"] = client_.name;
+  m["{client_ptr}"] = reverse_client_name_;  // the PTR name, verified or not
   m["{client_port}"] = std::to_string(client_.port);
   m["_"] = client_.name + " [" + client_.addr + "]";
   milter::ConnectInfo ci{client_.name, client_.addr, uint16_t(client_.port), client_ip_ && client_ip_->v6};

@@ -1,5 +1,6 @@
 // The session loop: reading, flushing, the deadline, DATA; see session.hpp.
 #include "server/session.hpp"
+#include "server/peername.hpp"
 #include "sasl/mechanism.hpp"
 #include "tls/fingerprint.hpp"
 #include "tls/summary.hpp"
@@ -62,6 +63,15 @@ Session::Session(asio::ip::tcp::socket sock, std::shared_ptr<const SmtpdContext>
 }
 
 void Session::enter_state(State to) { state_ = to; }
+
+asio::awaitable<void> Session::learn_client_name() {
+  PeerName n = co_await find_peer_name(*ctx_->dns, dns_cache_, *client_ip_);
+  client_.name = std::move(n.name);
+  reverse_client_name_ = std::move(n.reverse_name);
+  client_name_status_ = n.name_status;
+  reverse_client_name_status_ = n.reverse_status;
+  client_log_name_ = client_.log_name();
+}
 
 void Session::reset_transaction() {
   sender_.clear();
@@ -351,6 +361,7 @@ asio::awaitable<void> Session::run() {
   asio::co_spawn(sock_.get_executor(),
                  [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->watchdog(); },
                  asio::detached);
+  if (ctx_->peername_lookup && ctx_->dns && client_ip_) co_await learn_client_name();
   maillog::connect(log_, client_);
   if (ctx_->tls && ctx_->tls->wrapper_mode() && !co_await start_tls()) {
     log_.info("lost connection after CONNECT from {}", client_.log_name());

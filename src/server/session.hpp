@@ -20,6 +20,7 @@
 #include "message/envelope.hpp"
 #include "message/maillog.hpp"
 #include "milter/driver.hpp"
+#include "policy/dns_words.hpp"
 #include "server/context.hpp"
 #include "sasl/command.hpp"
 #include "server/queue_client.hpp"
@@ -128,6 +129,7 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<std::optional<smtp::Reply>> check_end_of_data(size_t size);
   void apply_actions(Message& m) const;
   std::string received_header(const std::string& qid) const;
+  asio::awaitable<void> learn_client_name();  // PTR + forward confirmation (peername.hpp)
   asio::awaitable<void> check_spf();  // before the first RCPT of a transaction (spf.cpp)
   bool spf_due(std::string_view line) const;
   bool spf_wanted() const;  // SPF applies to this client and transaction
@@ -221,6 +223,13 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string protocol, cipher, keysize;
   } ccert_;
   std::optional<smtp::Reply> session_defer_;
+  // The DNS words' answers for this session (one DNSBL lookup per client, not per RCPT);
+  // mutable: facts() hands it to the evaluator, which fills it.
+  mutable policy::DnsCache dns_cache_;
+  // The client's names (smtpd_peername_lookup = yes: learnt before the greeting).
+  std::string reverse_client_name_ = "unknown";
+  policy::NameStatus client_name_status_ = policy::NameStatus::permanent;
+  policy::NameStatus reverse_client_name_status_ = policy::NameStatus::permanent;
   policy::MessageActions session_actions_;
   milter::MacroValues milter_macros_;          // (declared first: milters_ reads it)
   std::unique_ptr<milter::Session> milters_;  // set when the service has smtpd_milters

@@ -65,12 +65,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 5:
       (void)sasl::parse_passwd(in, "sasl_passwd");
       break;
-    case 6: {  // an access table's answer becomes a decision, never a crash
-      policy::Facts f;
-      auto d = policy::access_action(in, "<x@example.test>: Recipient address rejected: ", f);
-      if (d.verdict == policy::Verdict::reject && (d.reply.code < 400 || d.reply.code > 599)) __builtin_trap();
+    case 6:  // an access table's answer (fuzz_access_answer checks what it promises)
+      (void)policy::parse_access_answer(in);
       break;
-    }
     case 7: {  // sendmail -t: recipients from the headers, Bcc removed
       (void)cli::extract_recipients(in);
       auto without = cli::remove_bcc(in);

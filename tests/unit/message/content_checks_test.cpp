@@ -302,7 +302,7 @@ TEST_F(ContentChecksTest, UnreadableTableAtConfigLoadIsAnError) {
   EXPECT_EQ(b.error().message.rfind("body_checks: ", 0), 0u) << b.error().message;
   auto m = ContentChecks::make(testing::test_params({{"milter_header_checks", "static:WARN"}}), {dir.path()});
   ASSERT_FALSE(m.ok());
-  EXPECT_EQ(m.error().message, "milter_header_checks is not supported yet: Tern has no milter support to add headers");
+  EXPECT_EQ(m.error().message, "milter_header_checks is not supported yet: headers added by milters are not checked");
 }
 
 }  // namespace

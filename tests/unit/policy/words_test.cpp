@@ -285,10 +285,10 @@ TEST(Compile, ArgumentsAreChecked) {
   EXPECT_EQ(l.error().message, "smtpd_recipient_restrictions: check_policy_service needs a service");
   l = compile("smtpd_recipient_restrictions", {"check_ccert_access"});
   ASSERT_FALSE(l.ok());
-  l = compile("smtpd_recipient_restrictions", {"check_client_a_access", "inline:{}"});
+  l = compile("smtpd_recipient_restrictions", {"check_sasl_access", "inline:{}"});
   ASSERT_FALSE(l.ok());
   EXPECT_EQ(l.error().message,
-            "smtpd_recipient_restrictions: unknown restriction \"check_client_a_access\" (not supported yet)");
+            "smtpd_recipient_restrictions: unknown restriction \"check_sasl_access\" (not supported yet)");
 }
 
 TEST(Sleep, PausesThenGoesOn) {
