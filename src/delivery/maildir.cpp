@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "base/dir_sync.hpp"
 #include "base/file.hpp"
 
 namespace tern::delivery {
@@ -38,8 +39,12 @@ Result<std::string> deliver_maildir(const std::string& maildir, const std::strin
   size_t total = prefix.size() + content.size();
   std::string name = fmt::format("{}.{},S={}", unique, host, total);
   std::string final_path = base + "/new/" + name;
+  auto new_dir = DirectorySyncer::shared().begin(base + "/new");
   struct stat sb {};
-  if (::stat(final_path.c_str(), &sb) == 0) return final_path;  // delivered before a crash
+  if (::stat(final_path.c_str(), &sb) == 0) {  // delivered before a crash, maybe not yet synced
+    if (auto s = new_dir.sync(); !s) return s.error();
+    return final_path;
+  }
   std::string tmp = base + "/tmp/" + name;
   Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!fd) return Error{"create maildir file " + tmp + ": " + errno_text(errno)};
@@ -62,7 +67,8 @@ Result<std::string> deliver_maildir(const std::string& maildir, const std::strin
     ::unlink(tmp.c_str());
     return Error{"rename " + tmp + " to new/: " + errno_text(err)};
   }
-  if (auto s = fsync_dir(base + "/new"); !s) return s.error();
+  // Deliveries into this Maildir running side by side share one fsync of new/.
+  if (auto s = new_dir.sync(); !s) return s.error();
   return final_path;
 }
 

@@ -15,6 +15,10 @@ struct DeliveryResult {
   // Seconds spent on connection setup (greeting, EHLO, TLS, AUTH) and on transmission, for
   // delays=a/b/c/d; negative when the agent has no such split (then d is the whole time).
   double setup = -1, transmit = -1;
+  // Sent to an SMTP server that offered DSN: NOTIFY went along with the recipient, so
+  // the success notice is the next hop's to send, not ours (RFC 3461 section 4.1). A
+  // content filter's hop is one: its acceptance is not the delivery.
+  bool dsn_passed_on = false;
 
   static DeliveryResult ok(std::string text, std::string relay, std::string rcpt) {
     return {sent, "2.0.0", std::move(text), std::move(relay), std::move(rcpt)};

@@ -16,9 +16,13 @@ struct ClientInfo {
   std::string protocol = "SMTP"; // SMTP, ESMTP, ESMTPS, ESMTPA, ESMTPSA, LOCAL
   std::string sasl_method;
   std::string sasl_username;
+  // The message came from this host itself (Postfix's "local" rewrite context, XFORWARD
+  // SOURCE=LOCAL): a local submission, here or on the up-stream host of a content filter.
+  bool local_source = false;
 
   // "name[addr]" as Postfix logs a client.
   std::string log_name() const { return name + "[" + addr + "]"; }
+  bool is_local() const { return local_source || protocol == "LOCAL"; }
 };
 
 // Recipient outcome as recorded in the queue file.
@@ -56,9 +60,12 @@ struct Envelope {
   bool hold = false;          // an access table said HOLD: queue it on hold, not active
   bool requiretls = false;    // RFC 8689 REQUIRETLS: leaves only over verified TLS
   std::string filter;         // "transport:nexthop" every recipient goes to instead of its route
-                              // (header/body checks FILTER), "" when none
-  bool no_header_body_checks = false;  // receive_override_options of the service that received
-                                       // it: cleanup skips header/body checks (not queued)
+                              // (content_filter of the receiving service, or a FILTER action
+                              // of header/body checks), "" when none
+  // receive_override_options of the service that received it (cleanup's, not queued):
+  bool no_header_body_checks = false;  // no header/body checks
+  bool no_address_mappings = false;    // no canonical maps, virtual aliases, masquerading
+  bool no_milters = false;             // none of the built-in milter work (DKIM signing)
   // An address verification probe (reject_unverified_*): routed with the
   // address_verify_* overrides, delivered only as far as it takes to learn whether each
   // recipient would be accepted, its results go to the verify cache, and it is removed

@@ -9,10 +9,13 @@ namespace tern::maillog {
 
 void connect(const log::Logger& l, const ClientInfo& c) { l.info("connect from {}", c.log_name()); }
 
-void client(const log::Logger& l, std::string_view qid, const ClientInfo& c) {
+void client(const log::Logger& l, std::string_view qid, const ClientInfo& c, const ClientInfo* orig_client,
+            std::string_view orig_queue_id) {
   std::string extra;
   if (!c.sasl_method.empty())
     extra = fmt::format(", sasl_method={}, sasl_username={}", c.sasl_method, printable(c.sasl_username));
+  if (!orig_queue_id.empty()) extra += fmt::format(", orig_queue_id={}", printable(orig_queue_id));
+  if (orig_client) extra += fmt::format(", orig_client={}", printable(orig_client->log_name()));
   l.info("{}: client={}{}", qid, c.log_name(), extra);
 }
 
@@ -69,7 +72,7 @@ void CommandCounts::add(std::string_view verb, bool ok) {
 }
 
 std::string format_counts(const CommandCounts& counts) {
-  static const char* kOrder[] = {"helo", "ehlo", "starttls", "auth", "mail", "rcpt", "data",
+  static const char* kOrder[] = {"helo", "ehlo", "xforward", "starttls", "auth", "mail", "rcpt", "data",
                                  "bdat", "rset", "noop", "vrfy", "etrn", "quit", "unknown"};
   std::string out;
   int ok = 0, total = 0;

@@ -11,7 +11,10 @@
 namespace tern::maillog {
 
 void connect(const log::Logger& l, const ClientInfo& c);
-void client(const log::Logger& l, std::string_view qid, const ClientInfo& c);
+// "ID: client=c[a][, sasl_method=…, sasl_username=…][, orig_queue_id=…][, orig_client=n[a]]":
+// `orig_client` is the client XFORWARD named (nullptr: none), `orig_queue_id` its IDENT.
+void client(const log::Logger& l, std::string_view qid, const ClientInfo& c,
+            const ClientInfo* orig_client = nullptr, std::string_view orig_queue_id = {});
 void message_id(const log::Logger& l, std::string_view qid, std::string_view id);
 void queued(const log::Logger& l, std::string_view qid, std::string_view sender, size_t size,
             size_t nrcpt);

@@ -12,6 +12,7 @@ void put_client(wire::Writer& w, const ClientInfo& c) {
   w.str(c.protocol);
   w.str(c.sasl_method);
   w.str(c.sasl_username);
+  w.u8(c.local_source ? 1 : 0);
 }
 void get_client(wire::Reader& r, ClientInfo& c) {
   c.name = r.str();
@@ -21,6 +22,7 @@ void get_client(wire::Reader& r, ClientInfo& c) {
   c.protocol = r.str();
   c.sasl_method = r.str();
   c.sasl_username = r.str();
+  c.local_source = r.u8() != 0;
 }
 Status check_header(const wire::Frame& f, LinkType t) {
   if (f.type != uint16_t(t)) return Error{"unexpected record type " + std::to_string(f.type)};
@@ -45,6 +47,8 @@ std::string encode(const SubmitRequest& r) {
   w.u8(e.hold ? 1 : 0);
   w.u8(e.requiretls ? 1 : 0);
   w.u8(e.no_header_body_checks ? 1 : 0);
+  w.u8(e.no_address_mappings ? 1 : 0);
+  w.u8(e.no_milters ? 1 : 0);
   w.str(e.filter);
   w.u32(uint32_t(e.recipients.size()));
   for (const auto& rc : e.recipients) {
@@ -85,6 +89,8 @@ Result<SubmitRequest> decode_submit(const wire::Frame& f) {
   e.hold = r.u8() != 0;
   e.requiretls = r.u8() != 0;
   e.no_header_body_checks = r.u8() != 0;
+  e.no_address_mappings = r.u8() != 0;
+  e.no_milters = r.u8() != 0;
   e.filter = r.str();
   uint32_t n = r.u32();
   if (n > 100000) return Error{"submit record: too many recipients"};

@@ -15,7 +15,8 @@
 namespace tern::queue {
 
 enum class LinkType : uint16_t { submit = 1, submit_reply = 2, verify_query = 3, verify_reply = 4 };
-constexpr uint16_t kLinkVersion = 3;  // 3: Envelope::filter and Recipient::original (access FILTER/REDIRECT)
+constexpr uint16_t kLinkVersion = 4;  // 3: Envelope::filter and Recipient::original (access FILTER/REDIRECT);
+                                      // 4: ClientInfo::local_source, no_address_mappings, no_milters
 
 struct SubmitRequest {
   uint64_t seq = 0;

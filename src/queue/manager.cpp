@@ -28,7 +28,7 @@ namespace tern::queue {
 namespace {
 
 bool is_local_client(const ClientInfo& c) {
-  if (c.protocol == "LOCAL") return true;
+  if (c.is_local()) return true;
   auto ip = IpAddress::parse(c.addr);
   if (!ip) return false;
   static const Cidr loop4 = *Cidr::parse("127.0.0.0/8"), loop6 = *Cidr::parse("::1/128");
@@ -110,14 +110,28 @@ Status add_bcc(const route::Rewriter& w, Envelope& e, const std::string& bcc) {
   return ok_status();
 }
 
-// FILTER from header/body checks: the message's route is the filter's transport, and its
-// nexthop unless the filter gives none (Postfix 2.7's "transport:").
-route::Route filtered(route::Route r, const std::string& filter) {
+// A message with a filter (content_filter, FILTER actions) goes to the filter's transport
+// and nexthop instead of each recipient's route, without resolving its recipients: the
+// filter re-injects it and the copy is routed then. A filter without a nexthop
+// ("transport:") uses default_filter_nexthop, else the recipient's domain (Postfix 2.7).
+route::Route filter_route(const std::string& filter, const std::string& default_nexthop, const std::string& rcpt) {
   auto f = route::TransportSpec::parse(filter);
-  if (f.transport != r.transport) r.cls = route::AddressClass::default_;
+  route::Route r;
   r.transport = f.transport;
-  if (!f.nexthop.empty()) r.nexthop = f.nexthop;
+  r.nexthop = !f.nexthop.empty() ? f.nexthop
+              : !default_nexthop.empty() ? default_nexthop
+                                         : lower(smtp::split_address(rcpt).domain);
+  r.recipient = rcpt;
   return r;
+}
+
+// content_filter's value: "transport:nexthop" (the nexthop may be empty), or nothing.
+Status check_filter(const std::string& name, const std::string& value) {
+  if (trim(value).empty()) return ok_status();
+  auto f = route::TransportSpec::parse(value);
+  if (f.transport.empty() || value.find(':') == std::string::npos)
+    return Error{name + ": \"" + value + "\": expected transport:destination"};
+  return ok_status();
 }
 
 // The parameters probes are routed with: the address_verify_* overrides in place.
@@ -164,7 +178,7 @@ Result<HeaderRewriteClients> HeaderRewriteClients::make(const config::Params& p)
 }
 
 bool HeaderRewriteClients::applies(const ClientInfo& c) const {
-  if (all || c.protocol == "LOCAL") return true;  // sendmail submissions are always ours
+  if (all || c.is_local()) return true;  // sendmail submissions are always ours
   if (sasl && !c.sasl_username.empty()) return true;
   auto ip = IpAddress::parse(c.addr);
   if (!ip) return false;
@@ -204,8 +218,21 @@ Result<std::shared_ptr<const ManagerSettings>> make_settings(std::shared_ptr<con
   auto checks = ContentChecks::make(p, {cfg->directory, p.local_passwd_file});
   if (!checks) return checks.error();
   s->content_checks = std::move(*checks);
-  for (const auto& o : p.receive_override_options)
-    if (iequals(o, "no_header_body_checks")) s->pickup_no_header_body_checks = true;
+  auto overrides = ReceiveOverrides::parse(p.receive_override_options);
+  if (!overrides) return overrides.error();
+  s->pickup_overrides = *overrides;
+  if (auto st = check_filter("content_filter", p.content_filter); !st) return st.error();
+  s->pickup_filter = std::string(trim(p.content_filter));
+  s->default_filter_nexthop = std::string(trim(p.default_filter_nexthop));
+  config::Params unmapped = p;
+  unmapped.canonical_maps.clear();
+  unmapped.sender_canonical_maps.clear();
+  unmapped.recipient_canonical_maps.clear();
+  unmapped.virtual_alias_maps.clear();
+  unmapped.masquerade_domains.clear();
+  auto plain = route::Rewriter::make(unmapped, {cfg->directory, p.local_passwd_file});
+  if (!plain) return plain.error();
+  s->unmapped_rewriter = std::move(*plain);
   s->agents = std::move(*agents);
   s->backoff = {double(p.minimal_backoff_time.count()), double(p.maximal_backoff_time.count())};
   s->limits.default_concurrency = size_t(std::max<long long>(1, p.default_destination_concurrency_limit));
@@ -251,14 +278,15 @@ QueueManager::QueueManager(Store& store, Executors ex, std::shared_ptr<const Man
 void QueueManager::submit(std::shared_ptr<Message> m, Done done, bool inspect) {
   const auto& s = *settings_;
   const auto& p = s.cfg->params;
-  if (auto st = rewrite_envelope(s.rewriter, m->envelope); !st) {
+  const route::Rewriter& rewriter = m->envelope.no_address_mappings ? s.unmapped_rewriter : s.rewriter;
+  if (auto st = rewrite_envelope(rewriter, m->envelope); !st) {
     cleanup_.warning("{}: {}", m->envelope.queue_id, st.error().message);
     if (done) done({st});
     return;
   }
   if (inspect && !m->envelope.no_header_body_checks && !s.content_checks.empty() && !run_checks(*m, done))
     return;
-  if (auto st = rewrite_address_headers(*m, s.rewriter, s.header_rewrite.applies(m->envelope.client)); !st) {
+  if (auto st = rewrite_address_headers(*m, rewriter, s.header_rewrite.applies(m->envelope.client)); !st) {
     cleanup_.warning("{}: header rewriting: {}", m->envelope.queue_id, st.error().message);
     if (done) done({st});
     return;
@@ -266,7 +294,7 @@ void QueueManager::submit(std::shared_ptr<Message> m, Done done, bool inspect) {
   CleanupOptions opt{p.always_add_missing_headers || is_local_client(m->envelope.client), s.myhostname};
   auto cr = cleanup(*m, opt);
   maillog::message_id(cleanup_, m->envelope.queue_id, cr.message_id);
-  if (s.dkim_signing->enabled() && s.dkim_signers.applies(m->envelope.client)) {
+  if (s.dkim_signing->enabled() && !m->envelope.no_milters && s.dkim_signers.applies(m->envelope.client)) {
     auto signed_ = dkim_sign(*m, *s.dkim_signing);
     if (!signed_) {
       cleanup_.warning("{}: DKIM signing: {}", m->envelope.queue_id, signed_.error().message);
@@ -279,8 +307,12 @@ void QueueManager::submit(std::shared_ptr<Message> m, Done done, bool inspect) {
       cleanup_.info("{}: not DKIM-signed: {}", m->envelope.queue_id, signed_->skipped);
   }
   in_memory_.insert(m->envelope.queue_id);
+  std::unique_lock lock(commit_mu_);
   pending_.push_back({std::move(m), std::move(done)});
-  if (!committing_) start_commit();
+  if (committing_) return;  // the commit loop takes it with the next batch
+  committing_ = true;
+  lock.unlock();
+  start_commit();
 }
 
 // header_checks(5) at cleanup. The content edits are in `m` already; here the tables'
@@ -336,36 +368,58 @@ void QueueManager::bounce_refused(const Message& m, const std::string& reply) {
 }
 
 // Group commit: what arrived while the previous batch was being made durable goes to disk
-// together in one batch, and each sender hears back only when its batch is on disk.
+// together in one batch, and each sender hears back only when its batch is on disk. The
+// commit executor takes the next batch itself as soon as one is on disk: waiting for the
+// main executor to hear of it first left the disk idle while main was busy (measured: a
+// mean 24 ms between batches at 100 sessions, against 4 ms of fsyncs per batch).
 void QueueManager::start_commit() {
-  committing_ = true;
-  auto batch = std::make_shared<std::vector<Pending>>(std::move(pending_));
-  pending_.clear();
-  ex_.commit([this, batch] {
-    std::vector<const Message*> msgs;
-    for (const auto& p : *batch) msgs.push_back(p.msg.get());
-    auto statuses = std::make_shared<std::vector<Status>>(store_.commit(msgs));
-    ex_.main([this, batch, statuses] {
-      for (size_t i = 0; i < batch->size(); ++i) {
-        auto& p = (*batch)[i];
-        const Status& st = (*statuses)[i];
-        if (!st) {
-          qmgr_.error("{}: {}", p.msg->envelope.queue_id, st.error().message);
-          in_memory_.erase(p.msg->envelope.queue_id);
+  ex_.commit([this] {
+    for (;;) {
+      auto batch = std::make_shared<std::vector<Pending>>();
+      {
+        std::lock_guard lock(commit_mu_);
+        if (pending_.empty()) {
+          committing_ = false;
+          return;
         }
-        if (p.done) p.done({st});
-        if (st && p.msg->envelope.hold) {
-          in_memory_.erase(p.msg->envelope.queue_id);
-          qmgr_.info("{}: from=<{}>, size={}, nrcpt={} (queue hold)", p.msg->envelope.queue_id,
-                     printable(p.msg->envelope.sender), p.msg->content.size(), p.msg->envelope.recipients.size());
-        } else if (st) {
-          activate(p.msg, QueueName::active);
-        }
+        batch->swap(pending_);
+        ++committed_unseen_;
       }
-      committing_ = false;
-      if (!pending_.empty()) start_commit();
-    });
+      std::vector<const Message*> msgs;
+      for (const auto& p : *batch) msgs.push_back(p.msg.get());
+      auto statuses = std::make_shared<std::vector<Status>>(store_.commit(msgs));
+      ex_.main([this, batch, statuses] { committed(*batch, *statuses); });
+    }
   });
+}
+
+void QueueManager::committed(std::vector<Pending>& batch, const std::vector<Status>& statuses) {
+  {
+    std::lock_guard lock(commit_mu_);
+    --committed_unseen_;
+  }
+  // Every sender of the batch hears its reply before any of the batch is routed and
+  // scheduled: the 250s leave in one go, not each after the activations before it.
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto& p = batch[i];
+    const Status& st = statuses[i];
+    if (!st) {
+      qmgr_.error("{}: {}", p.msg->envelope.queue_id, st.error().message);
+      in_memory_.erase(p.msg->envelope.queue_id);
+    }
+    if (p.done) p.done({st});
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto& p = batch[i];
+    if (!statuses[i]) continue;
+    if (p.msg->envelope.hold) {
+      in_memory_.erase(p.msg->envelope.queue_id);
+      qmgr_.info("{}: from=<{}>, size={}, nrcpt={} (queue hold)", p.msg->envelope.queue_id,
+                 printable(p.msg->envelope.sender), p.msg->content.size(), p.msg->envelope.recipients.size());
+    } else {
+      activate(p.msg, QueueName::active);
+    }
+  }
 }
 
 void QueueManager::activate(std::shared_ptr<Message> m, QueueName where) {
@@ -392,13 +446,15 @@ void QueueManager::activate(std::shared_ptr<Message> m, QueueName where) {
   for (size_t i = 0; i < e.recipients.size(); ++i) {
     const Recipient& r = e.recipients[i];
     if (r.state == RcptState::done || r.state == RcptState::bounced) continue;
+    // A probe never goes to a content filter: it asks the real route.
     const auto& resolver = e.verify_probe ? s.probe_resolver : s.rewriter.resolver();
-    auto route = resolver.resolve(r.address, e.sender);
+    auto route = e.filter.empty() || e.verify_probe
+                     ? resolver.resolve(r.address, e.sender)
+                     : Result<route::Route>(filter_route(e.filter, s.default_filter_nexthop, r.address));
     if (!route) {  // a table that cannot answer now: try again later
       unroutable.emplace_back(i, "address resolver failure: " + route.error().message);
       continue;
     }
-    if (!e.filter.empty()) *route = filtered(std::move(*route), e.filter);
     auto& slot = by_dest[destination_of(*route)];
     slot.route = std::move(*route);
     slot.rcpts.push_back(i);
@@ -504,6 +560,7 @@ QueueManager::JobResult QueueManager::run_job(const ManagerSettings& s, const Me
     std::string said = e.verify_probe && res.kind == res.sent ? res.text : "";
     auto [it, fresh] = by_rcpt.try_emplace(res.index, RcptResult{res.index, RcptState::done, said, "2.0.0", r.address});
     RcptResult& rr = it->second;
+    if (res.kind == res.sent) rr.dsn_passed_on = res.dsn_passed_on && (fresh || rr.dsn_passed_on);
     if (res.kind == res.deferred) rr = {res.index, RcptState::deferred, res.text, res.dsn, res.recipient};
     else if (res.kind == res.bounced && rr.state != RcptState::deferred)
       rr = {res.index, RcptState::bounced, res.text, res.dsn, res.recipient};
@@ -547,7 +604,7 @@ void QueueManager::job_done(const Job& job, JobResult r) {
     rc.reason = rr.reason;
     rc.dsn = rr.dsn;
     if (rr.state == RcptState::bounced) a.bounced_now.push_back(rr.index);
-    if (rr.state == RcptState::done) a.delivered_now.push_back(rr.index);
+    if (rr.state == RcptState::done && !rr.dsn_passed_on) a.delivered_now.push_back(rr.index);
   }
   if (--a.jobs_left == 0) finalize(job.message);
 }
@@ -867,7 +924,8 @@ void QueueManager::pickup() {
     for (auto& r : e.recipients) r.state = RcptState::pending;
     pickup_.info("{}: uid={} from=<{}>", e.queue_id, (long)st.st_uid, printable(e.sender));
     in_memory_.insert("maildrop/" + name);
-    e.no_header_body_checks = settings_->pickup_no_header_body_checks;
+    settings_->pickup_overrides.mark(e);
+    e.filter = settings_->pickup_filter;
     submit(m, [this, path, name](const Submitted& s) {  // a refusal was bounced to the sender
       in_memory_.erase("maildrop/" + name);
       if (s.status) ::unlink(path.c_str());

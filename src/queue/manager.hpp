@@ -1,7 +1,8 @@
 // The queue manager: what happens to a message from "durable" to "gone".
 //
 //   submit ─► cleanup ─► group commit (one fsync batch) ─► reply ─► activate
-//   activate ─► route each pending recipient ─► Scheduler jobs ─► workers deliver
+//   activate ─► route each pending recipient (or, for a message with a content filter,
+//              send them all to the filter) ─► Scheduler jobs ─► workers deliver
 //   all jobs done ─► finalize: outcomes recorded; bounces, delay and success notices
 //   (RFC 3464) queued as new messages; postmaster copies by notify_classes; expiry;
 //   then the file is removed, deferred (with its next attempt) or held.
@@ -30,6 +31,7 @@
 #include "dkim/signing_policy.hpp"
 #include "message/content_checks.hpp"
 #include "message/envelope.hpp"
+#include "message/receive_overrides.hpp"
 #include "queue/dsn.hpp"
 #include "queue/scheduler.hpp"
 #include "queue/store.hpp"
@@ -58,7 +60,12 @@ struct ManagerSettings {
   HeaderRewriteClients dkim_signers;  // local submission, mynetworks, SASL-authenticated
   std::shared_ptr<const dkim::SigningPolicy> dkim_signing;
   ContentChecks content_checks;              // header_checks, body_checks, ...
-  bool pickup_no_header_body_checks = false; // receive_override_options in main.cf (pickup)
+  // cleanup without address mappings (receive_override_options = no_address_mappings):
+  // qualification only, no canonical maps, virtual aliases or masquerading.
+  route::Rewriter unmapped_rewriter;
+  ReceiveOverrides pickup_overrides;         // receive_override_options in main.cf (pickup)
+  std::string pickup_filter;                 // content_filter in main.cf (pickup)
+  std::string default_filter_nexthop;        // for a filter that names no nexthop
   delivery::Agents agents;
   Backoff backoff;
   SchedulerLimits limits;
@@ -108,7 +115,10 @@ class QueueManager {
   void rescan();                          // after postsuper changed the directories
   void reload(std::shared_ptr<const ManagerSettings> s) { settings_ = std::move(s); }
   size_t active() const { return active_.size(); }
-  bool idle() const { return active_.empty() && !committing_ && pending_.empty(); }
+  bool idle() const {
+    std::lock_guard lock(commit_mu_);
+    return active_.empty() && !committing_ && pending_.empty() && committed_unseen_ == 0;
+  }
 
   // The privileged delivery helper's client, handed to agents in each Request; set once
   // before the first delivery (nullptr: none, ternd is not root).
@@ -129,6 +139,7 @@ class QueueManager {
     size_t index;
     RcptState state;
     std::string reason, dsn, final_rcpt;
+    bool dsn_passed_on = false;  // the next hop sends the success notice (DeliveryResult)
   };
   struct JobResult {
     std::vector<RcptResult> rcpts;
@@ -168,8 +179,12 @@ class QueueManager {
     std::shared_ptr<Message> msg;
     Done done;
   };
+  // Submitted, waiting for the commit loop (main adds, the commit executor takes).
+  mutable std::mutex commit_mu_;
   std::vector<Pending> pending_;
-  bool committing_ = false;
+  bool committing_ = false;  // the commit loop is running
+  size_t committed_unseen_ = 0;  // batches on disk whose completion main has not run yet
+  void committed(std::vector<Pending>& batch, const std::vector<Status>& statuses);  // on main
   std::map<uint64_t, Active> active_;
   std::set<std::string> in_memory_;     // queue IDs in active_ (or being committed)
   std::deque<std::pair<std::string, QueueName>> backlog_;  // over qmgr_message_active_limit

@@ -102,6 +102,7 @@ std::string encode_queue_file(const Message& m) {
                      escape_field(c.helo), escape_field(c.protocol));
   if (!c.sasl_method.empty() || !c.sasl_username.empty())
     out += fmt::format("sasl {} {}\n", escape_field(c.sasl_method), escape_field(c.sasl_username));
+  if (c.local_source) out += "source local\n";
   if (!e.envid.empty()) out += "envid " + escape_field(e.envid) + "\n";
   if (!e.ret.empty()) out += "ret " + escape_field(e.ret) + "\n";
   if (!e.body_type.empty()) out += "body " + escape_field(e.body_type) + "\n";
@@ -180,6 +181,8 @@ ParsedFile parse_queue_file(std::string_view text) {
     } else if (key == "sasl" && want(2)) {
       e.client.sasl_method = v[0];
       e.client.sasl_username = v[1];
+    } else if (key == "source" && want(1) && v[0] == "local") {
+      e.client.local_source = true;
     } else if (key == "envid" && want(1)) e.envid = v[0];
     else if (key == "ret" && want(1)) e.ret = v[0];
     else if (key == "body" && want(1)) e.body_type = v[0];

@@ -4,6 +4,9 @@
 //   id 4Yg3Nf0x5WzK…            arrival 1763775245.123456
 //   sender alice@example.org     ("-" is the null sender; values are %-escaped)
 //   client unknown 127.0.0.1 40122 helo.example ESMTP
+//   source local                 (only for mail from this host or, said XFORWARD, from the
+//                                 up-stream host of a content filter)
+//   filter smtp-amavis:[127.0.0.1]:10024   (content_filter or FILTER: where it goes instead)
 //   rcpt bob@example.test - 0    (address, ORCPT or "-", NOTIFY bits[, the address before
 //                                 cleanup rewrote it, when it did])
 //   probe                        an address verification probe (absent otherwise)

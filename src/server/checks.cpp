@@ -54,7 +54,8 @@ policy::Facts Session::facts(std::string_view command, std::string_view sender, 
   f.encryption_protocol = ccert_.protocol;
   f.encryption_cipher = ccert_.cipher;
   f.encryption_keysize = ccert_.keysize;
-  f.recipient_tables = &ctx_->recipient_tables;
+  // receive_override_options = no_unknown_recipient_checks: reject_unlisted_* have no tables.
+  f.recipient_tables = ctx_->overrides.no_unknown_recipient_checks ? nullptr : &ctx_->recipient_tables;
   f.resolver = &ctx_->resolver;
   f.params = &pp;
   f.protocol = client_.protocol;
@@ -156,11 +157,12 @@ asio::awaitable<std::optional<Reply>> Session::check_recipient(const std::string
   policy::MessageActions before = actions_;
   if (auto r = co_await restrict(lists, for_vrfy ? "VRFY" : "RCPT", sender_, addr, nullptr)) co_return r;
   std::optional<Reply> unlisted;
-  if (pp.smtpd_reject_unlisted_sender && !sender_.empty())
+  bool check_unlisted = !ctx_->overrides.no_unknown_recipient_checks;  // receive_override_options
+  if (check_unlisted && pp.smtpd_reject_unlisted_sender && !sender_.empty())
     unlisted = policy::unlisted_address(ctx_->recipient_tables, ctx_->resolver, pp, sender_, "Sender");
   // A message being discarded takes any recipient, as Postfix's DISCARD does (spam traps).
   bool discarding = actions_.discard || session_actions_.discard;
-  if (!unlisted && pp.smtpd_reject_unlisted_recipient && (for_vrfy || !discarding))
+  if (!unlisted && check_unlisted && pp.smtpd_reject_unlisted_recipient && (for_vrfy || !discarding))
     unlisted = policy::unlisted_address(ctx_->recipient_tables, ctx_->resolver, pp, addr, "Recipient");
   if (unlisted) log_policy("reject", for_vrfy ? "VRFY" : "RCPT", unlisted->wire(), sender_, addr);
   if (unlisted || for_vrfy) actions_ = std::move(before);  // VRFY delivers nothing either

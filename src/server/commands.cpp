@@ -71,9 +71,11 @@ Session::Outcome Session::ehlo_outcome(bool extended) const {
   if (!extended) return {Reply{250, Status::none, p().myhostname}};
   bool starttls = ctx_->tls && ctx_->tls->enabled() && !tls_;
   bool verp = client_ip_ && ctx_->verp_allowed(*client_ip_);  // Postfix offers XVERP only to allowed clients
+  bool xforward = xforward_allowed();
   std::vector<std::string> mechs;
   if (ctx_->sasl && (tls_ || !p().smtpd_tls_auth_only)) mechs = offered_mechanisms();
-  if (!starttls && !verp && mechs.empty() && !tls_) return {smtp::ehlo_reply(p().myhostname, ctx_->ehlo_keywords)};
+  if (!starttls && !verp && !xforward && mechs.empty() && !tls_)
+    return {smtp::ehlo_reply(p().myhostname, ctx_->ehlo_keywords)};
   auto keywords = ctx_->ehlo_keywords;
   if (starttls) keywords.push_back("STARTTLS");
   if (tls_) keywords.push_back("REQUIRETLS");  // RFC 8689: offered only under TLS
@@ -84,6 +86,7 @@ Session::Outcome Session::ehlo_outcome(bool extended) const {
     if (p().broken_sasl_auth_clients) keywords.push_back("AUTH=" + list);
   }
   if (verp) keywords.push_back("XVERP");
+  if (xforward) keywords.emplace_back(smtp::kXforwardKeyword);
   return {smtp::ehlo_reply(p().myhostname, keywords)};
 }
 
@@ -173,7 +176,7 @@ asio::awaitable<Session::Outcome> Session::on_rcpt(std::string_view arg) {
   if (queue_id_.empty()) {  // Postfix opens the queue file at the first valid recipient
     queue_id_ = make_queue_id();
     arrival_ = now_seconds();
-    maillog::client(log_, queue_id_, client_);
+    log_client();
   }
   rcpts_.push_back(std::move(rcpt));
   enter_state(State::rcpt);
@@ -326,6 +329,7 @@ asio::awaitable<Session::Outcome> Session::dispatch(std::string_view line) {
       {Verb::noop, &Session::on_noop}, {Verb::quit, &Session::on_quit},
       {Verb::vrfy, nullptr, &Session::on_vrfy}, {Verb::bdat, &Session::on_bdat},
       {Verb::starttls, &Session::on_starttls}, {Verb::auth, &Session::on_auth},
+      {Verb::xforward, &Session::on_xforward},
   };
   if (line.empty()) {
     Outcome o{Reply{500, Status::bad_command, "Error: bad syntax"}};

@@ -50,6 +50,7 @@ namespace {
 
 // SmtpdContext::inbound_auth from the dkim_verify_*, dmarc_* and authres_* parameters.
 Status prepare_inbound_auth(SmtpdContext& ctx, const config::Params& p, asio::io_context* io) {
+  if (ctx.overrides.no_milters) return ok_status();  // the milters' work (receive_overrides.hpp)
   auto o = dmarc::inbound_options(p);
   if (!o) return o.error();
   if (!o->dkim_verify && o->dmarc.mode == dmarc::Mode::off) return ok_status();
@@ -195,7 +196,9 @@ Status prepare_milters(SmtpdContext& ctx, const config::Params& p) {
   // milter_header_checks is refused by cleanup's checks (message/content_checks.cpp).
   if (!p.smtpd_milter_maps.empty())
     return Error{"smtpd_milter_maps is not supported: use smtpd_milters (per service with -o in master.cf)"};
-  if (p.smtpd_milters.empty()) return ok_status();
+  // receive_override_options = no_milters: this service runs none (the re-injection
+  // service behind a content filter: the mail met the milters on its first pass).
+  if (p.smtpd_milters.empty() || ctx.overrides.no_milters) return ok_status();
   auto s = milter::load_settings(p, p.smtpd_milters);
   if (!s) return s.error();
   ctx.milters = std::move(*s);
@@ -239,6 +242,16 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
     }
   }
   if (auto st = prepare_client_names(*ctx, p, io); !st) return st.error();
+  auto overrides = ReceiveOverrides::parse(p.receive_override_options);
+  if (!overrides) return overrides.error();
+  ctx->overrides = *overrides;
+  ctx->content_filter = std::string(trim(p.content_filter));
+  if (!ctx->content_filter.empty() &&
+      (ctx->content_filter.find(':') == std::string::npos || ctx->content_filter.front() == ':'))
+    return Error{"content_filter: \"" + ctx->content_filter + "\": expected transport:destination"};
+  auto xforward = parse_networks(p.smtpd_authorized_xforward_hosts);
+  if (!xforward) return Error{"smtpd_authorized_xforward_hosts: " + xforward.error().message};
+  ctx->xforward_hosts = std::move(*xforward);
   if (auto st = prepare_inbound_auth(*ctx, p, io); !st) return st.error();
   auto nets = parse_networks(p.mynetworks);
   if (!nets) return nets.error();
@@ -260,8 +273,6 @@ Result<std::shared_ptr<const SmtpdContext>> make_context(std::shared_ptr<const c
     return Error{"smtpd_forbid_bare_newline: \"" + fbn + "\": expected no, normalize or reject"};
   ctx->reject_bare_newline = fbn == "reject" || fbn == "yes";
   ctx->smtputf8 = p.smtputf8_enable;
-  for (const auto& o : p.receive_override_options)
-    if (iequals(o, "no_header_body_checks")) ctx->no_header_body_checks = true;
   ctx->delay_reject = p.smtpd_delay_reject;
   ctx->banner = p.smtpd_banner;
   if (auto st = prepare_milters(*ctx, p); !st) return st.error();

@@ -13,6 +13,7 @@
 #include "dmarc/inbound.hpp"
 #include "dns/resolver.hpp"
 #include "maps/lookup.hpp"
+#include "message/receive_overrides.hpp"
 #include "milter/settings.hpp"
 #include "policy/restrictions.hpp"
 #include "route/recipients.hpp"
@@ -76,7 +77,9 @@ struct SmtpdContext {
   std::vector<Cidr> bare_newline_exclusions;
   bool reject_bare_newline = false;      // smtpd_forbid_bare_newline = reject
   bool smtputf8 = false;
-  bool no_header_body_checks = false;    // receive_override_options: cleanup skips them
+  ReceiveOverrides overrides;            // receive_override_options
+  std::string content_filter;            // transport:nexthop every message goes to first, "" none
+  std::vector<Cidr> xforward_hosts;      // smtpd_authorized_xforward_hosts
   static bool in(const std::vector<Cidr>& nets, const IpAddress& a);
 };
 

@@ -94,6 +94,7 @@ void Session::reset_transaction() {
   chunk_cr_ = false;
   chunks_too_big_ = false;
   arrival_ = 0;
+  xforward_ = {};
   if (state_ != State::connected) state_ = State::greeted;
 }
 
@@ -238,14 +239,15 @@ asio::awaitable<smtp::Reply> Session::submit_message(std::string content, bool t
   m.envelope.sender = sender_;
   m.envelope.recipients = rcpts_;
   m.envelope.arrival = arrival_;
-  m.envelope.client = client_;
+  m.envelope.client = message_client();
   m.envelope.body_type = body_type_;
   m.envelope.envid = envid_;
   m.envelope.ret = ret_;
   m.envelope.verp = verp_;
   m.envelope.smtputf8 = smtputf8_;
   m.envelope.requiretls = requiretls_;
-  m.envelope.no_header_body_checks = ctx_->no_header_body_checks;
+  ctx_->overrides.mark(m.envelope);
+  m.envelope.filter = ctx_->content_filter;  // an access table's FILTER (apply_actions) wins
   m.envelope.hold = auth.hold;
   if (auth.hold) log_.info("{}: hold: DMARC quarantine policy; from=<{}>", queue_id_, printable(sender_));
   // Authentication-Results on top (RFC 8601), Received-SPF above our Received (RFC 7208 §9.1).

@@ -27,6 +27,7 @@
 #include "smtp/command.hpp"
 #include "smtp/data_reader.hpp"
 #include "smtp/reply.hpp"
+#include "smtp/xforward.hpp"
 #include "spf/check.hpp"
 #include "tls/summary.hpp"
 
@@ -74,6 +75,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Outcome on_bdat(std::string_view arg);
   Outcome on_starttls(std::string_view arg);
   Outcome on_auth(std::string_view arg);
+  Outcome on_xforward(std::string_view arg);  // xforward.cpp
   Outcome on_unknown(std::string_view arg);
   asio::awaitable<Outcome> dispatch(std::string_view line);
   // The pure checks of MAIL and RCPT (syntax, parameters, state) with their effects.
@@ -130,6 +132,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void apply_actions(Message& m) const;
   std::string received_header(const std::string& qid) const;
   asio::awaitable<void> learn_client_name();  // PTR + forward confirmation (peername.hpp)
+  // XFORWARD (xforward.cpp): whether this client may use it, the client the message is
+  // queued with, and the "client=" log line.
+  bool xforward_allowed() const;
+  ClientInfo message_client() const;
+  void log_client() const;
   asio::awaitable<void> check_spf();  // before the first RCPT of a transaction (spf.cpp)
   bool spf_due(std::string_view line) const;
   bool spf_wanted() const;  // SPF applies to this client and transaction
@@ -193,6 +200,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string spf_header_;           // its Received-SPF header, when one is added
   bool smtputf8_ = false;
   bool requiretls_ = false;
+  smtp::ForwardedClient xforward_;  // what XFORWARD said for this transaction
   // BDAT: the content so far (CRLF already turned into LF), a CR held back at a chunk end.
   bool bdat_used_ = false;
   std::string chunks_;

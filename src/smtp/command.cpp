@@ -18,6 +18,7 @@ constexpr VerbName kVerbs[] = {
     {"data", Verb::data}, {"rset", Verb::rset}, {"noop", Verb::noop}, {"quit", Verb::quit},
     {"vrfy", Verb::vrfy}, {"expn", Verb::expn}, {"help", Verb::help},
     {"starttls", Verb::starttls}, {"auth", Verb::auth}, {"bdat", Verb::bdat}, {"etrn", Verb::etrn},
+    {"xforward", Verb::xforward},
 };
 }  // namespace
 

@@ -11,7 +11,7 @@
 namespace tern::smtp {
 
 enum class Verb { helo, ehlo, mail, rcpt, data, rset, noop, quit, vrfy, expn, help,
-                  starttls, auth, bdat, etrn, unknown };
+                  starttls, auth, bdat, etrn, xforward, unknown };
 
 struct Command {
   Verb verb = Verb::unknown;

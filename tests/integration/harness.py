@@ -42,7 +42,7 @@ QUEUED_RE = re.compile(r"250 2\.0\.0 Ok: queued as (%s)$" % QUEUE_ID)
 # MON DD HH:MM:SS HOST tern/SERVICE[PID]: TEXT
 LOG_LINE_RE = re.compile(
     r"^(?P<stamp>[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d) (?P<host>\S+) "
-    r"tern/(?P<service>[a-z]+)\[(?P<pid>\d+)\]: (?P<text>.*)$")
+    r"tern/(?P<service>[a-z][a-z0-9_-]*)\[(?P<pid>\d+)\]: (?P<text>.*)$")
 
 MYHOSTNAME = "mail.example.test"
 MYDOMAIN = "example.test"

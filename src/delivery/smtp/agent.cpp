@@ -217,6 +217,7 @@ Outcome SmtpAgent::finish(Attempt& a, bool destination_failed) const {
     DeliveryResult res{f.o.kind, f.o.dsn, f.o.text, f.relay, a.r.message.envelope.recipients.at(index).address, index};
     res.setup = a.setup;
     res.transmit = a.transmit;
+    res.dsn_passed_on = f.o.kind == DeliveryResult::sent && f.o.dsn_passed_on;
     out.results.push_back(std::move(res));
   }
   return out;

@@ -52,6 +52,8 @@ Features parse_ehlo(const ServerReply& r, const std::vector<std::string>& discar
         if (auto v = parse_int(words[1]); v && *v > 0) f.size_limit = *v;
     } else if (kw == "auth") {
       for (size_t w = 1; w < words.size(); ++w) f.auth.push_back(upper_ascii(words[w]));
+    } else if (kw == "xforward") {
+      for (size_t w = 1; w < words.size(); ++w) f.xforward.push_back(upper_ascii(words[w]));
     }
   }
   return f;

@@ -19,7 +19,7 @@ namespace tern::delivery::smtp {
 
 struct Timeouts {
   std::chrono::seconds connect{30}, helo{300}, mail{300}, rcpt{300}, data_init{120}, data_xfer{180},
-      data_done{600}, quit{300}, rset{20}, starttls{300};
+      data_done{600}, quit{300}, rset{20}, starttls{300}, xforward{300};
 };
 
 struct DialogueSettings {
@@ -29,6 +29,8 @@ struct DialogueSettings {
   std::vector<std::string> discard_ehlo;  // keywords to ignore (lower case)
   bool mime_downgrade = true;             // 8-bit body to a peer without 8BITMIME: convert
   size_t line_length_limit = 998;         // smtp_line_length_limit, 0 = none
+  bool send_xforward = false;             // smtp_send_xforward_command: when offered, XFORWARD
+                                          // the message's client before MAIL FROM
   Timeouts t;
 };
 
@@ -38,6 +40,7 @@ struct Features {
   bool starttls = false, requiretls = false, size = false;
   long long size_limit = 0;  // 0: no limit announced
   std::vector<std::string> auth;  // mechanisms, upper case
+  std::vector<std::string> xforward;  // XFORWARD attribute names, upper case
 };
 Features parse_ehlo(const ServerReply& r, const std::vector<std::string>& discard);
 
@@ -51,6 +54,7 @@ struct SessionError {
 struct RcptOutcome {
   DeliveryResult::Kind kind = DeliveryResult::deferred;
   std::string dsn, text;
+  bool dsn_passed_on = false;  // accepted by an SMTP server that offered DSN
 };
 
 enum class State { idle, greeted, ready, mail, rcpt, data, sent, broken, closed };

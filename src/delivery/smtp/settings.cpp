@@ -48,6 +48,8 @@ Result<ClientSettings> client_settings(const config::Params& p, bool lmtp) {
     s.cache_on_demand = p.lmtp_connection_cache_on_demand;
     s.reuse_time_limit = p.lmtp_connection_reuse_time_limit;
     s.sasl = p.lmtp_sasl_auth_enable;
+    d.send_xforward = p.lmtp_send_xforward_command;
+    t.xforward = p.lmtp_xforward_timeout;
   } else {
     t = {p.smtp_connect_timeout, p.smtp_helo_timeout, p.smtp_mail_timeout, p.smtp_rcpt_timeout,
          p.smtp_data_init_timeout, p.smtp_data_xfer_timeout, p.smtp_data_done_timeout, p.smtp_quit_timeout,
@@ -56,6 +58,8 @@ Result<ClientSettings> client_settings(const config::Params& p, bool lmtp) {
     s.cache_on_demand = p.smtp_connection_cache_on_demand;
     s.reuse_time_limit = p.smtp_connection_reuse_time_limit;
     s.sasl = p.smtp_sasl_auth_enable;
+    d.send_xforward = p.smtp_send_xforward_command;
+    t.xforward = p.smtp_xforward_timeout;
     s.tls_wrappermode = p.smtp_tls_wrappermode;
     s.note_starttls_offer = p.smtp_tls_note_starttls_offer;
     s.sender_dependent_auth = p.smtp_sender_dependent_authentication;

@@ -11,6 +11,7 @@
 #include "delivery/smtp/content.hpp"
 #include "delivery/smtp/mime.hpp"
 #include "delivery/smtp/session.hpp"
+#include "smtp/xforward.hpp"
 #include "smtp/xtext.hpp"
 
 namespace tern::delivery::smtp {
@@ -37,6 +38,7 @@ class Transaction {
   void decide(size_t i, const ServerReply& r, std::string_view command);
   void decide(size_t i, DeliveryResult::Kind kind, std::string dsn, std::string text);
   bool check_limits(std::string_view payload);
+  bool send_xforward();
   bool needs_utf8() const;
   // Reads one reply; on failure marks every open recipient and returns nullopt.
   std::optional<ServerReply> reply(std::chrono::seconds limit, std::string_view stage);
@@ -61,6 +63,7 @@ void Transaction::decide(size_t i, DeliveryResult::Kind kind, std::string dsn, s
 void Transaction::decide(size_t i, const ServerReply& r, std::string_view command) {
   if (r.positive()) {
     decide(i, DeliveryResult::sent, r.status(), printable(r.text(), 1000));
+    out_[i].dsn_passed_on = s_.features().dsn && !s_.s_.lmtp;
     return;
   }
   SessionError e = s_.reply_error(r, command);
@@ -155,6 +158,29 @@ bool Transaction::needs_utf8() const {
   return has_8bit(c.substr(0, end == std::string_view::npos ? c.size() : end));
 }
 
+// XFORWARD (Postfix's XFORWARD_README) before MAIL FROM, when the settings ask for it and
+// the server offers it: the message's original client, for a server behind a content
+// filter. A refusal fails the transaction as a refused MAIL FROM would; nothing else was
+// sent, so the session stays usable.
+bool Transaction::send_xforward() {
+  const Features& f = s_.features();
+  if (!s_.s_.send_xforward || f.xforward.empty()) return true;
+  auto cmds = tern::smtp::xforward_commands(m_.envelope.client, m_.envelope.queue_id, f.xforward);
+  std::string batch;
+  for (const auto& c : cmds) batch += c;
+  if (f.pipelining && !send(batch, s_.s_.t.xforward, "sending XFORWARD")) return false;
+  std::optional<ServerReply> refused;
+  for (const auto& c : cmds) {
+    if (!f.pipelining && refused) break;
+    if (!f.pipelining && !send(c, s_.s_.t.xforward, "sending XFORWARD")) return false;
+    auto r = reply(s_.s_.t.xforward, "receiving the XFORWARD reply");  // every pipelined one
+    if (!r) return false;
+    if (!r->positive() && !refused) refused = std::move(*r);
+  }
+  if (refused) fail_open(s_.reply_error(*refused, "XFORWARD"));
+  return !refused;
+}
+
 std::vector<size_t> Transaction::accepted() const {
   std::vector<size_t> ok;
   for (size_t i = 0; i < accepted_.size(); ++i)
@@ -168,6 +194,7 @@ std::vector<RcptOutcome> Transaction::run() {
   Converted body = prepare_body(m_, f.eightbitmime, s_.s_.mime_downgrade);
   std::string payload = data_payload(body.content, s_.s_.line_length_limit);
   if (!check_limits(payload)) return out_;
+  if (!send_xforward()) return out_;
   accepted_.assign(rcpts_.size(), false);
   bool pipe = f.pipelining;
   bool probe = m_.envelope.verify_probe;

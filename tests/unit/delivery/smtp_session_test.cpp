@@ -252,3 +252,102 @@ TEST_F(SmtpSession, StateChangesAreRecorded) {
 
 }  // namespace
 }  // namespace tern::delivery::smtp
+
+namespace tern::delivery::smtp {
+namespace {
+
+// ---- XFORWARD (smtp_send_xforward_command) -------------------------------------------
+
+const char* kEhloXforward =
+    "250-peer.example\r\n250-PIPELINING\r\n250-XFORWARD NAME ADDR PORT PROTO HELO IDENT SOURCE\r\n250 8BITMIME";
+
+Message forwarded_message() {
+  Message m = message({"b@example.net", "c@example.net"});
+  m.envelope.queue_id = "4Yg3Nf0x5WzK";
+  m.envelope.client = ClientInfo{"mail.example.org", "192.0.2.7", 40122, "helo.example.org", "ESMTP"};
+  return m;
+}
+
+TEST_F(SmtpSession, XforwardGoesBeforeMailFromWhenOfferedAndAskedFor) {
+  settings.send_xforward = true;
+  start(kEhloXforward);
+  peer.script("XFORWARD", {"250 2.0.0 Ok", "250 2.0.0 Ok"});
+  peer.script("DATA", {"354 go ahead"});
+  peer.script(".", {"250 2.0.0 Ok: queued as F"});
+  auto out = send(forwarded_message());
+  EXPECT_EQ(out[0].kind, DeliveryResult::sent);
+  ASSERT_GE(peer.commands.size(), 4u);
+  EXPECT_EQ(peer.commands[1], "XFORWARD NAME=mail.example.org ADDR=192.0.2.7 PORT=40122 PROTO=ESMTP");
+  EXPECT_EQ(peer.commands[2], "XFORWARD HELO=helo.example.org IDENT=4Yg3Nf0x5WzK SOURCE=REMOTE");
+  EXPECT_TRUE(peer.commands[3].starts_with("MAIL FROM:<alice@example.org>"));
+  EXPECT_EQ(peer.batches[1], 2u);  // both XFORWARDs pipelined together
+  EXPECT_TRUE(session->usable());
+}
+
+TEST_F(SmtpSession, NoXforwardUnlessAskedFor) {
+  start(kEhloXforward);  // send_xforward is off
+  peer.script("DATA", {"354 go ahead"});
+  peer.script(".", {"250 2.0.0 Ok: queued as F"});
+  send(forwarded_message());
+  EXPECT_TRUE(peer.commands[1].starts_with("MAIL FROM:")) << peer.commands[1];
+}
+
+TEST_F(SmtpSession, NoXforwardUnlessOffered) {
+  settings.send_xforward = true;
+  start();
+  peer.script("DATA", {"354 go ahead"});
+  peer.script(".", {"250 2.0.0 Ok: queued as F"});
+  send(forwarded_message());
+  EXPECT_TRUE(peer.commands[1].starts_with("MAIL FROM:")) << peer.commands[1];
+}
+
+TEST_F(SmtpSession, RefusedXforwardFailsTheTransactionAndKeepsTheSession) {
+  settings.send_xforward = true;
+  start(kEhloXforward);
+  peer.script("XFORWARD", {"550 5.7.0 Error: insufficient authorization", "550 5.7.0 Error: insufficient authorization"});
+  auto out = send(forwarded_message());
+  for (auto& o : out) {
+    EXPECT_EQ(o.kind, DeliveryResult::bounced);
+    EXPECT_EQ(o.text, "host peer.example[127.0.0.1] said: 550 5.7.0 Error: insufficient authorization "
+                      "(in reply to XFORWARD command)");
+  }
+  EXPECT_TRUE(peer.pending.empty());  // both pipelined replies read
+  EXPECT_EQ(peer.commands.back().substr(0, 8), "XFORWARD");
+  EXPECT_TRUE(session->usable());
+}
+
+TEST(SmtpEhlo, XforwardAttributesAreParsed) {
+  ServerReply r;
+  r.code = 250;
+  r.lines = {"peer.example", "XFORWARD name ADDR", "PIPELINING"};
+  auto f = parse_ehlo(r, {});
+  EXPECT_EQ(f.xforward, (std::vector<std::string>{"NAME", "ADDR"}));
+  EXPECT_TRUE(parse_ehlo(r, {"xforward"}).xforward.empty());
+}
+
+}  // namespace
+}  // namespace tern::delivery::smtp
+
+namespace tern::delivery::smtp {
+namespace {
+
+// RFC 3461 section 4.1: a server that offers DSN takes NOTIFY along; a success notice is
+// then its business (a content filter's acceptance is not the delivery).
+TEST_F(SmtpSession, DsnPassedOnOnlyToAServerThatOffersDsn) {
+  start();  // kEhlo offers DSN
+  peer.script("DATA", {"354 go ahead"});
+  peer.script(".", {"250 2.0.0 Ok: queued as F"});
+  EXPECT_TRUE(send(message({"b@example.net"}))[0].dsn_passed_on);
+}
+
+TEST_F(SmtpSession, NoDsnPassedOnWithoutTheExtension) {
+  start("250-peer.example\r\n250 8BITMIME");
+  peer.script("DATA", {"354 go ahead"});
+  peer.script(".", {"250 2.0.0 Ok: queued as F"});
+  auto out = send(message({"b@example.net"}));
+  EXPECT_EQ(out[0].kind, DeliveryResult::sent);
+  EXPECT_FALSE(out[0].dsn_passed_on);
+}
+
+}  // namespace
+}  // namespace tern::delivery::smtp

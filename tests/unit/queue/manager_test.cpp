@@ -13,6 +13,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "../temp_dir.hpp"
@@ -904,6 +905,134 @@ TEST_F(ManagerProbes, ProbeFileRecordsTheFlagAndTheProbeSender) {
   params["address_verify_sender"] = "<>";
   start_verifier();
   EXPECT_EQ(make_probe(ProbeSettings::from(settings->cfg->params), "a@b", 1).envelope.sender, "");
+}
+
+}  // namespace
+}  // namespace tern::queue
+
+namespace tern::queue {
+namespace {
+
+// ---- content filter (content_filter, FILTER), receive_override_options ---------------
+
+// A message with a filter goes, all recipients in one delivery, to the filter's transport
+// and nexthop; none is delivered unfiltered, not even the local ones. The filter here has
+// no master.cf service, so the one job is deferred (as a filter that is down would be).
+TEST_F(Manager, FilteredMessageGoesToTheFilterInOneJob) {
+  queue_workers = true;
+  start();
+  auto m = message("sender@example.org",
+                   {Recipient{"alice@example.test"}, Recipient{"bob@example.test"}, Recipient{"u@remote.test"}},
+                   "filtered");
+  m->envelope.filter = "smtp-amavis:[127.0.0.1]:10024";
+  submit(m);
+  EXPECT_EQ(worker_tasks.size(), 1u);
+  EXPECT_EQ(run_workers(), 1u);
+  EXPECT_TRUE(mailbox("alice").empty());
+  EXPECT_TRUE(mailbox("bob").empty());
+  ParsedFile pf = store->load(m->envelope.queue_id, QueueName::deferred);
+  ASSERT_EQ(pf.status, ParseStatus::ok) << pf.error;
+  EXPECT_EQ(pf.message.envelope.filter, "smtp-amavis:[127.0.0.1]:10024");
+  for (const auto& r : pf.message.envelope.recipients) {
+    EXPECT_EQ(r.state, RcptState::deferred) << r.address;
+    EXPECT_EQ(r.reason, "mail transport unavailable: no master.cf service named \"smtp-amavis\"") << r.address;
+  }
+}
+
+// "transport:" without a nexthop: default_filter_nexthop, else each recipient's domain.
+TEST_F(Manager, FilterWithoutNexthopUsesTheRecipientDomain) {
+  queue_workers = true;
+  start();
+  auto m = message("sender@example.org", {Recipient{"a@one.test"}, Recipient{"b@two.test"}, Recipient{"c@one.test"}},
+                   "per-domain");
+  m->envelope.filter = "scan:";
+  submit(m);
+  EXPECT_EQ(worker_tasks.size(), 2u);  // one per domain
+}
+
+TEST_F(Manager, FilterWithoutNexthopUsesDefaultFilterNexthop) {
+  queue_workers = true;
+  start({{"default_filter_nexthop", "[127.0.0.1]:10024"}});
+  auto m = message("sender@example.org", {Recipient{"a@one.test"}, Recipient{"b@two.test"}}, "one-nexthop");
+  m->envelope.filter = "scan:";
+  submit(m);
+  EXPECT_EQ(worker_tasks.size(), 1u);
+}
+
+// pickup (sendmail) mail gets main.cf's content_filter.
+TEST_F(Manager, PickupMailGetsMainCfContentFilter) {
+  queue_workers = true;
+  start({{"content_filter", "smtp-amavis:[127.0.0.1]:10024"}});
+  auto m = message("alice@example.test", {Recipient{"bob@example.test"}}, "picked-up");
+  fs::create_directories(dir.file("spool/maildrop"));
+  dir.write("spool/maildrop/drop1", encode_queue_file(*m));
+  qm->pickup();
+  EXPECT_EQ(run_workers(), 1u);
+  EXPECT_TRUE(mailbox("bob").empty());
+  auto deferred = store->list(QueueName::deferred);
+  ASSERT_EQ(deferred.size(), 1u);
+  EXPECT_EQ(store->load(deferred[0].id, QueueName::deferred).message.envelope.filter,
+            "smtp-amavis:[127.0.0.1]:10024");
+}
+
+TEST_F(Manager, ContentFilterAndReceiveOverridesAreChecked) {
+  for (auto [name, value, want] : {std::tuple{"content_filter", "smtp-amavis", "expected transport:destination"},
+                                   std::tuple{"content_filter", ":[127.0.0.1]:10024", "expected transport:destination"},
+                                   std::tuple{"receive_override_options", "no_header_reply",
+                                              "receive_override_options: unknown option \"no_header_reply\""}}) {
+    SetUp();
+    params[name] = value;
+    std::string text;
+    for (const auto& [k, v] : params) text += k + " = " + v + "\n";
+    dir.write("main.cf", text);
+    auto cfg = config::load(config::LoadOptions{dir.path()});
+    ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+    auto s = make_settings(*cfg);
+    ASSERT_FALSE(s.ok()) << value;
+    EXPECT_TRUE(contains(s.error().message, want)) << s.error().message;
+  }
+}
+
+// no_address_mappings: cleanup qualifies the recipient but does not expand virtual aliases.
+TEST_F(Manager, NoAddressMappingsSkipsVirtualAliases) {
+  start({{"virtual_alias_maps", "inline:{ va@example.test=bob@example.test }"}});
+  submit(message("alice@example.test", {Recipient{"va@example.test"}}, "mapped"));
+  EXPECT_EQ(mailbox("bob").size(), 1u);
+  auto m = message("alice@example.test", {Recipient{"va@example.test"}}, "unmapped");
+  m->envelope.no_address_mappings = true;
+  submit(m);
+  EXPECT_EQ(mailbox("bob").size(), 1u);  // not a second one
+  auto box = mailbox("alice");           // va is no local user: bounced
+  ASSERT_EQ(box.size(), 1u);
+  EXPECT_TRUE(contains(box[0], "Final-Recipient: rfc822; va@example.test")) << box[0];
+}
+
+}  // namespace
+}  // namespace tern::queue
+
+namespace tern::queue {
+namespace {
+
+// no_milters: the built-in DKIM signing (OpenDKIM's work in a Postfix setup) is off for
+// the message, as a re-injected copy must not be signed a second time.
+TEST_F(Manager, NoMiltersSkipsDkimSigning) {
+  const std::string data = std::string(TERN_SOURCE_DIR) + "/tests/data/dkimpy-data/";
+  start({{"dkim_signing_table", "inline:{ example.test=ed }"},
+         {"dkim_key_table", "inline:{ ed=%:ed:" + data + "ed25519test.key }"}});
+  submit(message("alice@example.test", {Recipient{"bob@example.test"}}, "signed"));
+  auto m = message("alice@example.test", {Recipient{"bob@example.test"}}, "unsigned");
+  m->envelope.no_milters = true;
+  submit(m);
+  auto box = mailbox("bob");
+  ASSERT_EQ(box.size(), 2u);
+  int signed_ = 0, unsigned_ = 0;
+  for (const auto& msg : box) {
+    bool has = contains(msg, "\nDKIM-Signature: ");
+    if (contains(msg, "Subject: signed")) signed_ += has;
+    if (contains(msg, "Subject: unsigned")) unsigned_ += has;
+  }
+  EXPECT_EQ(signed_, 1);
+  EXPECT_EQ(unsigned_, 0);
 }
 
 }  // namespace

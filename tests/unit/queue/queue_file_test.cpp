@@ -15,7 +15,7 @@ Message full_message() {
   e.sender = "odd sender%40x@example.org";
   e.arrival = 1763775245.123456;
   e.client = ClientInfo{"mail.example.org", "2001:db8::7", 40122, "helo with space", "ESMTPSA",
-                        "PLAIN", "bob user"};
+                        "PLAIN", "bob user", true};
   e.envid = "env id=1";
   e.ret = "HDRS";
   e.body_type = "8BITMIME";
@@ -43,6 +43,7 @@ void expect_same_envelope(const Envelope& a, const Envelope& b) {
   EXPECT_EQ(a.client.protocol, b.client.protocol);
   EXPECT_EQ(a.client.sasl_method, b.client.sasl_method);
   EXPECT_EQ(a.client.sasl_username, b.client.sasl_username);
+  EXPECT_EQ(a.client.local_source, b.client.local_source);
   EXPECT_EQ(a.envid, b.envid);
   EXPECT_EQ(a.ret, b.ret);
   EXPECT_EQ(a.body_type, b.body_type);
@@ -203,6 +204,27 @@ TEST(EscapeField, UnescapeRoundTripAndErrors) {
   EXPECT_EQ(unescape_field("%2").error().message, "truncated %-escape");
   EXPECT_EQ(unescape_field("ab%").error().message, "truncated %-escape");
   EXPECT_EQ(unescape_field("%G0").error().message, "bad %-escape");
+}
+
+}  // namespace
+}  // namespace tern::queue
+
+namespace tern::queue {
+namespace {
+
+// XFORWARD SOURCE=LOCAL (or a local submission up-stream) is kept as "source local"; a
+// remote client writes no such line, and another value is corruption.
+TEST(QueueFile, SourceLocalRecord) {
+  Message m = full_message();
+  std::string text = encode_queue_file(m);
+  EXPECT_NE(text.find("\nsource local\n"), std::string::npos) << text;
+  m.envelope.client.local_source = false;
+  text = encode_queue_file(m);
+  EXPECT_EQ(text.find("\nsource "), std::string::npos) << text;
+  EXPECT_FALSE(parse_queue_file(text).message.envelope.client.local_source);
+  std::string bad = text;
+  bad.insert(bad.find("\nsender ") + 1, "source remote\n");
+  EXPECT_EQ(parse_queue_file(bad).status, ParseStatus::malformed);
 }
 
 }  // namespace

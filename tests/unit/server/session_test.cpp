@@ -32,7 +32,9 @@ class SessionTest : public ::testing::Test {
               "smtpd_hard_error_limit = 5\n");
     dir.write("master.cf",
               "127.0.0.1:2525 inet n - n - - smtpd\n"
-              "127.0.0.1:2587 inet n - n - - smtpd -o smtpd_helo_required=yes\n");
+              "127.0.0.1:2587 inet n - n - - smtpd -o smtpd_helo_required=yes\n"
+              "127.0.0.1:10025 inet n - n - - smtpd -o smtpd_authorized_xforward_hosts=127.0.0.0/8\n"
+              "  -o receive_override_options=no_unknown_recipient_checks\n");
     dir.write("passwd", "alice:x:1000:1000:Alice:home/alice:/bin/sh\n");
     auto cfg = config::load(config::LoadOptions{dir.path()});
     ASSERT_TRUE(cfg.ok()) << cfg.error().message;
@@ -40,10 +42,10 @@ class SessionTest : public ::testing::Test {
     queue_ = std::make_unique<QueueClient>(io_, dir.file("no-such-socket"));
   }
 
-  std::shared_ptr<Session> session(size_t service = 0) {
+  std::shared_ptr<Session> session(size_t service = 0, std::string addr = {}) {
     auto ctx = make_context(cfg_, cfg_->services.at(service));
     EXPECT_TRUE(ctx.ok()) << (ctx.ok() ? "" : ctx.error().message);
-    return std::make_shared<Session>(asio::ip::tcp::socket(io_), *ctx, *queue_);
+    return std::make_shared<Session>(asio::ip::tcp::socket(io_), *ctx, *queue_, std::move(addr));
   }
 
   // The reply to one line, as it goes on the wire.
@@ -254,6 +256,82 @@ TEST_F(SessionTest, VrfyChecksTheRecipient) {
             "550 5.1.1 <mallory@example.test>: Recipient address rejected: User unknown in local "
             "recipient table\r\n");
   EXPECT_EQ(say(*s, "VRFY"), "501 5.5.4 Syntax: VRFY address\r\n");
+}
+
+}  // namespace
+}  // namespace tern::server
+
+namespace tern::server {
+namespace {
+
+// ---- XFORWARD and receive_override_options (service 2: the re-injection port) ---------
+
+TEST_F(SessionTest, XforwardIsOfferedOnlyToAuthorizedHosts) {
+  auto reinject = session(2, "127.0.0.1");
+  EXPECT_NE(say(*reinject, "EHLO filter.example").find("250 XFORWARD NAME ADDR PORT PROTO HELO IDENT SOURCE\r\n"),
+            std::string::npos);
+  auto other = session(2, "192.0.2.1");
+  EXPECT_EQ(say(*other, "EHLO client.example").find("XFORWARD"), std::string::npos);
+  EXPECT_EQ(say(*other, "XFORWARD ADDR=192.0.2.9"), "550 5.7.0 Error: insufficient authorization\r\n");
+  auto plain = session(0, "127.0.0.1");
+  EXPECT_EQ(say(*plain, "EHLO client.example").find("XFORWARD"), std::string::npos);
+  EXPECT_EQ(say(*plain, "XFORWARD ADDR=192.0.2.9"), "550 5.7.0 Error: insufficient authorization\r\n");
+}
+
+TEST_F(SessionTest, XforwardSyntaxAndSequence) {
+  auto s = session(2, "127.0.0.1");
+  say(*s, "EHLO filter.example");
+  EXPECT_EQ(say(*s, "XFORWARD"), "501 5.5.4 Syntax: XFORWARD attribute=value...\r\n");
+  EXPECT_EQ(say(*s, "XFORWARD BOGUS=1"), "501 5.5.4 Bad XFORWARD attribute name: BOGUS\r\n");
+  EXPECT_EQ(say(*s, "XFORWARD PORT=99999"), "501 5.5.4 Bad XFORWARD PORT syntax\r\n");
+  EXPECT_EQ(say(*s, "XFORWARD NAME=mail.example.org ADDR=192.0.2.7"), "250 2.0.0 Ok\r\n");
+  EXPECT_EQ(say(*s, "MAIL FROM:<a@example.org>"), "250 2.1.0 Ok\r\n");
+  EXPECT_EQ(say(*s, "XFORWARD HELO=x"), "503 5.5.1 Error: MAIL transaction in progress\r\n");
+  EXPECT_EQ(say(*s, "RSET"), "250 2.0.0 Ok\r\n");
+  EXPECT_EQ(say(*s, "XFORWARD HELO=x"), "250 2.0.0 Ok\r\n");
+}
+
+TEST_F(SessionTest, NoUnknownRecipientChecksAcceptsUnlistedUsers) {
+  auto s = session(2, "127.0.0.1");
+  say(*s, "EHLO filter.example");
+  say(*s, "MAIL FROM:<a@example.org>");
+  EXPECT_EQ(say(*s, "RCPT TO:<nobody-here@example.test>"), "250 2.1.5 Ok\r\n");
+  auto main = session(0, "127.0.0.1");
+  say(*main, "EHLO client.example");
+  say(*main, "MAIL FROM:<a@example.org>");
+  EXPECT_EQ(say(*main, "RCPT TO:<nobody-here@example.test>").substr(0, 4), "550 ");
+}
+
+// no_milters: the built-in milter work (DKIM verification, DMARC, Authentication-Results)
+// is off on that service, so a re-injected message is not judged again from the filter's
+// address; the content filter and overrides go with every message of the service.
+TEST_F(SessionTest, ReceiveOverridesAndContentFilterInTheContext) {
+  dir.write("master.cf",
+            "127.0.0.1:2525 inet n - n - - smtpd -o content_filter=smtp-amavis:[127.0.0.1]:10024\n"
+            "  -o smtpd_milters=inet:127.0.0.1:11332\n"
+            "127.0.0.1:10025 inet n - n - - smtpd -o content_filter= -o receive_override_options=no_milters\n"
+            "  -o smtpd_milters=inet:127.0.0.1:11332\n");
+  auto cfg = config::load(config::LoadOptions{dir.path()});
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  auto front = make_context(*cfg, (*cfg)->services.at(0));
+  auto reinject = make_context(*cfg, (*cfg)->services.at(1));
+  ASSERT_TRUE(front.ok() && reinject.ok());
+  EXPECT_TRUE((*front)->inbound_auth.has_value());  // dkim_verify_enable = yes by default
+  EXPECT_TRUE((*front)->milters.has_value());
+  EXPECT_EQ((*front)->content_filter, "smtp-amavis:[127.0.0.1]:10024");
+  EXPECT_FALSE((*reinject)->inbound_auth.has_value());
+  EXPECT_FALSE((*reinject)->milters.has_value());
+  EXPECT_TRUE((*reinject)->overrides.no_milters);
+  EXPECT_EQ((*reinject)->content_filter, "");
+}
+
+TEST_F(SessionTest, UnknownReceiveOverrideOptionIsAConfigError) {
+  dir.write("master.cf", "127.0.0.1:2525 inet n - n - - smtpd -o receive_override_options=no_header_reply\n");
+  auto cfg = config::load(config::LoadOptions{dir.path()});
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  auto ctx = make_context(*cfg, (*cfg)->services.at(0));
+  ASSERT_FALSE(ctx.ok());
+  EXPECT_NE(ctx.error().message.find("unknown option \"no_header_reply\""), std::string::npos);
 }
 
 }  // namespace
