@@ -199,8 +199,6 @@ int run_queue(std::shared_ptr<const config::Config> cfg, int privileged_fd) {
         [&, address](const queue::Submitted& s) {
           if (!s.status)
             verifier->record(address, policy::VerifyStatus::deferred, "probe not queued: " + s.status.error().message);
-          else if (!s.refusal.empty())
-            verifier->record(address, policy::VerifyStatus::deferred, "probe refused by cleanup: " + s.refusal);
         },
         false);
   });
