@@ -25,12 +25,12 @@ re-injection was accepted, as amavisd-new does. What the tests show:
 
 import asyncio
 import json
-import time
 import os
 import re
 import smtplib
 import subprocess
 import threading
+import time
 import unittest
 
 from aiosmtpd.controller import Controller
