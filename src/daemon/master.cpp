@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -186,10 +187,10 @@ void Master::start_smtpd() {
     auto listeners = listeners_for(*cfg_);
     // Keys and the passwd database are read here, before the chroot and the drop to
     // mail_owner (as Postfix's smtpd does in its pre-jail step).
-    auto contexts = server::prepare_smtpd(cfg_, listeners);
+    auto contexts = server::prepare_smtpd(cfg_, listeners, socket);
     enter_role(master, id_, chroot ? qdir + "/private" : "");
     if (!contexts) log_.fatal("{}", contexts.error().message);
-    std::_Exit(server::run_smtpd(cfg_, listeners, std::move(*contexts), socket));
+    std::_Exit(server::run_smtpd(cfg_, listeners, std::move(*contexts)));
   }
   smtpd_ = {pid, std::time(nullptr), 0};
 }
@@ -239,10 +240,11 @@ void Master::reload() {
 // Everything a new smtpd will load (certificates and keys included) must load now, or
 // the running one stays: retiring it first would leave the port without a server.
 Status Master::check_smtpd_contexts(const ConfigPtr& cfg) const {
+  server::SmtpdDelegates delegates;  // settings checked, nothing opened or connected
   for (const auto& s : cfg->services) {
     if (s.entry.type != "inet" || s.entry.command != "smtpd") continue;
-    auto delegates = server::smtpd_delegates(*cfg, nullptr);
-    if (auto c = server::make_context(cfg, s, nullptr, &delegates); !c) return c.error();
+    auto registry = delegates.registry(s);
+    if (auto c = server::make_context(cfg, s, nullptr, &registry); !c) return c.error();
   }
   return ok_status();
 }
@@ -387,7 +389,36 @@ Status lock_pid_file(const std::string& qdir) {
   return ok_status();  // fd stays open (and locked) until we exit
 }
 
-Status prepare_queue_directory(const config::Params& p, const Identity& id) {
+// Whether a restriction list or class of main.cf or of an smtpd service names a word
+// starting with `prefix` (reject_unverified_, check_greylist, check_spamtrap).
+bool restrictions_name(const config::Config& cfg, std::string_view prefix) {
+  auto in = [&](const std::vector<std::string>& words) {
+    return std::any_of(words.begin(), words.end(), [&](const std::string& w) { return istarts_with(w, prefix); });
+  };
+  auto in_params = [&](const config::Params& p) {
+    for (const auto* list : {&p.smtpd_client_restrictions, &p.smtpd_helo_restrictions, &p.smtpd_sender_restrictions,
+                             &p.smtpd_relay_restrictions, &p.smtpd_recipient_restrictions, &p.smtpd_data_restrictions,
+                             &p.smtpd_end_of_data_restrictions})
+      if (in(*list)) return true;
+    for (const auto& c : p.smtpd_restriction_classes)
+      if (in(split_list(cfg.raw_value(c)))) return true;
+    return false;
+  };
+  if (in_params(cfg.params)) return true;
+  for (const auto& s : cfg.services)
+    if (s.entry.command == "smtpd" && in_params(s.params)) return true;
+  return false;
+}
+
+// The directory of an lmdb:PATH or PATH database name ("" when it has none).
+std::string database_directory(std::string_view name) {
+  if (istarts_with(name, "lmdb:")) name.remove_prefix(5);
+  auto slash = name.rfind('/');
+  return slash == std::string_view::npos || slash == 0 ? std::string() : std::string(name.substr(0, slash));
+}
+
+Status prepare_queue_directory(const config::Config& cfg, const Identity& id) {
+  const config::Params& p = cfg.params;
   const std::string& q = p.queue_directory;
   if (auto s = make_dirs(q, 0755); !s) return s;
   if (auto s = make_dirs(q + "/private", 0700); !s) return s;
@@ -412,15 +443,20 @@ Status prepare_queue_directory(const config::Params& p, const Identity& id) {
       return ok_status();
     };
     // The address verification cache (queue role), where a restriction list uses it.
-    bool verifies = false;
-    for (const auto* list : {&p.smtpd_client_restrictions, &p.smtpd_helo_restrictions, &p.smtpd_sender_restrictions,
-                             &p.smtpd_relay_restrictions, &p.smtpd_recipient_restrictions})
-      for (const auto& w : *list) verifies |= istarts_with(w, "reject_unverified_");
+    bool verifies = restrictions_name(cfg, "reject_unverified_");
     std::string verify_dir;
     if (auto colon = p.address_verify_map.find(':'); colon != std::string::npos)
       if (auto slash = p.address_verify_map.rfind('/'); slash != std::string::npos && slash > colon)
         verify_dir = p.address_verify_map.substr(colon + 1, slash - colon - 1);
     if (auto s = owned_dir(verifies, verify_dir); !s) return s;
+    // The greylist and spam trap blocklist databases (smtpd opens them before its chroot
+    // and keeps them open after the drop to mail_owner).
+    if (auto s = owned_dir(restrictions_name(cfg, "check_greylist"), database_directory(p.greylist_database)); !s)
+      return s;
+    if (auto s = owned_dir(restrictions_name(cfg, "check_spamtrap") && p.spamtrap_block_time.count() > 0,
+                           database_directory(p.spamtrap_blocklist_database));
+        !s)
+      return s;
     for (auto [wanted, dir] : {std::pair{p.mta_sts_enable, &p.mta_sts_cache_directory},
                                std::pair{p.dmarc_report_enable && lower(trim(p.dmarc_mode)) != "off",
                                          &p.dmarc_report_database},
@@ -462,14 +498,15 @@ int run_master(const MasterOptions& opt) {
     return 1;
   }
   // Everything a role will need must be valid before anything starts.
+  server::SmtpdDelegates delegates;  // settings checked, nothing opened or connected
   for (const auto& s : (*cfg)->services) {
     if (s.entry.type != "inet" || s.entry.command != "smtpd") continue;
     if (auto a = listen_addresses(s.entry, s.params); !a) {
       std::fprintf(stderr, "ternd: fatal: %s\n", a.error().message.c_str());
       return 1;
     }
-    auto delegates = server::smtpd_delegates(**cfg, nullptr);
-    if (auto c = server::make_context(*cfg, s, nullptr, &delegates); !c) {
+    auto registry = delegates.registry(s);
+    if (auto c = server::make_context(*cfg, s, nullptr, &registry); !c) {
       std::fprintf(stderr, "ternd: fatal: %s\n", c.error().message.c_str());
       return 1;
     }
@@ -502,7 +539,7 @@ int run_master(const MasterOptions& opt) {
         !(s.entry.type == "unix" && delivery::factory_for(s.entry.command)))
       log.info("{}:{}: service {} ({}) is not run by Tern yet", s.entry.file, s.entry.line,
                s.entry.service, s.entry.command);
-  if (auto s = prepare_queue_directory(p, *id); !s) log.fatal("{}", s.error().message);
+  if (auto s = prepare_queue_directory(**cfg, *id); !s) log.fatal("{}", s.error().message);
   if (auto s = lock_pid_file(p.queue_directory); !s) log.fatal("{}", s.error().message);
   Master m(*cfg, *id);
   return m.run();

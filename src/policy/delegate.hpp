@@ -48,8 +48,10 @@ class Delegate {
  public:
   virtual ~Delegate() = default;
   // The action in access(5) syntax ("DUNNO" when the policy has no opinion), or an error
-  // when the policy could not decide; the evaluator then applies the word's default
-  // (smtpd_policy_service_default_action for check_policy_service, 451 4.3.0 otherwise).
+  // when the policy could not decide; the evaluator answers an error with 451 4.3.0
+  // (Server configuration problem) and logs it. The policy service client never returns
+  // an error: when the server cannot answer it returns its default action itself (the
+  // spec's default_action, else smtpd_policy_service_default_action), as Postfix does.
   virtual asio::awaitable<Result<std::string>> ask(const PolicyRequest& request) = 0;
 };
 

@@ -431,12 +431,9 @@ asio::awaitable<Decision> ask(const WordArg& arg, const Facts& f, Evaluation& ev
   std::string subj = subject(f, f.stage);
   auto answer = co_await arg.delegate->ask(policy_request(f));
   if (answer) co_return co_await apply_answer(*answer, subj, f, ev, arg.name);
-  // The policy could not decide: check_policy_service falls back on its default action.
-  if (arg.name == "check_policy_service" && f.params) {
-    Decision d = co_await apply_answer(f.params->smtpd_policy_service_default_action, subj, f, ev, arg.name);
-    d.log_text = arg.name + ": " + answer.error().message;
-    co_return d;
-  }
+  // The policy could not decide (check_policy_service never gets here: its client answers
+  // with its default action itself, the spec's default_action or
+  // smtpd_policy_service_default_action).
   Decision d = reject_with(451, subj + "Server configuration problem", smtp::Status::system_error);
   d.log_text = arg.name + ": " + answer.error().message;
   co_return d;

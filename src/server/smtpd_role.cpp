@@ -33,15 +33,16 @@ using asio::ip::tcp;
 struct Smtpd {
   std::shared_ptr<asio::io_context> io_owner;
   asio::io_context& io;
-  QueueClient queue;
+  std::shared_ptr<QueueClient> queue_owner;
+  QueueClient& queue;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   size_t active = 0;
   bool draining = false;
   log::Logger log{"smtpd"};
   std::unique_ptr<Anvil> anvil;
 
-  Smtpd(std::shared_ptr<asio::io_context> owner, const std::string& queue_socket)
-      : io_owner(std::move(owner)), io(*io_owner), queue(io, queue_socket) {}
+  Smtpd(std::shared_ptr<asio::io_context> owner, std::shared_ptr<QueueClient> q)
+      : io_owner(std::move(owner)), io(*io_owner), queue_owner(std::move(q)), queue(*queue_owner) {}
 
   // smtpd_client_connection_count_limit / _rate_limit: a client over a limit hears 421.
   // Clients in smtpd_client_event_limit_exceptions are not counted at all (Postfix).
@@ -113,11 +114,15 @@ struct Smtpd {
 }  // namespace
 
 Result<PreparedSmtpd> prepare_smtpd(std::shared_ptr<const config::Config> cfg,
-                                    const std::vector<Listener>& listeners) {
-  PreparedSmtpd out{std::make_shared<asio::io_context>(1), {}};
-  auto delegates = smtpd_delegates(*cfg, out.io.get());
+                                    const std::vector<Listener>& listeners, const std::string& queue_socket) {
+  PreparedSmtpd out{std::make_shared<asio::io_context>(1), {}, nullptr};
+  out.queue = std::make_shared<QueueClient>(*out.io, queue_socket);
+  // One set for the role: services naming a word with the same settings share its delegate.
+  SmtpdDelegates delegates(out.io.get(), out.queue.get());
   for (const auto& l : listeners) {
-    auto ctx = make_context(cfg, cfg->services[l.service], out.io.get(), &delegates);
+    const auto& service = cfg->services[l.service];
+    auto registry = delegates.registry(service);
+    auto ctx = make_context(cfg, service, out.io.get(), &registry);
     if (!ctx) return ctx.error();
     out.contexts.push_back(*ctx);
   }
@@ -125,9 +130,9 @@ Result<PreparedSmtpd> prepare_smtpd(std::shared_ptr<const config::Config> cfg,
 }
 
 int run_smtpd(std::shared_ptr<const config::Config> cfg, const std::vector<Listener>& listeners,
-              PreparedSmtpd prepared, const std::string& queue_socket) {
+              PreparedSmtpd prepared) {
   const Contexts& contexts = prepared.contexts;
-  Smtpd d(prepared.io, queue_socket);
+  Smtpd d(prepared.io, prepared.queue);
   d.anvil = std::make_unique<Anvil>(double(std::max<long long>(1, cfg->params.anvil_rate_time_unit.count())));
   asio::co_spawn(d.io, d.status_loop(std::max(std::chrono::seconds(1), cfg->params.anvil_status_update_time)),
                  asio::detached);

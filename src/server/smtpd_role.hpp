@@ -22,19 +22,23 @@ struct Listener {
 };
 
 struct SmtpdContext;
+class QueueClient;
 using Contexts = std::vector<std::shared_ptr<const SmtpdContext>>;
 
 // The role's event loop and each listener's session context, built before privileges are
 // dropped (TLS keys, the passwd database and SASL password files may be root's).
+// The queue link is made here too (it connects at first use, to `queue_socket` as seen
+// after the chroot): the address verifier delegates ask the queue role over it.
 struct PreparedSmtpd {
   std::shared_ptr<asio::io_context> io;
   Contexts contexts;
+  std::shared_ptr<QueueClient> queue;
 };
 Result<PreparedSmtpd> prepare_smtpd(std::shared_ptr<const config::Config> cfg,
-                                    const std::vector<Listener>& listeners);
+                                    const std::vector<Listener>& listeners, const std::string& queue_socket);
 
 // Runs until SIGTERM (stop now) or SIGUSR1 (stop accepting, finish sessions, then exit).
 int run_smtpd(std::shared_ptr<const config::Config> cfg, const std::vector<Listener>& listeners,
-              PreparedSmtpd prepared, const std::string& queue_socket);
+              PreparedSmtpd prepared);
 
 }  // namespace tern::server

@@ -143,6 +143,53 @@ class AddressVerifyTest(TernTestCase):
         self.assertTrue(m.group("dsn").startswith("4."), m.group("dsn"))
         self.assertEqual(a.queue_files("deferred"), [])
 
+    def test_reject_unverified_recipient_at_rcpt(self):
+        b = self.far_end()
+        a = self.relay(b, smtpd_recipient_restrictions="reject_unverified_recipient",
+                       unverified_recipient_reject_code="550", address_verify_poll_delay="1s")
+        s = a.smtp()
+        try:
+            s.ehlo("client.test")
+            self.assertEqual(s.mail("sender@example.org")[0], 250)
+            # Unknown: smtpd polls while the probe runs, then answers with its result.
+            code, text = s.rcpt("joe@b.test")
+            self.assertEqual(code, 250, text)
+            code, text = s.rcpt("nobody@b.test")
+            self.assertEqual(code, 550, text)
+            self.assertRegex(text.decode(), r"^5\.1\.1 <nobody@b\.test>: Recipient address rejected: undeliverable "
+                                            r"address: host 127\.0\.0\.1\[127\.0\.0\.1\] said: 550 5\.1\.1 ")
+            # Known now: answered from the cache, no new probe.
+            mark = a.log_mark()
+            self.assertEqual(s.rcpt("joe@b.test")[0], 250)
+            self.assertEqual(s.rcpt("nobody@b.test")[0], 550)
+            self.assertNotIn("status=", a.log_text(mark))
+        finally:
+            s.close()
+        # joe@ was accepted first: the transaction has its queue ID (Postfix logs it there too).
+        a.wait_for_log(r"^%s: reject: RCPT from unknown\[127\.0\.0\.1\]: 550 5\.1\.1 <nobody@b\.test>: " % harness.QUEUE_ID +
+                       r"Recipient address rejected: undeliverable address: ", since=a.mark)
+
+    def test_unverified_recipient_is_deferred_while_the_probe_is_out(self):
+        b = self.far_end()
+        b.stop()  # the probe's connection is refused: the result is a deferral
+        a = self.relay(b, smtpd_recipient_restrictions="reject_unverified_recipient",
+                       address_verify_poll_count="1", unverified_recipient_tempfail_action="defer")
+        s = a.smtp()
+        try:
+            s.ehlo("client.test")
+            s.mail("sender@example.org")
+            code, text = s.rcpt("joe@b.test")
+            self.assertEqual(code, 450, text)
+            self.assertEqual(text.decode(), "4.1.1 <joe@b.test>: Recipient address rejected: unverified address: "
+                                            "Address verification in progress")
+            self.assertTrue(harness.wait_until(lambda: "status=undeliverable" in a.log_text(a.mark), 10))
+            code, text = s.rcpt("joe@b.test")
+            self.assertEqual(code, 450, text)
+            self.assertRegex(text.decode(), r"^4\.1\.1 <joe@b\.test>: Recipient address rejected: unverified "
+                                            r"address: connect to 127\.0\.0\.1\[127\.0\.0\.1\]:\d+: Connection refused$")
+        finally:
+            s.close()
+
     def test_without_a_daemon(self):
         a = self.new_tern()
         r = a.tool("tern", "verify", "-c", a.dir, "joe@b.test")

@@ -30,6 +30,7 @@ import re
 import smtplib
 import subprocess
 import threading
+import time
 import unittest
 
 from aiosmtpd.controller import Controller
@@ -271,10 +272,17 @@ class ContentFilterTest(harness.TernTestCase):
         self.tern.wait_for_log(r"^%s: to=<alice@example\.test>, relay=none, .*status=deferred \(connect to "
                                r"127\.0\.0\.1\[127\.0\.0\.1\]:%d: Connection refused\)" % (qid, self.filter_port),
                                since=self.mark, timeout=20)
-        r = self.tern.tool("postqueue", "-c", self.tern.dir, "-j")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        mine = [e for e in map(json.loads, r.stdout.splitlines()) if e["queue_id"] == qid]
-        self.assertEqual(len(mine), 1, r.stdout)
+        # The delivery is logged before the queue manager moves the file from active/ to
+        # deferred/ (as with Postfix's qmgr): wait for the move.
+        deadline = time.monotonic() + 20
+        while True:
+            r = self.tern.tool("postqueue", "-c", self.tern.dir, "-j")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            mine = [e for e in map(json.loads, r.stdout.splitlines()) if e["queue_id"] == qid]
+            self.assertEqual(len(mine), 1, r.stdout)
+            if mine[0]["queue_name"] != "active" or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         self.assertEqual(mine[0]["queue_name"], "deferred")
         self.assertEqual([x["address"] for x in mine[0]["recipients"]], ["alice@example.test"])
         self.assertIn("Connection refused", mine[0]["recipients"][0]["delay_reason"])

@@ -6,7 +6,7 @@ lock file, as a second process would) while ternd runs, in the format smtpd writ
 trap hit (v1 since=… until=… hits=… trap=<…> action=…).
 
 The check_spamtrap word that writes the records is tested at unit level
-(tests/unit/policy/spamtrap_test.cpp) until the restriction language names it.
+(tests/unit/policy/spamtrap_test.cpp) and through ternd in test_builtin_policies.py.
 """
 
 import os
