@@ -236,9 +236,13 @@ Result<CheckAction> parse_check_action(std::string_view value, bool header) {
 
 Result<ContentChecks> ContentChecks::make(const config::Params& p, const maps::OpenContext& ctx) {
   ContentChecks c;
-  // Milters are not part of Tern yet: a table for the headers they add would never be used.
+  // Tables Tern would never consult are refused rather than silently ignored: headers added
+  // by milters are not checked, and the SMTP client inspects nothing it sends.
   if (!p.milter_header_checks.empty())
     return Error{"milter_header_checks is not supported yet: headers added by milters are not checked"};
+  if (!p.smtp_header_checks.empty() || !p.smtp_body_checks.empty())
+    return Error{std::string(p.smtp_header_checks.empty() ? "smtp_body_checks" : "smtp_header_checks") +
+                 " is not supported yet: the SMTP client does not inspect the mail it sends"};
   struct Table {
     const char* param;
     const std::vector<std::string>& specs;

@@ -303,6 +303,12 @@ TEST_F(ContentChecksTest, UnreadableTableAtConfigLoadIsAnError) {
   auto m = ContentChecks::make(testing::test_params({{"milter_header_checks", "static:WARN"}}), {dir.path()});
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.error().message, "milter_header_checks is not supported yet: headers added by milters are not checked");
+  auto sh = ContentChecks::make(testing::test_params({{"smtp_header_checks", "static:WARN"}}), {dir.path()});
+  ASSERT_FALSE(sh.ok());
+  EXPECT_EQ(sh.error().message, "smtp_header_checks is not supported yet: the SMTP client does not inspect the mail it sends");
+  auto sb = ContentChecks::make(testing::test_params({{"smtp_body_checks", "static:WARN"}}), {dir.path()});
+  ASSERT_FALSE(sb.ok());
+  EXPECT_EQ(sb.error().message, "smtp_body_checks is not supported yet: the SMTP client does not inspect the mail it sends");
 }
 
 }  // namespace
