@@ -4,11 +4,14 @@ the client socket, so each loopback address is a differently listed client.
   - reject_rbl_client: a listed client is refused with default_rbl_reply and the list's
     TXT record (554 5.7.1 ... blocked using dnsbl.test; <TXT>), logged as Postfix logs it;
     a reply filter (=127.0.0.[2..3]) ignores listings with other codes; unlisted clients pass;
-  - reject_rhsbl_sender and reject_rhsbl_helo on a domain list;
+  - reject_rhsbl_sender and reject_rhsbl_helo on a domain list; reject_rhsbl_client with the
+    verified client name and reject_rhsbl_reverse_client with the PTR name (verified or not);
   - permit_dnswl_client ahead of the DNSBL lets a listed client through;
   - rbl_reply_maps gives a list its own reply;
   - check_sender_mx_access / _ns_access / _a_access search a table for the sender domain's
     MX hosts (names and addresses), name servers (of the enclosing zone) and addresses;
+    check_client_mx_access the client name's MX hosts, check_helo_ns_access the HELO name's
+    name servers; check_reverse_client_hostname_access the unverified PTR name;
   - reject_unknown_client_hostname / _reverse_client_hostname with the client name smtpd
     learns (PTR, forward confirmation), reject_unknown_helo_hostname, and
     reject_unknown_sender_domain / _recipient_domain (no such domain, a null MX, a lookup
@@ -36,6 +39,8 @@ LISTS = {
     "dbl.test": dns_peers.Zone({
         "bad.sender.test": [("A", "127.0.1.2"), ("TXT", "sender domain listed")],
         "spam.helo.test": [("A", "127.0.1.3")],
+        "good.clients.test": [("A", "127.0.1.4"), ("TXT", "client name listed")],
+        "forged.clients.test": [("A", "127.0.1.5")],
     }, signed=False),
     # Sender domains: MX at a listed hoster, MX elsewhere, a null MX, only an address.
     "senders.test": dns_peers.Zone({
@@ -47,12 +52,15 @@ LISTS = {
         "nomx": [("A", "127.0.0.68")],
     }, signed=False),
     # Client names (smtpd_peername_lookup = yes): 127.0.0.20 verified, 127.0.0.21 a PTR
-    # whose name does not lead back, 127.0.0.22 no PTR.
+    # whose name does not lead back, 127.0.0.22 no PTR, 127.0.0.23 verified (no MX: its own
+    # mail host). good.clients.test's mail goes to the listed hoster of senders.test.
     "0.0.127.in-addr.arpa": dns_peers.Zone({
         "20": [("PTR", "good.clients.test.")],
         "21": [("PTR", "forged.clients.test.")],
+        "23": [("PTR", "other.clients.test.")],
     }, signed=False),
-    "clients.test": dns_peers.Zone({"good": [("A", "127.0.0.20")], "forged": [("A", "127.0.0.99")]},
+    "clients.test": dns_peers.Zone({"good": [("A", "127.0.0.20"), ("MX", "10 mx.hoster.senders.test.")],
+                                    "forged": [("A", "127.0.0.99")], "other": [("A", "127.0.0.23")]},
                                    signed=False),
 }
 
@@ -173,6 +181,72 @@ class DnsRestrictionsTest(harness.TernTestCase):
         self.assertEqual(self.rcpt_reply(tern, "127.0.0.21")[0], 250)
         self.assertEqual(self.rcpt_reply(tern, "127.0.0.22"),
                          (550, "5.7.25 Client host rejected: cannot find your reverse hostname, [127.0.0.22]"))
+
+    def test_rhsbl_client_names(self):
+        tern = self.start(smtpd_peername_lookup="yes", smtpd_client_restrictions="reject_rhsbl_client dbl.test")
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.20"),
+                         (554, "5.7.1 Service unavailable; Client host [good.clients.test] blocked using dbl.test; "
+                               "client name listed"))
+        tern.wait_for_log(r"NOQUEUE: reject: RCPT from good\.clients\.test\[127\.0\.0\.20\]: 554 5\.7\.1 Service "
+                          r"unavailable; Client host \[good\.clients\.test\] blocked using dbl\.test; client name "
+                          r"listed; from=<x@example\.org> to=<alice@example\.test> proto=ESMTP helo=<client\.test>",
+                          since=tern.mark)
+        # forged.clients.test is listed too, but unverified: the client is "unknown", not looked up.
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.21")[0], 250)
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.23")[0], 250)  # verified, not listed
+
+        tern = self.start(smtpd_peername_lookup="yes",
+                          smtpd_client_restrictions="reject_rhsbl_reverse_client dbl.test")
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.21"),
+                         (554, "5.7.1 Service unavailable; Unverified Client host [forged.clients.test] blocked "
+                               "using dbl.test"))
+        tern.wait_for_log(r"NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.21\]: 554 5\.7\.1 Service unavailable; "
+                          r"Unverified Client host \[forged\.clients\.test\] blocked using dbl\.test; "
+                          r"from=<x@example\.org>", since=tern.mark)
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.20")[0], 554)  # the verified name is its PTR name too
+        for client in ("127.0.0.22", "127.0.0.23"):  # no PTR; a name not listed
+            self.assertEqual(self.rcpt_reply(tern, client)[0], 250, client)
+
+    def test_client_mx_and_helo_ns_access(self):
+        tern = self.start(smtpd_peername_lookup="yes",
+                          smtpd_client_restrictions="check_client_mx_access inline:{ {hoster.senders.test = "
+                                                    "REJECT client mail at a bad hoster} }",
+                          smtpd_helo_restrictions="check_helo_ns_access inline:{ {127.0.0.1 = DUNNO}, "
+                                                  "{ns.senders.test = 550 5.7.0 helo served by a bad name server} }")
+        # good.clients.test's MX is mx.hoster.senders.test.
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.20"),
+                         (554, "5.7.1 <good.clients.test[127.0.0.20]>: Client host rejected: "
+                               "client mail at a bad hoster"))
+        tern.wait_for_log(r"NOQUEUE: reject: RCPT from good\.clients\.test\[127\.0\.0\.20\]: 554 5\.7\.1 "
+                          r"<good\.clients\.test\[127\.0\.0\.20\]>: Client host rejected: client mail at a bad "
+                          r"hoster; from=<x@example\.org> to=<alice@example\.test> proto=ESMTP helo=<client\.test>",
+                          since=tern.mark)
+        # other.clients.test has no MX (it is its own mail host); an unknown client is not looked up.
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.23", helo="other.clients.test")[0], 250)
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.21", helo="other.clients.test")[0], 250)
+        # nomx.senders.test has no NS of its own: senders.test's ns.senders.test is listed.
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.23", helo="nomx.senders.test"),
+                         (550, "5.7.0 <nomx.senders.test>: Helo command rejected: helo served by a bad name server"))
+        tern.wait_for_log(r"NOQUEUE: reject: RCPT from other\.clients\.test\[127\.0\.0\.23\]: 550 5\.7\.0 "
+                          r"<nomx\.senders\.test>: Helo command rejected: helo served by a bad name server; "
+                          r"from=<x@example\.org> to=<alice@example\.test> proto=ESMTP helo=<nomx\.senders\.test>",
+                          since=tern.mark)
+
+    def test_reverse_client_hostname_access(self):
+        table = "inline:{ {forged.clients.test = REJECT unverified name listed} }"
+        tern = self.start(smtpd_peername_lookup="yes",
+                          smtpd_client_restrictions="check_reverse_client_hostname_access " + table)
+        # The PTR name counts even though it does not lead back to the client.
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.21"),
+                         (554, "5.7.1 <unknown[127.0.0.21]>: Client host rejected: unverified name listed"))
+        tern.wait_for_log(r"NOQUEUE: reject: RCPT from unknown\[127\.0\.0\.21\]: 554 5\.7\.1 "
+                          r"<unknown\[127\.0\.0\.21\]>: Client host rejected: unverified name listed; "
+                          r"from=<x@example\.org>", since=tern.mark)
+        for client in ("127.0.0.20", "127.0.0.22"):
+            self.assertEqual(self.rcpt_reply(tern, client)[0], 250, client)
+        # check_client_access sees only the verified name: the same table lets 127.0.0.21 through.
+        tern = self.start(smtpd_peername_lookup="yes", smtpd_client_restrictions="check_client_access " + table)
+        self.assertEqual(self.rcpt_reply(tern, "127.0.0.21")[0], 250)
 
     def test_unknown_helo_and_domains(self):
         tern = self.start(smtpd_helo_restrictions="reject_unknown_helo_hostname",
