@@ -26,7 +26,9 @@ std::optional<smtp::Reply> unlisted_address(const route::RecipientTables& tables
     case route::Listing::unknown_virtual_mailbox: code = int(p.unknown_virtual_mailbox_reject_code); break;
     case route::Listing::unknown_relay: code = int(p.unknown_relay_recipient_reject_code); break;
   }
-  return smtp::Reply{code, smtp::Status::bad_destination,
+  // Postfix: 5.1.1 for an unknown recipient, 5.1.0 for an unknown sender.
+  bool sender = std::string_view(role) == "Sender";
+  return smtp::Reply{code, sender ? smtp::Status::other_address : smtp::Status::bad_destination,
                      "<" + a + ">: " + role + " address rejected: " + route::unknown_user_text(*listing)};
 }
 

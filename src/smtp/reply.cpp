@@ -12,6 +12,7 @@ std::string Reply::enhanced() const {
     case Status::sender_ok: detail = "1.0"; break;
     case Status::recipient_ok: detail = "1.5"; break;
     case Status::bad_destination: detail = "1.1"; break;
+    case Status::other_address: detail = "1.0"; break;
     case Status::bad_sender_syntax: detail = "1.7"; break;
     case Status::bad_rcpt_syntax: detail = "1.3"; break;
     case Status::not_authorized: detail = "7.1"; break;

@@ -14,6 +14,7 @@ enum class Status {
   sender_ok,           // 2.1.0
   recipient_ok,        // 2.1.5
   bad_destination,     // 5.1.1 / 4.1.1 user unknown
+  other_address,       // 5.1.0 / 4.1.0 other address status (an unknown sender)
   bad_sender_syntax,   // 5.1.7
   bad_rcpt_syntax,     // 5.1.3
   not_authorized,      // 5.7.1 / 4.7.1

@@ -29,6 +29,8 @@ TEST(Reply, MultiLineRepeatsTheEnhancedCode) {
 TEST(Reply, EnhancedClassFollowsTheReplyCode) {
   EXPECT_EQ((Reply{550, Status::bad_destination, ""}.enhanced()), "5.1.1");
   EXPECT_EQ((Reply{450, Status::bad_destination, ""}.enhanced()), "4.1.1");
+  EXPECT_EQ((Reply{550, Status::other_address, ""}.enhanced()), "5.1.0");
+  EXPECT_EQ((Reply{450, Status::other_address, ""}.enhanced()), "4.1.0");
   EXPECT_EQ((Reply{250, Status::recipient_ok, ""}.enhanced()), "2.1.5");
   EXPECT_EQ((Reply{250, Status::sender_ok, ""}.enhanced()), "2.1.0");
   EXPECT_EQ((Reply{554, Status::not_authorized, ""}.enhanced()), "5.7.1");
