@@ -1,6 +1,7 @@
 #include "cli/check_args.hpp"
 
 #include "cli/tool_env.hpp"
+#include "dns/unbound_resolver.hpp"
 
 namespace tern::cli {
 
@@ -18,5 +19,14 @@ std::optional<ClientOperands> client_operands(const char* name, char** argv, int
 }
 
 dkim::VerifyOptions dkim_verify_options(const config::Params& p) { return dkim::verify_options(p); }
+
+std::shared_ptr<dns::Resolver> check_resolver(const char* name, const config::Config& cfg) {
+  auto resolver = dns::make_resolver(cfg);
+  if (!resolver) {
+    fatal_msg(name, resolver.error().message);
+    return nullptr;
+  }
+  return std::move(*resolver);
+}
 
 }  // namespace tern::cli

@@ -1,11 +1,14 @@
 // What the `tern check` commands share: the "IP MAIL-FROM HELO" operands of check spf and
 // check dmarc, and the DKIM verification options from the dkim_* parameters.
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "base/net.hpp"
+#include "config/config.hpp"
 #include "config/params.hpp"
+#include "dns/resolver.hpp"
 #include "dkim/verify.hpp"
 
 namespace tern::cli {
@@ -20,5 +23,8 @@ struct ClientOperands {
 std::optional<ClientOperands> client_operands(const char* name, char** argv, int first);
 
 dkim::VerifyOptions dkim_verify_options(const config::Params& p);
+
+// Tern's resolver as the configuration sets it up; null after printing "NAME: fatal: why".
+std::shared_ptr<dns::Resolver> check_resolver(const char* name, const config::Config& cfg);
 
 }  // namespace tern::cli

@@ -14,7 +14,7 @@
 #include "base/strings.hpp"
 #include "cli/commands.hpp"
 #include "cli/tool_env.hpp"
-#include "dns/unbound_resolver.hpp"
+#include "cli/check_args.hpp"
 #include "policy/reputation.hpp"
 
 namespace tern::cli {
@@ -70,13 +70,10 @@ int check_reputation_main(int argc, char** argv) {
     fatal_msg(kName, s.error().message);
     return 75;
   }
-  auto resolver = dns::make_resolver(*cfg);
-  if (!resolver) {
-    fatal_msg(kName, resolver.error().message);
-    return 75;
-  }
+  auto resolver = check_resolver(kName, *cfg);
+  if (!resolver) return 75;
   if (show_scores) print_scores(s->scores);
-  rep::Report r = rep::evaluate_blocking(**resolver, s->scores, s->limits, client);
+  rep::Report r = rep::evaluate_blocking(*resolver, s->scores, s->limits, client);
   for (const auto& e : r.entries)
     std::printf("%-56s %s%s\n", e.name.c_str(), e.dns_error ? "ERR " : "", rep::perl_number(e.score).c_str());
   std::printf("rate: %s\n", rep::perl_number(r.rate).c_str());

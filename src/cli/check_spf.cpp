@@ -11,7 +11,6 @@
 #include "cli/check_args.hpp"
 #include "cli/commands.hpp"
 #include "cli/tool_env.hpp"
-#include "dns/unbound_resolver.hpp"
 #include "spf/check.hpp"
 #include "spf/received.hpp"
 #include "spf/settings.hpp"
@@ -49,14 +48,11 @@ int check_spf_main(int argc, char** argv) {
     fatal_msg(kName, s.error().message);
     return 75;
   }
-  auto resolver = dns::make_resolver(*cfg);
-  if (!resolver) {
-    fatal_msg(kName, resolver.error().message);
-    return 75;
-  }
+  auto resolver = check_resolver(kName, *cfg);
+  if (!resolver) return 75;
   spf::Query q = helo_identity ? spf::helo_query(ops->ip, helo) : spf::mail_from_query(ops->ip, mail_from, helo);
   s->apply(q);
-  spf::Outcome o = spf::check_host_blocking(**resolver, q);
+  spf::Outcome o = spf::check_host_blocking(*resolver, q);
   std::printf("%s\n", std::string(spf::verdict_name(o.verdict)).c_str());
   std::printf("%s\n", (o.verdict == spf::Verdict::fail ? o.explanation : o.problem).c_str());
   std::printf("spfquery: %s\n", spf::received_spf_comment(q, o).c_str());
