@@ -9,16 +9,41 @@ EHLO), then waits for SIGUSR1 (the bench measures the MTA meanwhile), prints
 "still HELD_NOW" (sessions the server has neither closed nor written to since), closes
 everything and exits. PARALLEL bounds the connects in flight (default 100). Mind
 `ulimit -n`: this process needs COUNT descriptors.
+
+Memory guard: no new connection is started while the machine's MemAvailable is below
+IDLE_MIN_AVAILABLE_MIB (default 2048); those not started count as failed and the reason
+is said on stderr. An MTA whose every session is a process (Postfix: ~1.6 MiB PSS each)
+would otherwise run the machine into the OOM killer before COUNT.
 """
 
 import asyncio
+import os
 import signal
 import sys
 import time
 
 
+MIN_AVAILABLE_KIB = int(os.environ.get("IDLE_MIN_AVAILABLE_MIB", "2048")) * 1024
+low_memory = []  # set once MemAvailable fell below the guard: stop opening
+
+
+def mem_available_kib():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1])
+    return 0
+
+
 async def open_one(port, gate, sessions):
     async with gate:
+        if low_memory:
+            return False
+        if len(sessions) % 50 == 0 and mem_available_kib() < MIN_AVAILABLE_KIB:
+            low_memory.append(len(sessions))
+            sys.stderr.write("idle_hold.py: MemAvailable below %d MiB after %d sessions: opening no more\n"
+                             % (MIN_AVAILABLE_KIB // 1024, len(sessions)))
+            return False
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 120)
         except (OSError, asyncio.TimeoutError):

@@ -175,12 +175,9 @@ mta_start() { "$1_start" && warm_up "$1"; }
 mta_stop() { "$1_stop"; }
 mta_restart() { "$1_stop"; mta_start "$1"; }
 
-# One message through a fresh MTA before anything is timed. For Tern this also steps
-# around a bug: smtpd's queue client connects lazily, and when the first burst of
-# sessions after a start connects at once (server/queue_client.cpp, ensure_connected
-# replaces sock_ while another session's connect is in flight), the replies to the
-# messages already sent are lost: the sessions wait 300 s and answer 451 although the
-# messages were queued and delivered. See bench/RESULTS.md.
+# One message through a fresh MTA before anything is timed (first connections, caches,
+# the queue link). It once also stepped around a lost-reply bug in smtpd's queue client on
+# the first burst after a start (fixed in cb85ab4).
 warm_up() {
   local target
   [ -n "${SINK_PID:-}" ] || return 0

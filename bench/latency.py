@@ -32,7 +32,7 @@ async def reply(reader):
             return line
 
 
-async def session(port, queue, size, rcpt, delays, refused):
+async def session(port, queue, size, rcpt, delays, refused, pace):
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         await reply(reader)
@@ -41,6 +41,7 @@ async def session(port, queue, size, rcpt, delays, refused):
         data = message(size)
         while queue:
             queue.pop()
+            await pace()
             for cmd in (b"MAIL FROM:<load@example.org>\r\n", b"RCPT TO:<%s>\r\n" % rcpt, b"DATA\r\n"):
                 writer.write(cmd)
                 line = await reply(reader)
@@ -68,11 +69,22 @@ def percentile(values, p):
     return values[min(len(values) - 1, int(p / 100.0 * len(values)))]
 
 
-async def main(port, sessions, messages, size, rcpt):
+async def main(port, sessions, messages, size, rcpt, rate):
     queue = [None] * messages
     delays, refused = [], []
     start = time.perf_counter()
-    results = await asyncio.gather(*(session(port, queue, size, rcpt, delays, refused) for _ in range(sessions)),
+    slots = iter(range(messages))
+
+    async def pace():
+        """Waits for the next message's slot on the open-loop schedule (none when closed)."""
+        if rate > 0:
+            due = start + next(slots) / rate
+            wait = due - time.perf_counter()
+            if wait > 0:
+                await asyncio.sleep(wait)
+
+    results = await asyncio.gather(*(session(port, queue, size, rcpt, delays, refused, pace)
+                                     for _ in range(sessions)),
                                    return_exceptions=True)
     elapsed = time.perf_counter() - start
     errors = [r for r in results if isinstance(r, Exception)]
@@ -83,14 +95,17 @@ async def main(port, sessions, messages, size, rcpt):
     if not delays:
         print("nan nan 0 %d 0" % (len(refused) + len(errors)))
         return 1
+    sys.stderr.write("latency.py: p90 %.2f ms, p99.9 %.2f ms, max %.2f ms\n" % (
+        percentile(delays, 90) * 1000, percentile(delays, 99.9) * 1000, max(delays) * 1000))
     print("%.2f %.2f %d %d %.0f" % (percentile(delays, 50) * 1000, percentile(delays, 99) * 1000,
                                     len(delays), len(refused) + len(errors), len(delays) / elapsed))
     return 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 6:
+    if len(sys.argv) not in (6, 7):
         sys.stderr.write(__doc__)
         sys.exit(2)
     a = sys.argv
-    sys.exit(asyncio.run(main(int(a[1]), int(a[2]), int(a[3]), int(a[4]), a[5].encode())))
+    rate = float(a[6]) if len(a) == 7 else 0.0
+    sys.exit(asyncio.run(main(int(a[1]), int(a[2]), int(a[3]), int(a[4]), a[5].encode(), rate)))

@@ -10,7 +10,8 @@
 #   relay    smtp-source -> MTA -> smtp-sink, 1/20/100 sessions x 1/20/500 KiB, msg/s until the
 #            sink has them all; beside it smtp-source straight into smtp-sink (the tools' ceiling)
 #   local    the same into a Maildir (local(8), mail_spool_directory ending in /)
-#   latency  end of DATA to 250, p50/p99, 100 sessions (bench/latency.py)
+#   latency  end of DATA to 250, p50/p99, 100 sessions (bench/latency.py), closed loop and
+#            open loop at BENCH_LATENCY_RATE messages/s offered (default 300)
 #   tls      STARTTLS handshakes/s (bench/tls_rate.py)
 #   idle     BENCH_IDLE connections held after EHLO: PSS and RSS per connection, all processes
 #   queue    BENCH_QUEUE messages deferred (sink down): postqueue -p/-j time, idle CPU, flush time
@@ -44,6 +45,7 @@ fi
 SCENARIOS=${BENCH_SCENARIOS:-floors relay local latency tls idle queue}
 IDLE_POSTFIX=${BENCH_IDLE_POSTFIX:-$IDLE}
 FLUSH_STALL=${BENCH_FLUSH_STALL:-330}
+LATENCY_RATE=${BENCH_LATENCY_RATE:-300}
 SMTPD_MAXPROC=$(( (IDLE > IDLE_POSTFIX ? IDLE : IDLE_POSTFIX) + 200))
 FAILURES=0
 
