@@ -28,6 +28,7 @@
 #include "base/log.hpp"
 #include "delivery/command.hpp"
 #include "delivery/maildir.hpp"
+#include "delivery/maildir_batch.hpp"
 #include "delivery/mbox.hpp"
 #include "delivery/pipe_run.hpp"
 #include "delivery/privileged_wire.hpp"
@@ -119,6 +120,14 @@ Reply perform(const pv::Request& q) {
       auto r = delivery::deliver_maildir(q.path, q.unique, q.prefix, q.content);
       return r ? Reply{Reply::Code::ok, 0, 0, 0, *r} : failed(r.error().message);
     }
+    case Op::maildirs: {
+      std::vector<delivery::MaildirMessage> ms;
+      for (const auto& m : q.maildirs) ms.push_back({m.path, m.unique, m.prefix, m.content});
+      Reply reply{Reply::Code::ok, 0, 0, 0, ""};
+      for (auto& r : delivery::deliver_maildirs(ms))
+        reply.maildirs.push_back(r ? pv::MaildirAnswer{true, *r} : pv::MaildirAnswer{false, r.error().message});
+      return reply;
+    }
     case Op::mbox: {
       auto r = delivery::append_mbox(q.path, q.content, q.mbox);
       return Reply{Reply::Code::ok, uint32_t(r.kind), 0, 0, r.text};
@@ -145,7 +154,9 @@ Reply perform(const pv::Request& q) {
   log::Logger log("privileged");
   std::signal(SIGCHLD, SIG_DFL);  // commands are waited for
   std::signal(SIGHUP, SIG_DFL);
-  std::string bytes = read_request(fd, lim.max_content + (1u << 20), log);
+  // A maildirs request holds a queue-side batch: up to MaildirBatch::kMaxBytes plus the message
+  // that crossed it.
+  std::string bytes = read_request(fd, lim.max_content + delivery::MaildirBatch::kMaxBytes + (1u << 20), log);
   wire::FrameParser parser;
   parser.feed(bytes);
   auto f = parser.next();

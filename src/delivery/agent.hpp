@@ -55,6 +55,10 @@ class Agent {
   virtual ~Agent() = default;
   // Blocking; runs on a worker thread, concurrently with other jobs.
   virtual Outcome deliver(const Request& r) const = 0;
+  // Several jobs of one destination may run one after another on one worker inside a
+  // MaildirBatch (maildir_batch.hpp): the agent's Maildir writes are then queued and made
+  // durable together. Agents that write Maildirs say yes.
+  virtual bool batches_maildirs() const { return false; }
 };
 
 // What an agent is built from: the service it runs as and the whole configuration

@@ -73,6 +73,7 @@ class LocalAgent : public Agent {
       }
     return out;
   }
+  bool batches_maildirs() const override { return true; }
 
  private:
   LocalDelivery d_;
@@ -89,6 +90,7 @@ class VirtualAgent : public Agent {
     }
     return out;
   }
+  bool batches_maildirs() const override { return true; }
 
  private:
   VirtualDelivery d_;

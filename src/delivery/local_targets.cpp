@@ -13,6 +13,7 @@
 #include "delivery/local.hpp"
 #include "delivery/local_state.hpp"
 #include "delivery/maildir.hpp"
+#include "delivery/maildir_batch.hpp"
 #include "delivery/privileged.hpp"
 
 namespace tern::delivery {
@@ -82,10 +83,14 @@ void LocalDelivery::to_mbox_or_maildir(Job& j, const Hop& h, const std::string& 
       return result(j, h, DeliveryResult::bounce("5.2.2", "message size exceeds mailbox_size_limit for " + path, "local", ""));
     // Named by queue file and recipient, so a repeated delivery finds its earlier copy.
     std::string unique = fmt::format("{}.T{}R{}", (long long)j.m.envelope.arrival, j.m.envelope.queue_id, j.index);
-    auto r = as ? j.req.privileged->maildir(privileged::Purpose::local, uid_t(as->first), gid_t(as->second), path,
-                                            unique, headers, j.m.content)
-                : deliver_maildir(path, unique, headers, j.m.content);
-    if (r) return result(j, h, DeliveryResult::ok("delivered to " + what, "local", ""));
+    MaildirOwner owner;
+    if (as) owner = {j.req.privileged, privileged::Purpose::local, uid_t(as->first), gid_t(as->second)};
+    auto r = maildir_delivery(owner, {path, unique, headers, j.m.content});
+    if (r) {
+      auto ok = DeliveryResult::ok("delivered to " + what, "local", "");
+      if (MaildirBatch::current()) ok.pending_maildir = *r;
+      return result(j, h, std::move(ok));
+    }
     bool denied = !as && r.error().message.find(errno_text(EACCES)) != std::string::npos;
     std::string why = "maildir delivery failed: " + r.error().message;
     return result(j, h, DeliveryResult::defer("4.2.0", denied ? helper_reason(h, why) : why, "local", ""));

@@ -126,6 +126,33 @@ Result<std::string> PrivilegedDelivery::maildir(privileged::Purpose p, uid_t uid
   return reply->text;
 }
 
+std::vector<Result<std::string>> PrivilegedDelivery::maildirs(privileged::Purpose p, uid_t uid, gid_t gid,
+                                                              std::span<const MaildirMessage> messages) const {
+  if (messages.size() == 1) {
+    const MaildirMessage& m = messages.front();
+    std::vector<Result<std::string>> one;
+    one.push_back(maildir(p, uid, gid, m.maildir, m.unique, m.prefix, m.content));
+    return one;
+  }
+  std::vector<Result<std::string>> out;
+  for (size_t at = 0; at < messages.size(); at += privileged::kMaxMaildirs) {
+    Request r = base(Op::maildirs, p, uid, gid);
+    auto part = messages.subspan(at, std::min<size_t>(privileged::kMaxMaildirs, messages.size() - at));
+    for (const auto& m : part) r.maildirs.push_back({m.maildir, m.unique, m.prefix, std::string(m.content)});
+    auto reply = call(r);
+    if (reply && reply->code == Reply::Code::ok && reply->maildirs.size() != part.size())
+      reply = Error{"the privileged delivery helper answered for " + std::to_string(reply->maildirs.size()) +
+                    " of " + std::to_string(part.size()) + " messages"};
+    for (size_t i = 0; i < part.size(); ++i) {
+      if (!reply) out.emplace_back(reply.error());
+      else if (reply->code != Reply::Code::ok) out.emplace_back(Error{reply->text});
+      else if (!reply->maildirs[i].ok) out.emplace_back(Error{reply->maildirs[i].text});
+      else out.emplace_back(reply->maildirs[i].text);
+    }
+  }
+  return out;
+}
+
 MboxResult PrivilegedDelivery::mbox(privileged::Purpose p, uid_t uid, gid_t gid, const std::string& path,
                                     std::string_view bytes, const MboxOptions& opt) const {
   Request r = base(Op::mbox, p, uid, gid);

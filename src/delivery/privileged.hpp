@@ -12,10 +12,13 @@
 #pragma once
 #include <sys/types.h>
 
+#include <span>
 #include <string>
+#include <vector>
 
 #include "base/result.hpp"
 #include "delivery/command.hpp"
+#include "delivery/maildir.hpp"
 #include "delivery/mbox.hpp"
 #include "delivery/pipe_run.hpp"
 #include "delivery/privileged_wire.hpp"
@@ -33,6 +36,10 @@ class PrivilegedDelivery {
 
   Result<std::string> maildir(privileged::Purpose p, uid_t uid, gid_t gid, const std::string& dir,
                               const std::string& unique, std::string_view prefix, std::string_view content) const;
+  // Several messages as one user in one request (delivery/maildir.hpp, deliver_maildirs):
+  // one result per message, in order; all fail alike when the helper cannot be asked.
+  std::vector<Result<std::string>> maildirs(privileged::Purpose p, uid_t uid, gid_t gid,
+                                            std::span<const MaildirMessage> messages) const;
   MboxResult mbox(privileged::Purpose p, uid_t uid, gid_t gid, const std::string& path, std::string_view bytes,
                   const MboxOptions& opt) const;
   Result<CommandResult> command(uid_t uid, gid_t gid, const CommandSpec& spec) const;

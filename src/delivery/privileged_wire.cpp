@@ -21,7 +21,7 @@ bool get_list(wire::Reader& r, std::vector<std::string>& out) {
   return r.ok();
 }
 
-bool valid_op(uint8_t v) { return v >= uint8_t(Op::maildir) && v <= uint8_t(Op::read_file); }
+bool valid_op(uint8_t v) { return v >= uint8_t(Op::maildir) && v <= uint8_t(Op::maildirs); }
 bool valid_purpose(uint8_t v) { return v >= uint8_t(Purpose::local) && v <= uint8_t(Purpose::pipe); }
 
 // Each operation needs its own fields; anything else is a broken sender.
@@ -32,6 +32,10 @@ bool complete(const Request& r) {
     case Op::command:
     case Op::pipe: return !r.argv.empty() && !r.argv[0].empty() && r.time_limit > 0;
     case Op::read_file: return !r.path.empty();
+    case Op::maildirs:
+      return !r.maildirs.empty() && std::all_of(r.maildirs.begin(), r.maildirs.end(), [](const MaildirItem& m) {
+        return !m.path.empty() && !m.unique.empty();
+      });
   }
   return false;
 }
@@ -69,6 +73,13 @@ std::string encode(const Request& r) {
   w.str(r.cwd);
   w.f64(r.time_limit);
   w.u64(r.output_limit);
+  w.u32(uint32_t(r.maildirs.size()));
+  for (const auto& m : r.maildirs) {
+    w.str(m.path);
+    w.str(m.unique);
+    w.str(m.prefix);
+    w.str(m.content);
+  }
   return w.frame(kRequestType, kVersion);
 }
 
@@ -103,11 +114,23 @@ Result<Request> decode_request(const wire::Frame& f, uint64_t max_content) {
   q.cwd = r.str();
   q.time_limit = r.f64();
   q.output_limit = r.u64();
+  uint32_t nmaildirs = r.u32();
+  if (!r.ok() || nmaildirs > kMaxMaildirs) return Error{"bad maildir message count"};
+  for (uint32_t i = 0; i < nmaildirs && r.ok(); ++i) {
+    MaildirItem m;
+    m.path = r.str();
+    m.unique = r.str();
+    m.prefix = r.str();
+    m.content = r.str();
+    if (max_content && m.prefix.size() + m.content.size() > max_content) return Error{"request content too large"};
+    q.maildirs.push_back(std::move(m));
+  }
   if (!r.finish()) return Error{"truncated or overlong privileged request"};
   bool sane = q.mbox.size_limit >= 0 && q.mbox.lock_attempts >= 0 && q.mbox.lock_attempts <= 1000 &&
               q.mbox.lock_delay >= 0 && q.mbox.lock_delay <= 3600 && q.mbox.stale_lock >= 0 &&
               q.time_limit >= 0 && q.time_limit <= 1e7 && q.output_limit <= (1u << 20);
-  if (!sane || !complete(q)) return Error{"privileged request with missing or out-of-range fields"};
+  if (!sane || !complete(q) || (q.op != Op::maildirs && !q.maildirs.empty()))
+    return Error{"privileged request with missing or out-of-range fields"};
   return q;
 }
 
@@ -118,6 +141,11 @@ std::string encode(const Reply& r) {
   w.u32(uint32_t(r.status));
   w.u32(uint32_t(r.err));
   w.str(r.text);
+  w.u32(uint32_t(r.maildirs.size()));
+  for (const auto& a : r.maildirs) {
+    w.u8(a.ok ? 1 : 0);
+    w.str(a.text);
+  }
   return w.frame(kReplyType, kVersion);
 }
 
@@ -132,6 +160,13 @@ Result<Reply> decode_reply(const wire::Frame& f) {
   p.status = int32_t(r.u32());
   p.err = int32_t(r.u32());
   p.text = r.str();
+  uint32_t nmaildirs = r.u32();
+  if (!r.ok() || nmaildirs > kMaxMaildirs) return Error{"bad maildir answer count"};
+  for (uint32_t i = 0; i < nmaildirs && r.ok(); ++i) {
+    uint8_t ok = r.u8();
+    if (ok > 1) return Error{"bad maildir answer"};
+    p.maildirs.push_back({ok == 1, r.str()});
+  }
   if (!r.finish()) return Error{"truncated or overlong privileged reply"};
   if (p.kind > 8) return Error{"bad reply kind"};
   return p;

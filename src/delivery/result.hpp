@@ -19,6 +19,9 @@ struct DeliveryResult {
   // the success notice is the next hop's to send, not ours (RFC 3461 section 4.1). A
   // content filter's hop is one: its acceptance is not the delivery.
   bool dsn_passed_on = false;
+  // Sent into a Maildir queued in an open MaildirBatch (maildir_batch.hpp): the message's
+  // final path. The batch's commit decides; until then this "sent" is provisional.
+  std::string pending_maildir;
 
   static DeliveryResult ok(std::string text, std::string relay, std::string rcpt) {
     return {sent, "2.0.0", std::move(text), std::move(relay), std::move(rcpt)};

@@ -12,6 +12,7 @@
 #include "base/strings.hpp"
 #include "delivery/mail_copy.hpp"
 #include "delivery/maildir.hpp"
+#include "delivery/maildir_batch.hpp"
 #include "route/verp.hpp"
 #include "smtp/address.hpp"
 
@@ -154,11 +155,11 @@ DeliveryResult VirtualDelivery::deliver(const Message& m, size_t index, const Pr
                                                       **mailbox, uid, gid, self_.uid, self_.gid),
                                  kRelay, addr);
   FsIdentity as_owner(uid, gid);
-  return write(m, index, **mailbox);
+  return write(m, index, **mailbox, std::nullopt, /*switched=*/true);
 }
 
 DeliveryResult VirtualDelivery::write(const Message& m, size_t index, const std::string& mailbox,
-                                      std::optional<Owner> as) const {
+                                      std::optional<Owner> as, bool switched) const {
   const Envelope& e = m.envelope;
   const std::string& addr = e.recipients[index].address;
   std::string sender = e.verp.empty() ? e.sender : route::verp_sender(e.sender, addr, e.verp);
@@ -173,11 +174,14 @@ DeliveryResult VirtualDelivery::write(const Message& m, size_t index, const std:
                                     "virtual_mailbox_limit of " + std::to_string(limit_) + " bytes", kRelay, addr);
     // The same queue file and recipient always make the same Maildir name (maildir.hpp).
     std::string unique = fmt::format("{}.T{}R{}", (long long)e.arrival, e.queue_id, index);
-    auto r = as ? as->helper->maildir(privileged::Purpose::virtual_mailbox, as->uid, as->gid, mailbox, unique, prefix,
-                                      m.content)
-                : deliver_maildir(mailbox, unique, prefix, m.content);
+    MaildirOwner owner;
+    if (as) owner = {as->helper, privileged::Purpose::virtual_mailbox, as->uid, as->gid};
+    owner.now = switched;
+    auto r = maildir_delivery(owner, {mailbox, unique, std::move(prefix), m.content});
     if (!r) return DeliveryResult::defer("4.2.0", "maildir delivery failed: " + r.error().message, kRelay, addr);
-    return DeliveryResult::ok("delivered to maildir", kRelay, addr);
+    auto ok = DeliveryResult::ok("delivered to maildir", kRelay, addr);
+    if (MaildirBatch::current() && !switched) ok.pending_maildir = *r;
+    return ok;
   }
   o.from_line = sender.empty() ? std::string("MAILER-DAEMON") : sender;
   o.quote_from = true;

@@ -56,9 +56,10 @@ class VirtualDelivery {
     uid_t uid;
     gid_t gid;
   };
-  // `as` set: written through the helper as that owner; else by this process.
+  // `as` set: written through the helper as that owner; else by this process, and with
+  // `switched` under a file identity switched for this delivery only (so never batched).
   DeliveryResult write(const Message& m, size_t index, const std::string& mailbox,
-                       std::optional<Owner> as = std::nullopt) const;
+                       std::optional<Owner> as = std::nullopt, bool switched = false) const;
 
   std::shared_ptr<maps::MapList> mailboxes_, uids_, gids_;
   std::string base_, delimiters_;

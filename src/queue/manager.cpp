@@ -14,6 +14,7 @@
 #include "base/queue_id.hpp"
 #include "base/strings.hpp"
 #include "base/time.hpp"
+#include "delivery/maildir_batch.hpp"
 #include "message/cleanup.hpp"
 #include "message/content_checks.hpp"
 #include "message/dkim_sign.hpp"
@@ -560,47 +561,103 @@ void QueueManager::pump() {
       continue;
     }
     ++running_;
-    auto msg = it->second.msg;
-    QueueName where = it->second.where;
-    double activated = it->second.activated;
     auto settings = settings_;
-    ex_.worker([this, job = *job, msg, where, activated, settings] {
-      auto r = std::make_shared<JobResult>(run_job(*settings, *msg, where, job, activated));
-      ex_.main([this, job, r] {
+    std::vector<Run> runs{{*job, it->second.msg, it->second.where, it->second.activated}};
+    // More mail waiting for the same mailbox goes along in this run, and its Maildir
+    // writes are flushed together (delivery/maildir_batch.hpp); the run holds one slot.
+    const delivery::Agent* agent = settings->agents.find(job->transport);
+    if (agent && agent->batches_maildirs())
+      for (Job& more : scheduler_.take_more(*job, delivery::MaildirBatch::kMaxMessages - 1)) {
+        auto m = active_.find(more.message);
+        if (m == active_.end()) continue;  // gone (postsuper -d): nothing to deliver
+        runs.push_back({std::move(more), m->second.msg, m->second.where, m->second.activated});
+      }
+    ex_.worker([this, runs = std::move(runs), settings]() mutable {
+      auto results = std::make_shared<std::vector<JobResult>>(run_jobs(*settings, runs));
+      ex_.main([this, runs = std::move(runs), results] {
         --running_;
-        job_done(job, std::move(*r));
+        bool failed = false;
+        for (const JobResult& r : *results) failed = failed || r.destination_failed;
+        scheduler_.finished(runs.front().job, failed, now_seconds());
+        for (size_t i = 0; i < runs.size(); ++i) job_done(runs[i].job, std::move((*results)[i]));
         pump();
       });
     });
   }
 }
 
-// Runs on a worker: delivers the job's recipients, logs each outcome and appends it to the
-// queue file at once (so a crash repeats at most this delivery).
-QueueManager::JobResult QueueManager::run_job(const ManagerSettings& s, const Message& m,
-                                              QueueName where, const Job& job, double activated) {
-  JobResult out;
+// Runs on a worker: the jobs one after another; with more than one, their Maildir writes
+// are queued and made durable together before any outcome is logged or recorded.
+std::vector<QueueManager::JobResult> QueueManager::run_jobs(const ManagerSettings& s, const std::vector<Run>& runs) {
+  std::vector<JobResult> out;
+  if (runs.size() == 1) {
+    const Run& r = runs.front();
+    double start = now_seconds();
+    Attempt a = attempt(s, *r.msg, r.job, r.activated);
+    out.push_back(account(*r.msg, r.where, r.job, r.activated, start, std::move(a)));
+    return out;
+  }
+  std::vector<std::pair<double, Attempt>> attempts;
+  std::map<std::string, std::string> failed;
+  {
+    delivery::MaildirBatch batch;
+    for (const Run& r : runs) {
+      double start = now_seconds();
+      attempts.emplace_back(start, attempt(s, *r.msg, r.job, r.activated));
+    }
+    failed = batch.commit();
+  }
+  double end = now_seconds();
+  for (size_t i = 0; i < runs.size(); ++i) {
+    Attempt& a = attempts[i].second;
+    a.end = end;  // each job's deliveries are done only once the batch is on disk
+    for (auto& res : a.outcome.results) {
+      if (res.pending_maildir.empty()) continue;
+      auto f = failed.find(res.pending_maildir);
+      if (f != failed.end())
+        res = delivery::DeliveryResult::defer("4.2.0", "maildir delivery failed: " + f->second, res.relay, res.recipient);
+      res.pending_maildir.clear();
+    }
+    out.push_back(account(*runs[i].msg, runs[i].where, runs[i].job, runs[i].activated, attempts[i].first,
+                          std::move(a)));
+  }
+  return out;
+}
+
+// Runs on a worker: hands the job to its transport's agent.
+QueueManager::Attempt QueueManager::attempt(const ManagerSettings& s, const Message& m, const Job& job,
+                                            double activated) {
+  Attempt a;
   const Envelope& e = m.envelope;
-  double start = now_seconds();
-  delivery::Outcome outcome;
-  const log::Logger* logger = &qmgr_;
   if (const delivery::Agent* agent = s.agents.find(job.transport)) {
     delivery::Request req{m, job.recipients, job.transport, job.nexthop, activated};
     req.resubmit = [this](Message fwd) { return resubmit(std::move(fwd)); };
     req.agents = &s.agents;
     req.privileged = privileged_;
-    outcome = agent->deliver(req);
-    logger = &agent_logger(job.transport);
+    a.outcome = agent->deliver(req);
+    a.logger = &agent_logger(job.transport);
   } else {
-    outcome.destination_failed = true;
+    a.outcome.destination_failed = true;
     for (size_t idx : job.recipients) {
       auto res = delivery::DeliveryResult::defer("4.3.0", s.agents.unavailable_reason(job.transport), "none",
                                                  e.recipients[idx].address);
       res.index = idx;
-      outcome.results.push_back(std::move(res));
+      a.outcome.results.push_back(std::move(res));
     }
   }
-  double end = now_seconds();
+  a.end = now_seconds();
+  return a;
+}
+
+// Runs on a worker: logs each outcome of an attempt and appends it to the queue file at
+// once (so a crash repeats at most this delivery).
+QueueManager::JobResult QueueManager::account(const Message& m, QueueName where, const Job& job,
+                                              double activated, double start, Attempt a) {
+  JobResult out;
+  const Envelope& e = m.envelope;
+  double end = a.end;
+  const delivery::Outcome& outcome = a.outcome;
+  const log::Logger* logger = a.logger ? a.logger : &qmgr_;
   out.destination_failed = outcome.destination_failed;
   // Per envelope recipient, the outcome that counts: one recipient expanding to several
   // (aliases) is deferred if any part deferred, else bounced if any bounced.
@@ -661,10 +718,9 @@ const log::Logger& QueueManager::agent_logger(const std::string& transport) {
   return *l;
 }
 
+// The scheduler has heard of the run's end already (pump); this applies one job's outcome.
 void QueueManager::job_done(const Job& job, JobResult r) {
-  double now = now_seconds();
   if (r.destination_failed && !r.rcpts.empty()) dead_reason_[job.destination] = r.rcpts.front().reason;
-  scheduler_.finished(job, r.destination_failed, now);
   auto it = active_.find(job.message);
   if (it == active_.end()) return;
   Active& a = it->second;

@@ -180,8 +180,22 @@ class QueueManager {
   void start_commit();
   void activate(std::shared_ptr<Message> m, QueueName where);
   void pump();
-  JobResult run_job(const ManagerSettings& s, const Message& m, QueueName where, const Job& job,
-                    double activated);
+  // One job of a delivery run, with what it needs on the worker.
+  struct Run {
+    Job job;
+    std::shared_ptr<Message> msg;
+    QueueName where;
+    double activated;
+  };
+  // An agent's answer to one job, not yet logged or recorded.
+  struct Attempt {
+    delivery::Outcome outcome;
+    const log::Logger* logger = nullptr;  // the transport's (nullptr: qmgr's)
+    double end = 0;
+  };
+  std::vector<JobResult> run_jobs(const ManagerSettings& s, const std::vector<Run>& runs);
+  Attempt attempt(const ManagerSettings& s, const Message& m, const Job& job, double activated);
+  JobResult account(const Message& m, QueueName where, const Job& job, double activated, double start, Attempt a);
   void job_done(const Job& job, JobResult r);
   const log::Logger& agent_logger(const std::string& transport);
   void defer_job(const Job& job, const std::string& reason, const std::string& dsn = "4.4.1");

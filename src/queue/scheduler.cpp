@@ -62,6 +62,18 @@ std::optional<Job> Scheduler::next(double now) {
   return std::nullopt;
 }
 
+std::vector<Job> Scheduler::take_more(const Job& job, size_t max) {
+  std::vector<Job> out;
+  auto it = dests_.find(job.destination);
+  if (it == dests_.end()) return out;
+  auto& waiting = it->second.waiting;
+  while (out.size() < max && !waiting.empty()) {
+    out.push_back(std::move(waiting.front()));
+    waiting.pop_front();
+  }
+  return out;  // an emptied destination leaves turn_ when next() comes to it
+}
+
 void Scheduler::finished(const Job& job, bool destination_failed, double now) {
   auto it = dests_.find(job.destination);
   if (it == dests_.end()) return;

@@ -56,6 +56,9 @@ class Scheduler {
            const std::string& destination, const std::vector<size_t>& recipients);
   // The next job that may run now, taking destinations in turn; nullopt when none may.
   std::optional<Job> next(double now);
+  // Up to `max` more waiting jobs of `job`'s destination, to run together with it as one
+  // (the caller reports finished() for `job` only: the batch holds one concurrency slot).
+  std::vector<Job> take_more(const Job& job, size_t max);
   // A job ended. `destination_failed` throttles its destination until now + dead_time.
   void finished(const Job& job, bool destination_failed, double now);
   // A flush (postqueue -f, sendmail -q): every destination may be tried again at once, as

@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!f2) __builtin_trap();
       auto q2 = pv::decode_request(*f2, 1u << 20);
       if (!q2.ok() || q2->op != q->op || q2->uid != q->uid || q2->argv != q->argv || q2->content != q->content ||
-          q2->path != q->path || q2->mbox.locks != q->mbox.locks)
+          q2->path != q->path || q2->mbox.locks != q->mbox.locks || q2->maildirs.size() != q->maildirs.size())
         __builtin_trap();
     }
     if (auto r = pv::decode_reply(*f); r.ok()) {
@@ -30,7 +30,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       auto f2 = again.next();
       if (!f2) __builtin_trap();
       auto r2 = pv::decode_reply(*f2);
-      if (!r2.ok() || r2->code != r->code || r2->text != r->text || r2->status != r->status) __builtin_trap();
+      if (!r2.ok() || r2->code != r->code || r2->text != r->text || r2->status != r->status ||
+          r2->maildirs.size() != r->maildirs.size())
+        __builtin_trap();
     }
   }
   return 0;

@@ -11,6 +11,7 @@ again and delivery goes on.
 
 import os
 import pwd
+import re
 import signal
 import unittest
 
@@ -72,6 +73,33 @@ class PrivilegedHelperTest(TernTestCase):
         self.assertEqual(os.stat(path).st_uid, self.daemon.pw_uid)
         self.assertEqual(os.stat(tern.maildir("dan", "")).st_uid, self.daemon.pw_uid)
         self.assertEqual(os.stat(path).st_gid, self.daemon.pw_gid)
+
+    def test_mail_released_together_lands_once_each_as_the_recipient(self):
+        # Held mail released at once waits for dan's one delivery slot: the queue manager
+        # then delivers the waiting messages in one run, written by the helper in one
+        # request (delivery/maildir_batch.hpp).
+        tern = self.start(local_destination_concurrency_limit="1",
+                          smtpd_recipient_restrictions="check_recipient_access inline:{ dan@example.test=HOLD }")
+        for i in range(12):
+            self.send(tern, "dan@example.test", "held%d" % i)
+        if not harness.wait_until(lambda: tern.tool("postqueue", "-j").stdout.count('"hold"') == 12, 10):
+            self.fail("the messages were not held\n" + tern.evidence())
+        r = tern.tool("postsuper", "-H", "ALL")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        tern.wait_for_maildir("dan", 12)
+        files = tern.maildir_files("dan")
+        self.assertEqual(len(files), 12)
+        subjects = set()
+        for path in files:
+            self.assertEqual(os.stat(path).st_uid, self.daemon.pw_uid)
+            with open(path) as f:
+                subjects.update(line for line in f if line.startswith("Subject:"))
+        self.assertEqual(len(subjects), 12)
+        self.assertEqual(tern.maildir_files("dan", "tmp"), [])
+        sent = re.compile(r": to=<dan@example\.test>, relay=local, .*status=sent \(delivered to maildir\)$")
+        count = lambda: sum(1 for line in tern.log_lines(since=tern.mark) if sent.search(line))
+        harness.wait_until(lambda: count() >= 12, 10)
+        self.assertEqual(count(), 12, tern.evidence())
 
     def test_mbox_belongs_to_the_recipient(self):
         tern = self.start(home_mailbox="Mailbox")

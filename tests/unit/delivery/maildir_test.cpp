@@ -1,7 +1,8 @@
 // deliver_maildir on a real directory: the file lands in new/ whole, tmp/ is left empty,
 // a repeated delivery (after a crash before the queue recorded it) writes no second
 // copy, and deliveries running side by side into one Maildir (sharing fsyncs of new/)
-// all land.
+// all land. deliver_maildirs writes several at once, each failure its own; MaildirBatch
+// queues the writes of a thread and names the ones that failed.
 #include "delivery/maildir.hpp"
 
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 
 #include "../temp_dir.hpp"
 #include "base/file.hpp"
+#include "delivery/maildir_batch.hpp"
 
 namespace tern::delivery {
 namespace {
@@ -66,6 +68,127 @@ TEST(DeliverMaildir, AMaildirUnderAFileIsAnError) {
   auto r = deliver_maildir(dir.path() + "/plain/md", "u1", "", "Subject: x\n\nbody\n");
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("plain"), std::string::npos);
+}
+
+TEST(DeliverMaildirs, EveryMessageLandsWholeAndTmpIsLeftEmpty) {
+  testing::TempDir dir;
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 10; ++i) bodies.push_back("Subject: " + std::to_string(i) + "\n\nbody " + std::string(i * 100, 'x') + "\n");
+  std::vector<MaildirMessage> ms;
+  for (int i = 0; i < 10; ++i)
+    ms.push_back({dir.path() + (i % 2 ? "/a/" : "/b"), "u" + std::to_string(i), "Delivered-To: x\n", bodies[i]});
+  auto out = deliver_maildirs(ms);
+  ASSERT_EQ(out.size(), 10u);
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(out[i]) << out[i].error().message;
+    EXPECT_EQ(*out[i], maildir_final_path(ms[i]));
+    EXPECT_EQ(*read_file(*out[i]), "Delivered-To: x\n" + bodies[i]);
+  }
+  EXPECT_EQ(files_in(dir.path() + "/a/new"), 5u);
+  EXPECT_EQ(files_in(dir.path() + "/b/new"), 5u);
+  EXPECT_EQ(files_in(dir.path() + "/a/tmp") + files_in(dir.path() + "/b/tmp"), 0u);
+}
+
+TEST(DeliverMaildirs, OneBadMaildirFailsOnlyItsMessages) {
+  testing::TempDir dir;
+  dir.write("plain", "x");
+  std::vector<MaildirMessage> ms{{dir.path() + "/good", "u1", "", "Subject: 1\n\n1\n"},
+                                 {dir.path() + "/plain/md", "u2", "", "Subject: 2\n\n2\n"},
+                                 {dir.path() + "/good", "u3", "", "Subject: 3\n\n3\n"}};
+  auto out = deliver_maildirs(ms);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_TRUE(out[0]);
+  ASSERT_FALSE(out[1]);
+  EXPECT_NE(out[1].error().message.find("plain"), std::string::npos);
+  EXPECT_TRUE(out[2]);
+  EXPECT_EQ(files_in(dir.path() + "/good/new"), 2u);
+}
+
+TEST(DeliverMaildirs, TheSameNameTwiceIsWrittenOnce) {
+  testing::TempDir dir;
+  std::vector<MaildirMessage> ms{{dir.path() + "/md", "same", "", "Subject: x\n\nbody\n"},
+                                 {dir.path() + "/md", "same", "", "Subject: x\n\nbody\n"}};
+  auto out = deliver_maildirs(ms);
+  ASSERT_TRUE(out[0]);
+  ASSERT_TRUE(out[1]);
+  EXPECT_EQ(*out[0], *out[1]);
+  EXPECT_EQ(files_in(dir.path() + "/md/new"), 1u);
+  EXPECT_EQ(files_in(dir.path() + "/md/tmp"), 0u);
+}
+
+TEST(DeliverMaildirs, AMessageDeliveredBeforeACrashIsNotWrittenAgain) {
+  testing::TempDir dir;
+  auto first = deliver_maildir(dir.path() + "/md", "u1", "", "Subject: x\n\nbody\n");
+  ASSERT_TRUE(first);
+  std::vector<MaildirMessage> ms{{dir.path() + "/md", "u1", "", "Subject: x\n\nbody\n"},
+                                 {dir.path() + "/md", "u2", "", "Subject: y\n\nbody\n"}};
+  auto out = deliver_maildirs(ms);
+  ASSERT_TRUE(out[0]);
+  ASSERT_TRUE(out[1]);
+  EXPECT_EQ(*out[0], *first);
+  EXPECT_EQ(files_in(dir.path() + "/md/new"), 2u);
+}
+
+TEST(MaildirBatch, WritesNothingUntilCommitThenEverything) {
+  testing::TempDir dir;
+  std::string body = "Subject: x\n\nbody\n";
+  std::vector<std::string> paths;
+  {
+    MaildirBatch batch;
+    EXPECT_EQ(MaildirBatch::current(), &batch);
+    for (int i = 0; i < 5; ++i) {
+      auto p = maildir_delivery({}, {dir.path() + "/md", "u" + std::to_string(i), "", body});
+      ASSERT_TRUE(p);
+      paths.push_back(*p);
+    }
+    EXPECT_FALSE(std::filesystem::exists(paths.front()));
+    EXPECT_TRUE(batch.commit().empty());
+    for (const auto& p : paths) EXPECT_EQ(*read_file(p), body);
+  }
+  EXPECT_EQ(MaildirBatch::current(), nullptr);
+  // Without a batch the write happens at once.
+  auto now = maildir_delivery({}, {dir.path() + "/md", "later", "", body});
+  ASSERT_TRUE(now);
+  EXPECT_TRUE(std::filesystem::exists(*now));
+}
+
+TEST(MaildirBatch, CommitNamesThePathsThatFailed) {
+  testing::TempDir dir;
+  dir.write("plain", "x");
+  MaildirBatch batch;
+  auto good = maildir_delivery({}, {dir.path() + "/md", "u1", "", "Subject: x\n\n1\n"});
+  auto bad = maildir_delivery({}, {dir.path() + "/plain/md", "u2", "", "Subject: x\n\n2\n"});
+  ASSERT_TRUE(good);
+  ASSERT_TRUE(bad);  // queued: the failure is the commit's to report
+  auto failed = batch.commit();
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed.begin()->first, *bad);
+  EXPECT_NE(failed.begin()->second.find("plain"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(*good));
+}
+
+TEST(MaildirBatch, AManyMessageBatchIsWrittenInParts) {
+  testing::TempDir dir;
+  std::string body = "Subject: x\n\nbody\n";
+  MaildirBatch batch;
+  std::vector<std::string> paths;
+  for (size_t i = 0; i < MaildirBatch::kMaxMessages + 3; ++i)
+    paths.push_back(*maildir_delivery({}, {dir.path() + "/md", "u" + std::to_string(i), "", body}));
+  // The first kMaxMessages went out when the batch filled; the rest wait for commit().
+  EXPECT_TRUE(std::filesystem::exists(paths.front()));
+  EXPECT_FALSE(std::filesystem::exists(paths.back()));
+  EXPECT_TRUE(batch.commit().empty());
+  EXPECT_EQ(files_in(dir.path() + "/md/new"), MaildirBatch::kMaxMessages + 3);
+}
+
+TEST(MaildirBatch, AnOwnerThatMustWriteNowIsNotQueued) {
+  testing::TempDir dir;
+  MaildirBatch batch;
+  MaildirOwner now;
+  now.now = true;
+  auto p = maildir_delivery(now, {dir.path() + "/md", "u1", "", "Subject: x\n\nbody\n"});
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(std::filesystem::exists(*p));
 }
 
 }  // namespace

@@ -90,6 +90,46 @@ TEST(PrivilegedClient, MaildirRoundTrip) {
   EXPECT_EQ(*r, "/home/dan/Maildir/new/1.TQ.R0");
 }
 
+TEST(PrivilegedClient, MaildirsGoInOneRequestAndEachGetsItsAnswer) {
+  FakeHelper h([](const pv::Request& q) {
+    pv::Reply r{pv::Reply::Code::ok, 0, 0, 0, ""};
+    for (const auto& m : q.maildirs)
+      r.maildirs.push_back(m.unique == "bad" ? pv::MaildirAnswer{false, "disk full"}
+                                             : pv::MaildirAnswer{true, m.path + "new/" + m.unique});
+    return r;
+  });
+  PrivilegedDelivery client(h.client_fd());
+  std::vector<MaildirMessage> ms{{"/home/dan/Maildir/", "1.TA.R0", "P\n", "a\n"},
+                                 {"/home/dan/Maildir/", "bad", "", "b\n"},
+                                 {"/home/dan/Maildir/", "1.TC.R0", "", "c\n"}};
+  auto r = client.maildirs(pv::Purpose::local, 7, 8, ms);
+  ASSERT_EQ(r.size(), 3u);
+  ASSERT_TRUE(r[0]);
+  EXPECT_EQ(*r[0], "/home/dan/Maildir/new/1.TA.R0");
+  ASSERT_FALSE(r[1]);
+  EXPECT_EQ(r[1].error().message, "disk full");
+  EXPECT_TRUE(r[2]);
+  EXPECT_EQ(h.got.op, pv::Op::maildirs);
+  EXPECT_EQ(h.got.uid, 7u);
+  ASSERT_EQ(h.got.maildirs.size(), 3u);
+  EXPECT_EQ(h.got.maildirs[0].prefix, "P\n");
+  EXPECT_EQ(h.got.maildirs[2].content, "c\n");
+}
+
+TEST(PrivilegedClient, MaildirsWithTooFewAnswersAllFail) {
+  FakeHelper h([](const pv::Request&) {
+    pv::Reply r{pv::Reply::Code::ok, 0, 0, 0, ""};
+    r.maildirs.push_back({true, "/x/new/1"});
+    return r;
+  });
+  PrivilegedDelivery client(h.client_fd());
+  std::vector<MaildirMessage> ms{{"/x/", "1", "", "a\n"}, {"/x/", "2", "", "b\n"}};
+  auto r = client.maildirs(pv::Purpose::local, 7, 8, ms);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_FALSE(r[0]);
+  EXPECT_FALSE(r[1]);
+}
+
 TEST(PrivilegedClient, CommandCarriesItsSpecAndResult) {
   FakeHelper h([](const pv::Request&) {
     return pv::Reply{pv::Reply::Code::ok, uint32_t(CommandResult::End::exited), 75, 0, "try later"};

@@ -77,7 +77,7 @@ TEST(PrivilegedWire, ReplyRoundTrip) {
 
 TEST(PrivilegedWire, WrongTypeOrVersion) {
   auto f = frame_of(encode(command_request()));
-  f.version = 2;
+  f.version = kVersion + 1;
   EXPECT_FALSE(decode_request(f).ok());
   f = frame_of(encode(command_request()));
   f.type = kReplyType;
@@ -116,6 +116,61 @@ TEST(PrivilegedWire, BadEnumsAndMissingFields) {
   EXPECT_TRUE(decode_request(frame_of(encode(m))).ok());
   auto g = frame_of(encode(Reply{Reply::Code::ok, 0, 0, 0, ""}));
   g.payload[0] = 7;
+  EXPECT_FALSE(decode_reply(g).ok());
+}
+
+Request maildirs_request() {
+  Request r;
+  r.op = Op::maildirs;
+  r.uid = r.gid = 1000;
+  r.maildirs = {{"/home/u/Maildir/", "1.Tq1R0", "Delivered-To: u\n", "Subject: 1\n\n1\n"},
+                {"/home/u/Maildir/", "1.Tq2R0", "", "Subject: 2\n\n2\n"}};
+  return r;
+}
+
+TEST(PrivilegedWire, MaildirsRoundTrip) {
+  auto d = decode_request(frame_of(encode(maildirs_request())));
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->op, Op::maildirs);
+  ASSERT_EQ(d->maildirs.size(), 2u);
+  EXPECT_EQ(d->maildirs[0].path, "/home/u/Maildir/");
+  EXPECT_EQ(d->maildirs[0].unique, "1.Tq1R0");
+  EXPECT_EQ(d->maildirs[0].prefix, "Delivered-To: u\n");
+  EXPECT_EQ(d->maildirs[1].content, "Subject: 2\n\n2\n");
+  Reply a{Reply::Code::ok, 0, 0, 0, ""};
+  a.maildirs = {{true, "/home/u/Maildir/new/1.Tq1R0.h,S=30"}, {false, "fsync: No space left on device"}};
+  auto b = decode_reply(frame_of(encode(a)));
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  ASSERT_EQ(b->maildirs.size(), 2u);
+  EXPECT_TRUE(b->maildirs[0].ok);
+  EXPECT_EQ(b->maildirs[0].text, "/home/u/Maildir/new/1.Tq1R0.h,S=30");
+  EXPECT_FALSE(b->maildirs[1].ok);
+}
+
+TEST(PrivilegedWire, MalformedMaildirs) {
+  Request r = maildirs_request();
+  r.maildirs.clear();  // none at all
+  EXPECT_FALSE(decode_request(frame_of(encode(r))).ok());
+  r = maildirs_request();
+  r.maildirs[1].unique.clear();  // one without its name
+  EXPECT_FALSE(decode_request(frame_of(encode(r))).ok());
+  r = command_request();
+  r.maildirs = maildirs_request().maildirs;  // messages on another operation
+  EXPECT_FALSE(decode_request(frame_of(encode(r))).ok());
+  r = maildirs_request();
+  r.maildirs[1].content.assign(1000, 'x');  // each message within the content limit
+  EXPECT_FALSE(decode_request(frame_of(encode(r)), 999).ok());
+  EXPECT_TRUE(decode_request(frame_of(encode(r)), 2000).ok());
+  r = maildirs_request();
+  r.maildirs.resize(kMaxMaildirs + 1, r.maildirs.front());
+  EXPECT_FALSE(decode_request(frame_of(encode(r))).ok());
+  auto f = frame_of(encode(maildirs_request()));
+  for (size_t n = 0; n < f.payload.size(); ++n)
+    EXPECT_FALSE(decode_request(wire::Frame{f.type, f.version, f.payload.substr(0, n)}).ok()) << n;
+  Reply a{Reply::Code::ok, 0, 0, 0, ""};
+  a.maildirs = {{true, "p"}};
+  auto g = frame_of(encode(a));
+  g.payload[g.payload.size() - 5 - 1] = 2;  // the answer's flag: neither 0 nor 1
   EXPECT_FALSE(decode_reply(g).ok());
 }
 

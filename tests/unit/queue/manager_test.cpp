@@ -454,6 +454,33 @@ TEST_F(Manager, LocalConcurrencyLimitHoldsBackASecondDeliveryToTheSameUser) {
   EXPECT_TRUE(qm->idle());
 }
 
+TEST_F(Manager, MailWaitingForOneMailboxIsDeliveredInOneRun) {
+  queue_workers = true;
+  start({{"local_destination_concurrency_limit", "1"}});
+  for (int i = 0; i < 5; ++i) submit(message("s@example.org", {Recipient{"alice@example.test"}}, "r" + std::to_string(i)));
+  EXPECT_EQ(worker_tasks.size(), 1u);  // the first; the other four wait for alice's slot
+  // The first delivery, then one run for the four that waited (their Maildir writes flushed
+  // together), holding alice's one slot.
+  EXPECT_EQ(run_workers(), 2u);
+  EXPECT_EQ(mailbox("alice").size(), 5u);
+  EXPECT_TRUE(queue_empty());
+  EXPECT_TRUE(qm->idle());
+}
+
+TEST_F(Manager, AFailedMaildirInARunDefersItsMessages) {
+  queue_workers = true;
+  dir.write("passwd", "alice:x:1000:1000:Alice:" + dir.file("home/alice") + ":/bin/sh\n" +
+                          "bob:x:1001:1001:Bob:" + dir.file("bobfile") + ":/bin/sh\n");
+  dir.write("bobfile", "not a directory");
+  start({{"local_destination_concurrency_limit", "1"}});
+  for (int i = 0; i < 4; ++i) submit(message("s@example.org", {Recipient{"bob@example.test"}}, "b" + std::to_string(i)));
+  submit(message("s@example.org", {Recipient{"alice@example.test"}}, "a"));
+  EXPECT_EQ(run_workers(), 3u);  // bob's first, bob's other three in one run, alice's
+  EXPECT_EQ(mailbox("alice").size(), 1u);
+  EXPECT_EQ(queued(QueueName::deferred), 4u);  // all of bob's, none lost, none counted delivered
+  EXPECT_TRUE(qm->idle());
+}
+
 TEST_F(Manager, WorkerCountBoundsRunningDeliveries) {
   queue_workers = true;
   start();

@@ -125,6 +125,29 @@ TEST(SchedulerJobs, PerDestinationConcurrencyIsRespected) {
   EXPECT_FALSE(s.next(0).has_value());
 }
 
+TEST(SchedulerJobs, TakeMoreJoinsWaitingJobsOfTheSameDestinationToARun) {
+  SchedulerLimits l = limits(20, 1);
+  l.concurrency["local"] = 2;
+  Scheduler s(l);
+  for (uint64_t m = 1; m <= 5; ++m) s.add(m, "local", "", "local:alice", {0});
+  s.add(9, "local", "", "local:bob", {0});
+  auto a = s.next(0);
+  ASSERT_TRUE(a);
+  auto more = s.take_more(*a, 3);
+  ASSERT_EQ(more.size(), 3u);  // alice's next three, none of bob's
+  EXPECT_EQ(more[0].message, 2u);
+  EXPECT_EQ(more[2].message, 4u);
+  EXPECT_EQ(s.running(), 1u);  // the run holds one slot
+  auto rest = drain(s, 0);
+  ASSERT_EQ(rest.size(), 2u);  // alice's fifth (her second slot) and bob's
+  s.finished(*a, false, 1);
+  for (const auto& j : rest) s.finished(j, false, 1);
+  EXPECT_EQ(s.running(), 0u);
+  EXPECT_EQ(s.waiting(), 0u);
+  EXPECT_TRUE(s.take_more(*a, 3).empty());
+  EXPECT_FALSE(s.next(1).has_value());
+}
+
 TEST(SchedulerJobs, FinishedFreesASlot) {
   SchedulerLimits l = limits(1, 1);
   Scheduler s(l);
