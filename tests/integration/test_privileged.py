@@ -75,16 +75,18 @@ class PrivilegedHelperTest(TernTestCase):
         self.assertEqual(os.stat(path).st_gid, self.daemon.pw_gid)
 
     def test_mail_released_together_lands_once_each_as_the_recipient(self):
-        # Held mail released at once waits for dan's one delivery slot: the queue manager
+        # Held mail released and flushed at once waits for dan's one delivery slot: the queue manager
         # then delivers the waiting messages in one run, written by the helper in one
         # request (delivery/maildir_batch.hpp).
         tern = self.start(local_destination_concurrency_limit="1",
                           smtpd_recipient_restrictions="check_recipient_access inline:{ dan@example.test=HOLD }")
         for i in range(12):
             self.send(tern, "dan@example.test", "held%d" % i)
-        if not harness.wait_until(lambda: tern.tool("postqueue", "-j").stdout.count('"hold"') == 12, 10):
+        if not harness.wait_until(lambda: tern.tool("postqueue", "-c", tern.dir, "-j").stdout.count('"hold"') == 12, 10):
             self.fail("the messages were not held\n" + tern.evidence())
-        r = tern.tool("postsuper", "-H", "ALL")
+        r = tern.tool("postsuper", "-c", tern.dir, "-H", "ALL")  # to deferred/, as Postfix does
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = tern.tool("postqueue", "-c", tern.dir, "-f")
         self.assertEqual(r.returncode, 0, r.stderr)
         tern.wait_for_maildir("dan", 12)
         files = tern.maildir_files("dan")
