@@ -57,7 +57,9 @@ class Agent {
   virtual Outcome deliver(const Request& r) const = 0;
   // Several jobs of one destination may run one after another on one worker inside a
   // MaildirBatch (maildir_batch.hpp): the agent's Maildir writes are then queued and made
-  // durable together. Agents that write Maildirs say yes.
+  // durable together. Agents whose mailboxes are Maildirs say yes; the queue manager then
+  // runs one such run per destination at a time (a group commit: what arrives while a run
+  // is on its way to disk goes in the next one).
   virtual bool batches_maildirs() const { return false; }
 };
 

@@ -73,7 +73,7 @@ class LocalAgent : public Agent {
       }
     return out;
   }
-  bool batches_maildirs() const override { return true; }
+  bool batches_maildirs() const override { return d_.mailboxes_are_maildirs(); }
 
  private:
   LocalDelivery d_;

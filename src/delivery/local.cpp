@@ -120,6 +120,11 @@ void LocalDelivery::result(Job& j, const Hop& h, DeliveryResult r) const {
   j.out.push_back(std::move(r));
 }
 
+bool LocalDelivery::mailboxes_are_maildirs() const {
+  if (!s_->mailbox_command.empty() || !s_->mailbox_transport.empty()) return false;
+  return !s_->home_mailbox.empty() ? s_->home_mailbox.ends_with('/') : s_->spool.ends_with('/');
+}
+
 // Postfix's deliver_recipient(): loop check, then aliases, .forward, mailbox, unknown.
 void LocalDelivery::recipient(Job& j, Hop h) const {
   if (h.depth > kMaxDepth) {

@@ -58,6 +58,9 @@ class LocalDelivery {
 
   // Delivers recipient `index` of `r.message`; several results when aliases expand.
   std::vector<DeliveryResult> deliver(const Request& r, size_t index) const;
+  // A user's own mail goes into a Maildir (home_mailbox or mail_spool_directory ending in
+  // '/', no mailbox_command or mailbox_transport): the agent then batches Maildir writes.
+  bool mailboxes_are_maildirs() const;
 
   struct Settings;  // local.cpp
 

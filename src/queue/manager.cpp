@@ -250,6 +250,10 @@ Result<std::shared_ptr<const ManagerSettings>> make_settings(std::shared_ptr<con
   }
   s->limits.concurrency["local"] = size_t(std::max<long long>(1, p.local_destination_concurrency_limit));
   s->limits.recipients["local"] = size_t(std::max<long long>(1, p.local_destination_recipient_limit));
+  // Maildir mailboxes: one run per mailbox at a time, taking all that waits (pump()).
+  for (const auto& svc : cfg->services)
+    if (const delivery::Agent* a = s->agents.find(svc.entry.service); a && a->batches_maildirs())
+      s->limits.one_at_a_time.insert(svc.entry.service);
   // Deliveries block their worker (an SMTP job waits on the network), so the pool follows
   // Postfix's per-service process limit, within what one queue role sensibly runs.
   s->workers = size_t(std::clamp<long long>(p.default_process_limit, 2, 32));

@@ -12,6 +12,7 @@ double next_attempt(double arrival, double now, const Backoff& b) {
 }
 
 size_t SchedulerLimits::concurrency_for(const std::string& transport) const {
+  if (one_at_a_time.count(transport)) return 1;
   auto it = concurrency.find(transport);
   return std::max<size_t>(1, it == concurrency.end() ? default_concurrency : it->second);
 }

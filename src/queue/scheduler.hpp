@@ -15,6 +15,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,9 @@ struct SchedulerLimits {
   std::map<std::string, size_t> concurrency;       // <transport>_destination_concurrency_limit
   size_t default_recipients = 50;                  // default_destination_recipient_limit
   std::map<std::string, size_t> recipients;        // <transport>_destination_recipient_limit
+  // Transports whose destinations run one job (a run of several) at a time: the queue
+  // manager's Maildir group commit (delivery/maildir_batch.hpp). Within the concurrency limit.
+  std::set<std::string> one_at_a_time;
   double dead_time = 60;                           // how long a failed destination rests
 
   size_t concurrency_for(const std::string& transport) const;

@@ -135,6 +135,21 @@ TEST_F(Local, SpoolMboxAndSpoolMaildir) {
   EXPECT_EQ(maildir(dir.file("md/bob")).size(), 1u);
 }
 
+TEST_F(Local, OnlyMaildirMailboxesAreBatched) {
+  start({{"home_mailbox", "Maildir/"}});
+  EXPECT_TRUE(local->mailboxes_are_maildirs());
+  EXPECT_TRUE(agents->find("local")->batches_maildirs());
+  start({{"home_mailbox", "Mailbox"}});
+  EXPECT_FALSE(local->mailboxes_are_maildirs());
+  start({{"home_mailbox", ""}, {"mail_spool_directory", dir.file("md") + "/"}});
+  EXPECT_TRUE(local->mailboxes_are_maildirs());
+  start({{"home_mailbox", "Maildir/"}, {"mailbox_command", "/usr/bin/procmail"}});
+  EXPECT_FALSE(local->mailboxes_are_maildirs());  // commands keep running side by side
+  EXPECT_FALSE(agents->find("local")->batches_maildirs());
+  start({{"mailbox_command", ""}, {"mailbox_transport", "lmtp:unix:private/dovecot-lmtp"}});
+  EXPECT_FALSE(local->mailboxes_are_maildirs());
+}
+
 TEST_F(Local, AliasCommandGetsEnvironmentAndMessage) {
   dir.write("aliases", "cmd \"|env > " + dir.file("env") + "; cat > " + dir.file("in") + "\"\n");
   start();

@@ -467,6 +467,17 @@ TEST_F(Manager, MailWaitingForOneMailboxIsDeliveredInOneRun) {
   EXPECT_TRUE(qm->idle());
 }
 
+TEST_F(Manager, MaildirMailboxesTakeOneRunAtATime) {
+  queue_workers = true;
+  start();  // local_destination_concurrency_limit 2, home_mailbox Maildir/
+  EXPECT_EQ(settings->limits.one_at_a_time.count("local"), 1u);
+  for (int i = 0; i < 4; ++i) submit(message("s@example.org", {Recipient{"alice@example.test"}}, "o" + std::to_string(i)));
+  EXPECT_EQ(worker_tasks.size(), 1u);  // one run in flight; the rest wait to go together
+  EXPECT_EQ(run_workers(), 2u);
+  EXPECT_EQ(mailbox("alice").size(), 4u);
+  EXPECT_TRUE(queue_empty());
+}
+
 TEST_F(Manager, AFailedMaildirInARunDefersItsMessages) {
   queue_workers = true;
   dir.write("passwd", "alice:x:1000:1000:Alice:" + dir.file("home/alice") + ":/bin/sh\n" +

@@ -148,6 +148,24 @@ TEST(SchedulerJobs, TakeMoreJoinsWaitingJobsOfTheSameDestinationToARun) {
   EXPECT_FALSE(s.next(1).has_value());
 }
 
+TEST(SchedulerJobs, AOneAtATimeTransportRunsOneJobPerDestination) {
+  SchedulerLimits l = limits(20, 1);
+  l.concurrency["local"] = 2;
+  l.one_at_a_time.insert("local");
+  Scheduler s(l);
+  for (uint64_t m = 1; m <= 3; ++m) s.add(m, "local", "", "local:alice", {0});
+  s.add(9, "local", "", "local:bob", {0});
+  auto first = drain(s, 0);
+  ASSERT_EQ(first.size(), 2u);  // one for alice, one for bob
+  EXPECT_EQ(destinations(first), (std::vector<std::string>{"local:alice", "local:bob"}));
+  s.finished(first[0], false, 1);
+  auto next = s.next(1);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->message, 2u);
+  EXPECT_EQ(l.concurrency_for("local"), 1u);
+  EXPECT_EQ(l.concurrency_for("smtp"), 20u);
+}
+
 TEST(SchedulerJobs, FinishedFreesASlot) {
   SchedulerLimits l = limits(1, 1);
   Scheduler s(l);
