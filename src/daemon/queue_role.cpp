@@ -198,7 +198,7 @@ int run_queue(std::shared_ptr<const config::Config> cfg, int privileged_fd) {
   auto settings = queue::make_settings(cfg);
   if (!settings) log.fatal("{}", settings.error().message);
   const std::string& qdir = cfg->params.queue_directory;
-  auto store = queue::open_file_store(qdir);
+  auto store = queue::open_file_store(qdir, /*recycle=*/true);
   if (!store) log.fatal("{}", store.error().message);
   for (const char* d : {"/private", "/public"})
     if (auto s = make_dirs(qdir + d, d[2] == 'r' ? 0700 : 0755); !s) log.fatal("{}", s.error().message);

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "base/file.hpp"
@@ -99,9 +100,24 @@ class SyncPool {
   std::vector<std::jthread> threads_;  // last: joined before the members they use go
 };
 
+// Removed queue files kept for new messages (store.hpp, 6), at most this many.
+constexpr size_t kFreeFiles = 1024;
+
 class FileStore : public Store {
  public:
-  explicit FileStore(std::string dir) : dir_(std::move(dir)) {}
+  explicit FileStore(std::string dir, bool recycle = false) : dir_(std::move(dir)), recycle_(recycle) {
+    if (!recycle_) return;
+    // Files left in free/ by an earlier run: reusable (each is truncated when taken).
+    if (DIR* d = ::opendir((dir_ + "/free").c_str())) {
+      while (dirent* ent = ::readdir(d)) {
+        std::string name = ent->d_name;
+        if (name == "." || name == "..") continue;
+        if (free_.size() < kFreeFiles) free_.push_back(name);
+        else ::unlinkat(::dirfd(d), name.c_str(), 0);
+      }
+      ::closedir(d);
+    }
+  }
 
   std::string path(QueueName q, const std::string& id) const {
     return dir_ + "/" + std::string(queue_dir_name(q)) + "/" + id;
@@ -115,7 +131,10 @@ class FileStore : public Store {
     for (size_t i = 0; i < messages.size(); ++i) {
       any_hold |= messages[i]->envelope.hold;
       std::string p = path(where(i), messages[i]->envelope.queue_id);
-      Fd fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+      int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
+      if (auto f = take_free(); f && ::renameat2(AT_FDCWD, f->c_str(), AT_FDCWD, p.c_str(), RENAME_NOREPLACE) == 0)
+        flags = O_WRONLY | O_TRUNC | O_CLOEXEC;  // a recycled file now under the new name
+      Fd fd(::open(p.c_str(), flags, 0600));
       if (!fd) {
         out[i] = Error{p + ": create: " + errno_text(errno)};
         continue;
@@ -182,6 +201,7 @@ class FileStore : public Store {
 
   Status remove(const std::string& id, QueueName q) override {
     std::string p = path(q, id);
+    if (recycle_ && keep_free(p, id)) return ok_status();
     if (::unlink(p.c_str()) != 0 && errno != ENOENT) return Error{p + ": unlink: " + errno_text(errno)};
     return ok_status();
   }
@@ -193,7 +213,13 @@ class FileStore : public Store {
       pf.error = text.error().message;
       return pf;
     }
-    return parse_queue_file(*text);
+    ParsedFile pf = parse_queue_file(*text);
+    if (pf.status == ParseStatus::ok && pf.message.envelope.queue_id != id) {
+      pf.status = ParseStatus::malformed;
+      pf.error = "the file holds message " + pf.message.envelope.queue_id + ", not " + id +
+                 " (a reused queue file whose new content never reached the disk)";
+    }
+    return pf;
   }
 
   std::vector<StoredRef> list(QueueName q) override {
@@ -212,7 +238,37 @@ class FileStore : public Store {
   }
 
  private:
+  // A file from free/ (its path), or nullopt when there is none.
+  std::optional<std::string> take_free() {
+    if (!recycle_) return std::nullopt;
+    std::lock_guard lock(free_mu_);
+    if (free_.empty()) return std::nullopt;
+    std::string name = std::move(free_.back());
+    free_.pop_back();
+    return dir_ + "/free/" + name;
+  }
+  // Moves a removed file into free/ and empties it; false when it was not kept (free/ is
+  // full, or the rename failed: the caller unlinks it).
+  bool keep_free(const std::string& p, const std::string& id) {
+    {
+      std::lock_guard lock(free_mu_);
+      if (free_.size() >= kFreeFiles) return false;
+    }
+    std::string f = dir_ + "/free/" + id;
+    if (::rename(p.c_str(), f.c_str()) != 0) return false;
+    if (::truncate(f.c_str(), 0) != 0) {
+      ::unlink(f.c_str());
+      return true;
+    }
+    std::lock_guard lock(free_mu_);
+    free_.push_back(id);
+    return true;
+  }
+
   std::string dir_;
+  bool recycle_ = false;
+  std::mutex free_mu_;
+  std::vector<std::string> free_;  // names in free/, each an empty file ready for reuse
   SyncPool syncs_;
 };
 
@@ -284,11 +340,13 @@ class MemoryStore : public Store {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> open_file_store(const std::string& queue_directory) {
+Result<std::unique_ptr<Store>> open_file_store(const std::string& queue_directory, bool recycle) {
   for (QueueName q : kAllQueues)
     if (auto s = make_dirs(queue_directory + "/" + std::string(queue_dir_name(q)), 0700); !s)
       return s.error();
-  return std::unique_ptr<Store>(new FileStore(queue_directory));
+  if (recycle)
+    if (auto s = make_dirs(queue_directory + "/free", 0700); !s) return s.error();
+  return std::unique_ptr<Store>(new FileStore(queue_directory, recycle));
 }
 
 std::unique_ptr<Store> make_memory_store() { return std::make_unique<MemoryStore>(); }

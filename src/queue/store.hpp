@@ -10,6 +10,14 @@
 //  4. Moving between queues is a rename within one file system: atomic, the file is
 //     always in exactly one queue directory.
 //  5. A sealed file that does not parse is moved to corrupt/, never deleted.
+//  6. The queue role's store recycles files (open_file_store(dir, true)): a removed file is
+//     renamed into free/ and truncated, and a new message takes a file from there (renamed
+//     into active/ or hold/, never over an existing name) before it is written, instead of
+//     making a new inode. On ext4 without a journal, making inodes at thousands a second
+//     costs more than everything else a message does (the allocator skips every inode
+//     freed in the last minutes: `recently_deleted`). A file whose sealed content names
+//     another queue ID than its own name (a recycled file whose new content never reached
+//     the disk) does not parse (5).
 // The deferred queue keeps each file's next attempt time as its mtime, as Postfix does.
 #pragma once
 #include <memory>
@@ -60,8 +68,9 @@ class Store {
   virtual std::vector<StoredRef> list(QueueName q) = 0;
 };
 
-// Files under `queue_directory`; creates the queue directories (mode 0700).
-Result<std::unique_ptr<Store>> open_file_store(const std::string& queue_directory);
+// Files under `queue_directory`; creates the queue directories (mode 0700). With `recycle`
+// (the queue role only: one process owns free/) removed files are kept for reuse (6).
+Result<std::unique_ptr<Store>> open_file_store(const std::string& queue_directory, bool recycle = false);
 // In memory, for unit tests and benchmarks.
 std::unique_ptr<Store> make_memory_store();
 
