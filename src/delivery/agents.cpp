@@ -90,7 +90,8 @@ class VirtualAgent : public Agent {
     }
     return out;
   }
-  bool batches_maildirs() const override { return true; }
+  // Not batched: virtual(8)'s destination is the domain, so one run at a time would put
+  // every mailbox of a domain (mbox files too) behind one another.
 
  private:
   VirtualDelivery d_;

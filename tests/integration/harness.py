@@ -13,6 +13,7 @@ Environment:
 """
 
 import email.utils
+import fcntl
 import os
 import random
 import re
@@ -23,6 +24,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -117,12 +119,34 @@ def _port_is_free(port):
     return True
 
 
+PORT_LOCKS = os.path.join(tempfile.gettempdir(), "tern-it-ports")
+PORT_HOLD_SECONDS = 10
+
+
+def _reserve(port):
+    """Holds a lock on `port` for PORT_HOLD_SECONDS, so that test modules running side by
+    side (ctest -j) with overlapping ranges do not both hand out a port between one's
+    check and its server's bind; by then the server has bound it (or failed)."""
+    os.makedirs(PORT_LOCKS, mode=0o1777, exist_ok=True)
+    f = open(os.path.join(PORT_LOCKS, str(port)), "a")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        return False
+    timer = threading.Timer(PORT_HOLD_SECONDS, f.close)
+    timer.daemon = True
+    timer.start()
+    return True
+
+
 def free_port():
-    """A loopback TCP port in PORT_RANGE that nothing is bound to right now."""
+    """A loopback TCP port in PORT_RANGE that nothing is bound to right now (and that no
+    other test process handed out in the last PORT_HOLD_SECONDS)."""
     ports = list(range(PORT_RANGE[0], PORT_RANGE[1] + 1))
     random.SystemRandom().shuffle(ports)
     for port in ports:
-        if _port_is_free(port):
+        if _port_is_free(port) and _reserve(port):
             return port
     raise TernError("no free port in %d-%d" % PORT_RANGE)
 
