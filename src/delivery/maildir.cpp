@@ -58,8 +58,9 @@ Result<Fd> write_tmp(const std::string& tmp, const MaildirMessage& m, bool start
     ::unlink(tmp.c_str());
     return st.error();
   }
-  // Writeback of every file of a batch begins before the first fdatasync waits, so the
-  // blocks of all of them are allocated in the journal transaction that one commit writes.
+  // Writeback of every file of a batch begins before the first fdatasync waits: the files'
+  // writes go to the device together, and on a journalled file system their blocks are
+  // allocated in the transaction that the first fdatasync's commit writes.
   if (start_writeback) (void)::sync_file_range(fd.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
   return fd;
 }
@@ -80,7 +81,6 @@ std::vector<Result<std::string>> deliver_maildirs(std::span<const MaildirMessage
     std::string base, name, final_path, tmp;
     std::optional<Error> error;
     Fd fd;
-    bool present = false;          // new/NAME was there already (a delivery before a crash)
     std::optional<size_t> same_as;  // an earlier message with the same final path
   };
   std::vector<Item> items(messages.size());
@@ -110,10 +110,7 @@ std::vector<Result<std::string>> deliver_maildirs(std::span<const MaildirMessage
     auto& dir = new_dirs[it.base + "/new"];
     if (!dir) dir.emplace(DirectorySyncer::shared().begin(it.base + "/new"));
     struct stat sb {};
-    if (::stat(it.final_path.c_str(), &sb) == 0) {  // delivered before a crash, maybe not yet synced
-      it.present = true;
-      continue;
-    }
+    if (::stat(it.final_path.c_str(), &sb) == 0) continue;  // delivered before a crash: only new/ to sync
     it.tmp = it.base + "/tmp/" + it.name;
     auto fd = write_tmp(it.tmp, messages[i], batch);
     if (!fd) it.error = fd.error();

@@ -5,9 +5,9 @@
 // began after its rename.
 //
 // Several messages at once (deliver_maildirs): each is written to tmp/, then all are
-// flushed together (writeback started for every file before the first fdatasync, so one
-// journal commit covers them), renamed into new/, and each new/ directory is fsynced once.
-// A batch costs about two journal commits however many messages it holds.
+// flushed together (writeback started for every file before the first fdatasync waits),
+// renamed into new/, and each new/ directory is fsynced once: one directory sync per
+// Maildir per batch instead of one per message.
 //
 // NAME is "UNIQUE.HOST,S=SIZE" where UNIQUE comes from the caller and is derived from the
 // queue ID and the recipient: delivering the same recipient of the same queue file again

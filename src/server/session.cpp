@@ -11,6 +11,9 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <cstring>
 
 #include "base/queue_id.hpp"
@@ -193,13 +196,45 @@ asio::awaitable<bool> Session::read_more() {
     in_.erase(0, in_pos_);
     in_pos_ = 0;
   }
-  size_t old = in_.size();
-  in_.resize(old + kReadChunk);
+  // A session back at rest after a large message gives its buffer back.
+  if (in_.empty() && in_.capacity() > kReadChunk) std::string().swap(in_);
   deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(p().smtpd_timeout);
   asio::error_code ec;
+  if (!tls_) {
+    size_t n = co_await read_plain(ec);
+    co_return !ec && n > 0;
+  }
+  size_t old = in_.size();
+  in_.resize(old + kReadChunk);
   size_t n = co_await read_some(in_.data() + old, kReadChunk, ec);
   in_.resize(old + n);
   co_return !ec && n > 0;
+}
+
+// Without TLS a session reads into its thread's scratch buffer and keeps only what
+// arrived, so one waiting for its next command holds no read buffer (it held 16 KiB, most
+// of an idle session's memory: heaptrack over 2,000 idle sessions). recv is tried first,
+// as asio's own reads do; only when nothing is there does the session wait for the socket.
+asio::awaitable<size_t> Session::read_plain(asio::error_code& ec) {
+  static thread_local char scratch[kReadChunk];  // used between recv and append only: no suspension
+  for (;;) {
+    ssize_t n = ::recv(sock_.native_handle(), scratch, sizeof scratch, MSG_DONTWAIT);
+    if (n > 0) {
+      in_.append(scratch, size_t(n));
+      co_return size_t(n);
+    }
+    if (n == 0) {
+      ec = asio::error::eof;
+      co_return 0;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      ec = asio::error_code(errno, asio::system_category());
+      co_return 0;
+    }
+    co_await sock_.async_wait(asio::socket_base::wait_read, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return 0;
+  }
 }
 
 std::string Session::received_header(const std::string& qid) const {

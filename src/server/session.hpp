@@ -101,6 +101,7 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<std::optional<std::string>> read_line(size_t max);
   std::vector<std::string> offered_mechanisms() const;
   asio::awaitable<size_t> read_some(char* data, size_t size, asio::error_code& ec);
+  asio::awaitable<size_t> read_plain(asio::error_code& ec);  // appends to in_
   asio::awaitable<void> write_all(const std::string& data, asio::error_code& ec);
   bool tls_required_now(smtp::Verb v) const;
   void enter_state(State to);
