@@ -100,8 +100,11 @@ class SyncPool {
   std::vector<std::jthread> threads_;  // last: joined before the members they use go
 };
 
-// Removed queue files kept for new messages (store.hpp, 6), at most this many.
-constexpr size_t kFreeFiles = 1024;
+// Removed queue files kept for new messages (store.hpp, 6), at most this many: enough for
+// a burst to end without unlinking (at 1,024, the end of every 2,000-message bench cell
+// unlinked ~1,000 files, and those slowed the next cells' creates). An empty file costs an
+// inode and a directory entry.
+constexpr size_t kFreeFiles = 16384;
 
 class FileStore : public Store {
  public:
