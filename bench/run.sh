@@ -5,7 +5,9 @@
 #
 #   bench/run.sh [BUILD_DIR]        (as root: both MTAs start as root, like in production)
 #
-# Scenarios (BENCH_SCENARIOS, a subset of: floors relay local latency tls idle queue)
+# Scenarios (BENCH_SCENARIOS, a subset of: floors relay local latency tls idle queue; by
+# default in the order relay local latency tls idle queue floors: the floors' own file
+# creates and deletes slow later creates on an ext4 without a journal, see bench/RESULTS.md)
 #   floors   fsync'd small-file creates/s on the queue disk (1 and 20 threads), loopback bandwidth
 #   relay    smtp-source -> MTA -> smtp-sink, 1/20/100 sessions x 1/20/500 KiB, msg/s until the
 #            sink has them all; beside it smtp-source straight into smtp-sink (the tools' ceiling)
@@ -42,7 +44,7 @@ else
   SESSIONS="1 20 100"; IDLE=${BENCH_IDLE:-10000}; QUEUE_MESSAGES=${BENCH_QUEUE:-100000}
   TLS_HANDSHAKES=${BENCH_TLS:-2000}; IDLE_SECONDS=30; FLOOR_SECONDS=3
 fi
-SCENARIOS=${BENCH_SCENARIOS:-floors relay local latency tls idle queue}
+SCENARIOS=${BENCH_SCENARIOS:-relay local latency tls idle queue floors}
 IDLE_POSTFIX=${BENCH_IDLE_POSTFIX:-$IDLE}
 FLUSH_STALL=${BENCH_FLUSH_STALL:-330}
 LATENCY_RATE=${BENCH_LATENCY_RATE:-300}
