@@ -53,7 +53,7 @@ void MaildirBatch::flush() {
     std::vector<MaildirMessage> group;
     for (size_t k = i; k < all.size(); ++k)
       if (!done[k] && owner_key(all[k].as) == owner_key(all[i].as)) {
-        group.push_back(all[k].m);
+        group.push_back(std::move(all[k].m));  // all[i].as stays: only the messages move
         done[k] = true;
       }
     auto results = write_now(all[i].as, group);
